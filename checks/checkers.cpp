@@ -1,0 +1,39 @@
+// The checker registry and the verdict rule of spec/properties.md.
+#include "checks/checkers.h"
+
+#include <algorithm>
+#include <set>
+
+namespace kafkasim::checks {
+
+std::unique_ptr<Checker> make_unavailable_after_heal();
+
+std::vector<std::unique_ptr<Checker>> all_checkers() {
+  std::vector<std::unique_ptr<Checker>> out;
+  out.push_back(make_unavailable_after_heal());
+  return out;
+}
+
+std::vector<std::string> checked_properties() {
+  std::vector<std::string> out;
+  for (const auto& c : all_checkers()) out.emplace_back(c->property());
+  return out;
+}
+
+std::vector<Violation> check_history(const Scenario& scenario, const sim::History& history) {
+  std::vector<Violation> out;
+  for (const auto& c : all_checkers()) {
+    auto found = c->check(scenario, history);
+    out.insert(out.end(), found.begin(), found.end());
+  }
+  std::stable_sort(out.begin(), out.end(), [](const Violation& a, const Violation& b) { return a.time < b.time; });
+  return out;
+}
+
+bool verdict_pass(const std::vector<Violation>& violations, const std::vector<std::string>& expected) {
+  std::set<std::string> found;
+  for (const auto& v : violations) found.insert(v.property);
+  return found == std::set<std::string>(expected.begin(), expected.end());
+}
+
+}  // namespace kafkasim::checks

@@ -1,0 +1,38 @@
+// Checkers: one per property of spec/properties.md, each reading the recorded history from outside
+// the models. This file is the registry the run and the verdict use.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "scenario/scenario.h"
+#include "sim/history.h"
+
+namespace kafkasim::checks {
+
+struct Violation {
+  std::string property;
+  Micros time = 0;
+  std::string partition;  // "" when none applies
+  std::vector<int> brokers;
+  std::string detail;
+};
+
+class Checker {
+ public:
+  virtual ~Checker() = default;
+  virtual std::string_view property() const = 0;
+  // Reads the whole history of a finished run; returns what it found.
+  virtual std::vector<Violation> check(const Scenario& scenario, const sim::History& history) = 0;
+};
+
+// Every implemented checker, in the spec's property order.
+std::vector<std::unique_ptr<Checker>> all_checkers();
+std::vector<std::string> checked_properties();
+std::vector<Violation> check_history(const Scenario& scenario, const sim::History& history);
+
+// The verdict: pass when the violated properties are exactly the expected ones.
+bool verdict_pass(const std::vector<Violation>& violations, const std::vector<std::string>& expected);
+
+}  // namespace kafkasim::checks

@@ -1,0 +1,53 @@
+// The `kafkasim` commands, callable from main() and from tests: run, check, designs.
+#pragma once
+
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "reports/narrative.h"
+#include "scenario/scenario.h"
+
+namespace kafkasim::cli {
+
+inline constexpr int kExitPass = 0;
+inline constexpr int kExitFail = 1;
+inline constexpr int kExitBadInput = 2;
+inline constexpr int kExitSimulatorFailure = 3;
+
+struct RunOptions {
+  bool explain = false;
+  std::string history_path;  // write history.jsonl here when non-empty
+  std::string failures_dir = "kafkasim-failures";
+};
+
+struct RunReport {
+  nlohmann::ordered_json result;  // spec/cli.md's result object (when the run completed)
+  std::vector<reports::NarrativeLine> lines;
+  std::string failure;      // non-empty: the simulator failed
+  std::string saved_replay;  // where the scenario was saved for replay after a failure
+  std::uint64_t history_digest = 0;
+  bool passed() const { return failure.empty() && result.value("verdict", "") == "pass"; }
+};
+
+// Runs one scenario in a forked child and reports what happened.
+RunReport run_scenario(const Scenario& scenario, const RunOptions& options);
+
+struct RunCommand {
+  std::vector<std::string> files;
+  std::optional<std::string> design;
+  std::optional<std::uint64_t> seed;
+  std::string json_out;
+  std::string history_dir;
+  bool explain = false;
+};
+int command_run(const RunCommand& cmd, std::ostream& out, std::ostream& err);
+int command_check(const std::vector<std::string>& files, std::ostream& out, std::ostream& err);
+int command_designs(std::ostream& out);
+
+bool use_colour(int fd);
+
+}  // namespace kafkasim::cli

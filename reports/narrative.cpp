@@ -1,0 +1,122 @@
+// Sentences for history events. Events without a sentence of their own are written generically.
+#include "reports/narrative.h"
+
+#include <fmt/format.h>
+
+namespace kafkasim::reports {
+
+namespace {
+
+std::string broker_name(const sim::HistoryEvent& e, std::string_view key = "broker") {
+  return fmt::format("broker-{}", e.int_or(key, -1));
+}
+
+std::string generic(const sim::HistoryEvent& e) {
+  std::string out(e.name);
+  for (const auto& f : e.fields) out += fmt::format(" {}={}", f.key, sim::value_text(f.value));
+  return out;
+}
+
+std::string fault_sentence(const sim::HistoryEvent& e) {
+  const std::string action = e.str_or("action", "?"), target = e.str_or("target", "?");
+  const sim::Value* noop = e.get("noop");
+  if (noop != nullptr && std::get_if<bool>(noop) && std::get<bool>(*noop))
+    return fmt::format("fault {} {} does nothing: {}", action, target, e.str_or("detail", ""));
+  std::string for_text;
+  if (const sim::Value* f = e.get("for"); f != nullptr && std::get_if<double>(f))
+    for_text = fmt::format(" for {} s", std::get<double>(*f));
+  const bool undo = e.get("undo") != nullptr;
+  if (action == "crash") return fmt::format("{} crashes{} (the process dies; its log survives)", target, for_text);
+  if (action == "power-loss")
+    return fmt::format("{} loses power{} (what the OS had not written back is lost)", target, for_text);
+  if (action == "restart") return fmt::format("{} is restarted{}", target, undo ? " (end of its fault)" : "");
+  if (action == "pause") return fmt::format("{} pauses{} (a stop-the-world pause: it handles nothing)", target, for_text);
+  if (action == "resume") return fmt::format("{} resumes{}", target, undo ? " (end of its pause)" : "");
+  if (action == "partition") return fmt::format("the network splits{}: {}", for_text, target);
+  if (action == "isolate") return fmt::format("{} is cut off from every other node{}", target, for_text);
+  if (action == "cut") return fmt::format("messages {} are lost from now on{}", target, for_text);
+  if (action == "drop")
+    return fmt::format("{} messages {} are dropped{}", e.str_or("type", "all"), target, for_text);
+  if (action == "delay")
+    return fmt::format("{} messages {} are delayed by {} s{}", e.str_or("type", "all"), target, e.str_or("by", "?"),
+                       for_text);
+  if (action == "heal") return target == "all" ? "the network is healed: every rule removed"
+                                               : fmt::format("the network rule {} is healed", target);
+  if (action == "expire-session") return fmt::format("ZooKeeper expires the session of {}", target);
+  if (action == "shutdown") return fmt::format("{} is shut down cleanly{}", target, for_text);
+  if (action == "elect-preferred-leader") return fmt::format("a preferred-leader election is requested for {}", target);
+  if (action == "produce")
+    return fmt::format("{} is asked to send {} to {}", target, e.str_or("value", "a record"), e.str_or("partition", "?"));
+  return generic(e);
+}
+
+}  // namespace
+
+std::optional<NarrativeLine> narrate(const sim::HistoryEvent& e, bool explain) {
+  NarrativeLine line{e.t, "", Tone::Plain};
+  const std::string_view n = e.name;
+  if (n == "phase") {
+    const std::string name = e.str_or("name", "?");
+    if (name == "fault") line.text = "the fault phase begins";
+    else if (name == "settle") line.text = "the settle phase begins: faults healed, down brokers restarted, producers stop";
+    else {
+      const sim::Value* c = e.get("converged");
+      bool converged = c != nullptr && std::get_if<bool>(c) && std::get<bool>(*c);
+      line.text = converged ? "the cluster has converged; the run ends" : "the settle phase ran out of time; the run ends";
+      line.tone = converged ? Tone::Good : Tone::Bad;
+    }
+    return line;
+  }
+  if (n == "fault") {
+    line.text = fault_sentence(e);
+    line.tone = Tone::Fault;
+    return line;
+  }
+  if (n == "broker-started") {
+    const std::int64_t inc = e.int_or("incarnation", 1);
+    if (inc == 1 && !explain) return std::nullopt;
+    line.text = inc == 1 ? fmt::format("{} starts", broker_name(e))
+                         : fmt::format("{} starts again (incarnation {}) from what it had on disk", broker_name(e), inc);
+    return line;
+  }
+  if (n == "broker-crashed") {
+    line.text = e.str_or("kind", "crash") == "power-loss"
+                    ? fmt::format("{} is down; {} records it had not written back are gone", broker_name(e),
+                                  e.int_or("lost_records", 0))
+                    : fmt::format("{} is down", broker_name(e));
+    line.tone = Tone::Fault;
+    return explain ? std::optional(line) : std::nullopt;  // the fault line already says it
+  }
+  if (n == "broker-paused" || n == "broker-resumed" || n == "broker-shutdown") {
+    if (!explain) return std::nullopt;
+    line.text = fmt::format("{} is {}", broker_name(e),
+                            n == "broker-paused" ? "paused" : n == "broker-resumed" ? "running again" : "stopped");
+    return line;
+  }
+  if (n == "violation") {
+    line.text = fmt::format("VIOLATION {}: {}", e.str_or("property", "?"), e.str_or("detail", ""));
+    line.tone = Tone::Bad;
+    return line;
+  }
+  if (!explain) return std::nullopt;
+  line.text = generic(e);
+  return line;
+}
+
+std::vector<NarrativeLine> narrate_all(const sim::History& history, bool explain) {
+  std::vector<NarrativeLine> out;
+  for (const auto& e : history.events())
+    if (auto line = narrate(e, explain)) out.push_back(std::move(*line));
+  return out;
+}
+
+std::string format_line(const NarrativeLine& line, bool colour) {
+  std::string time = fmt::format("{:>9} s", format_seconds(line.t));
+  if (!colour) return fmt::format("{}  {}", time, line.text);
+  const char* c = line.tone == Tone::Fault ? "\x1b[33m" : line.tone == Tone::Good ? "\x1b[32m"
+                                                      : line.tone == Tone::Bad    ? "\x1b[1;31m"
+                                                                                  : "";
+  return fmt::format("\x1b[2m{}\x1b[0m  {}{}{}", time, c, line.text, *c ? "\x1b[0m" : "");
+}
+
+}  // namespace kafkasim::reports

@@ -1,0 +1,39 @@
+// Replay files: the user's own scenario text, re-emitted with the run's seed and design pinned.
+#include "reports/replay_file.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+namespace kafkasim::reports {
+
+std::string replay_yaml(const Scenario& scenario, const std::vector<std::string>& comment_lines) {
+  YAML::Node doc = YAML::Load(scenario.source_text);
+  doc["seed"] = scenario.seed;
+  if (scenario.design.overrides.empty()) {
+    doc["design"] = scenario.design.preset;
+  } else {
+    YAML::Node d(YAML::NodeType::Map);
+    d["base"] = scenario.design.preset;
+    for (const auto& [k, v] : scenario.design.overrides) d[k] = v;
+    doc["design"] = d;
+  }
+  YAML::Emitter out;
+  out << doc;
+  std::string text;
+  for (const auto& c : comment_lines) text += "# " + c + "\n";
+  return text + out.c_str() + "\n";
+}
+
+std::string save_replay(const Scenario& scenario, const std::string& dir, const std::vector<std::string>& comment_lines) {
+  std::filesystem::create_directories(dir);
+  std::string path = fmt::format("{}/{}-seed{}.yaml", dir, scenario.name, scenario.seed);
+  for (int i = 2; std::filesystem::exists(path); ++i)
+    path = fmt::format("{}/{}-seed{}-{}.yaml", dir, scenario.name, scenario.seed, i);
+  std::ofstream(path) << replay_yaml(scenario, comment_lines);
+  return path;
+}
+
+}  // namespace kafkasim::reports

@@ -1,0 +1,47 @@
+// Builds the `--json` result object: scenario, file, seed, design (every switch), verdict, expected,
+// violations, stats, history; `checked` lists the properties that have a checker.
+#include "reports/result_json.h"
+
+namespace kafkasim::reports {
+
+nlohmann::ordered_json design_json(const Design& design) {
+  nlohmann::ordered_json j;
+  j["preset"] = design.preset;
+  for (const auto& s : all_switches()) j[std::string(s.name)] = design.get(s.name);
+  return j;
+}
+
+nlohmann::ordered_json violation_json(const checks::Violation& v) {
+  nlohmann::ordered_json j;
+  j["property"] = v.property;
+  j["time"] = to_seconds(v.time);
+  j["partition"] = v.partition.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(v.partition);
+  j["brokers"] = v.brokers;
+  j["detail"] = v.detail;
+  return j;
+}
+
+nlohmann::ordered_json result_json(const Scenario& scenario, const std::vector<checks::Violation>& violations,
+                                   const sim::RunStats& stats, const std::string& history_path) {
+  nlohmann::ordered_json j;
+  j["scenario"] = scenario.name;
+  j["file"] = scenario.file;
+  j["seed"] = scenario.seed;
+  j["design"] = design_json(scenario.design);
+  j["verdict"] = checks::verdict_pass(violations, scenario.expected_violations) ? "pass" : "fail";
+  j["expected"] = scenario.expected_violations;
+  j["violations"] = nlohmann::ordered_json::array();
+  for (const auto& v : violations) j["violations"].push_back(violation_json(v));
+  j["stats"] = {{"simulated_s", to_seconds(stats.simulated)},
+                {"wall_s", stats.wall_s},
+                {"events", stats.events},
+                {"messages", stats.messages},
+                {"acked", 0},
+                {"lost_acks1", 0},
+                {"lost_unclean", 0}};
+  j["history"] = history_path.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(history_path);
+  j["checked"] = checks::checked_properties();
+  return j;
+}
+
+}  // namespace kafkasim::reports

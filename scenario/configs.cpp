@@ -1,0 +1,141 @@
+// The config table: names and defaults from Kafka's docs and ../shared/reference/kafka-replication.md section 6.
+#include "scenario/configs.h"
+
+#include <algorithm>
+#include <charconv>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "scenario/designs.h"
+
+namespace kafkasim {
+
+const std::vector<ConfigInfo>& all_configs() {
+  using T = ConfigType;
+  using S = ConfigScope;
+  static const std::vector<ConfigInfo> table = {
+      // Broker
+      {"zookeeper.session.timeout.ms", T::Int, "18000", S::Broker, "ZooKeeper session timeout (6000 before 2.5)", 1},
+      {"zookeeper.connection.timeout.ms", T::Int, "18000", S::Broker, "max wait to connect to ZooKeeper", 1},
+      {"replica.lag.time.max.ms", T::Int, "30000", S::Broker,
+       "a follower not caught up for this long leaves the ISR (10000 before 2.5)", 1},
+      {"replica.fetch.wait.max.ms", T::Int, "500", S::Broker, "long-poll wait of a follower's fetch", 0},
+      {"replica.fetch.backoff.ms", T::Int, "1000", S::Broker, "follower backoff after a fetch error", 0},
+      {"replica.fetch.min.bytes", T::Int, "1", S::Broker, "bytes a fetch waits for before answering", 0},
+      {"replica.fetch.max.bytes", T::Int, "1048576", S::Broker, "max bytes per partition in a fetch", 1},
+      {"replica.socket.timeout.ms", T::Int, "30000", S::Broker, "follower fetch request timeout", 1},
+      {"controller.socket.timeout.ms", T::Int, "30000", S::Broker, "controller-to-broker request timeout", 1},
+      {"replica.high.watermark.checkpoint.interval.ms", T::Int, "5000", S::Broker,
+       "how often the HW checkpoint file is written", 1},
+      {"min.insync.replicas", T::Int, "1", S::Topic, "ISR size an acks=all write needs", 1},
+      {"unclean.leader.election.enable", T::Bool, "false", S::Topic,
+       "elect an out-of-sync replica when no ISR member is live (true before 0.11)"},
+      {"auto.leader.rebalance.enable", T::Bool, "true", S::Broker, "periodic preferred-leader election"},
+      {"leader.imbalance.check.interval.seconds", T::Int, "300", S::Broker, "how often the rebalance runs", 1},
+      {"leader.imbalance.per.broker.percentage", T::Int, "10", S::Broker, "imbalance that triggers a rebalance", 0},
+      {"controlled.shutdown.enable", T::Bool, "true", S::Broker, "move leadership away before stopping"},
+      {"controlled.shutdown.max.retries", T::Int, "3", S::Broker, "controlled shutdown attempts", 0},
+      {"controlled.shutdown.retry.backoff.ms", T::Int, "5000", S::Broker, "wait between attempts", 0},
+      {"log.flush.interval.messages", T::Int, "9223372036854775807", S::Topic, "fsync after this many records", 1},
+      {"log.flush.interval.ms", T::Int, "9223372036854775807", S::Topic, "fsync after this long", 0},
+      {"broker.heartbeat.interval.ms", T::Int, "2000", S::Broker, "KRaft broker heartbeat", 1},
+      {"broker.session.timeout.ms", T::Int, "9000", S::Broker, "KRaft broker session", 1},
+      {"controller.quorum.election.timeout.ms", T::Int, "1000", S::Broker, "KRaft election timeout", 1},
+      {"controller.quorum.fetch.timeout.ms", T::Int, "2000", S::Broker, "KRaft fetch timeout", 1},
+      // Producer (request.timeout.ms is the client's; brokers use the socket timeouts above)
+      {"acks", T::Acks, "all", S::Producer, "0, 1 or all (1 in older clients)"},
+      {"request.timeout.ms", T::Int, "30000", S::Producer, "how long a client waits for a response", 1},
+      {"retries", T::Int, "2147483647", S::Producer, "resends of a failed produce", 0},
+      {"retry.backoff.ms", T::Int, "100", S::Producer, "wait before a retry", 0},
+      {"delivery.timeout.ms", T::Int, "120000", S::Producer, "upper bound on reporting success or failure", 1},
+      {"max.in.flight.requests.per.connection", T::Int, "5", S::Producer, "unacknowledged requests per broker", 1},
+      {"enable.idempotence", T::Bool, "true", S::Producer, "exactly-once per partition (on since 3.0)"},
+      {"linger.ms", T::Int, "0", S::Producer, "wait to batch records", 0},
+      {"metadata.max.age.ms", T::Int, "300000", S::Producer, "refresh metadata at least this often", 0},
+      // Consumer
+      {"fetch.max.wait.ms", T::Int, "500", S::Consumer, "long-poll wait of a consumer's fetch", 0},
+      {"fetch.min.bytes", T::Int, "1", S::Consumer, "bytes a consumer fetch waits for", 0},
+      {"max.poll.records", T::Int, "500", S::Consumer, "records returned per poll", 1},
+      {"auto.offset.reset", T::String, "earliest", S::Consumer,
+       "where a new consumer starts (Kafka's default is latest; the simulator reads from the start so every "
+       "record can be checked)"},
+      // Simulator knobs
+      {"sim.os.flush.interval.ms", T::Int, "5000", S::Simulator,
+       "records appended longer ago than this have been written back by the OS and survive power loss", 0},
+      {"sim.record.bytes", T::Int, "100", S::Simulator, "simulated size of one record", 1},
+      {"sim.max.events", T::Int, "20000000", S::Simulator, "a run that handles more events than this is a failure", 1},
+      {"sim.max.wall.ms", T::Int, "600000", S::Simulator, "a run that takes longer than this is a failure", 1},
+  };
+  return table;
+}
+
+const ConfigInfo* find_config(std::string_view name) {
+  for (const auto& c : all_configs())
+    if (c.name == name) return &c;
+  return nullptr;
+}
+
+std::vector<std::string_view> config_names(ConfigScope scope) {
+  std::vector<std::string_view> out;
+  for (const auto& c : all_configs())
+    if (c.scope == scope) out.push_back(c.name);
+  if (scope == ConfigScope::Producer || scope == ConfigScope::Consumer) out.push_back("request.timeout.ms");
+  return out;
+}
+
+std::vector<std::string_view> all_config_names() {
+  std::vector<std::string_view> out;
+  for (const auto& c : all_configs()) out.push_back(c.name);
+  return out;
+}
+
+std::string validate_config_value(const ConfigInfo& info, std::string& value) {
+  switch (info.type) {
+    case ConfigType::Int: {
+      std::int64_t v = 0;
+      auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+      if (ec != std::errc() || ptr != value.data() + value.size())
+        return fmt::format("{} takes a whole number, not '{}'", info.name, value);
+      if (v < info.min) return fmt::format("{} must be at least {}, not {}", info.name, info.min, v);
+      return "";
+    }
+    case ConfigType::Bool:
+      if (value == "true" || value == "false") return "";
+      return fmt::format("{} takes true or false, not '{}'", info.name, value);
+    case ConfigType::Acks:
+      if (value == "-1") value = "all";
+      if (value == "0" || value == "1" || value == "all") return "";
+      return fmt::format("acks takes 0, 1 or all, not '{}'", value);
+    case ConfigType::String:
+      if (info.name == "auto.offset.reset" && value != "earliest" && value != "latest")
+        return fmt::format("auto.offset.reset takes earliest or latest, not '{}'", value);
+      return "";
+  }
+  return "";
+}
+
+Config Config::defaults_for(const Design& design) {
+  Config c;
+  for (const auto& info : all_configs()) c.set(info.name, std::string(info.kafka_default));
+  if (const PresetInfo* p = find_preset(design.preset))
+    for (const auto& [k, v] : p->config_defaults) c.set(k, std::string(v));
+  return c;
+}
+
+const std::string& Config::str(std::string_view name) const {
+  auto it = values_.find(std::string(name));
+  if (it == values_.end()) throw std::logic_error(fmt::format("unknown config '{}'", name));
+  return it->second;
+}
+
+std::int64_t Config::integer(std::string_view name) const {
+  const std::string& s = str(name);
+  std::int64_t v = 0;
+  std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
+}
+
+bool Config::boolean(std::string_view name) const { return str(name) == "true"; }
+
+}  // namespace kafkasim

@@ -1,0 +1,134 @@
+// The spec's vocabulary as tables: ../shared/spec/{properties,cli,scenario-format}.md.
+#include "scenario/contract.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace kafkasim {
+
+const std::vector<PropertyInfo>& all_properties() {
+  static const std::vector<PropertyInfo> table = {
+      {"single-leader-per-epoch", PropertyKind::SafetyPerEvent,
+       "no two brokers ever act as leader of the same partition with the same leader epoch"},
+      {"leader-in-isr", PropertyKind::SafetyPerEvent,
+       "a published partition state always lists its leader in its ISR (leader -1 excepted)"},
+      {"hw-within-isr", PropertyKind::SafetyPerEvent,
+       "a leader's HW is never above the LEO of any member of its (maximal) ISR"},
+      {"hw-monotonic", PropertyKind::SafetyPerEvent, "one leader, during one leader epoch, never lowers its HW"},
+      {"epoch-monotonic", PropertyKind::SafetyPerEvent,
+       "no broker ever moves to a lower leader epoch for a partition, or a lower controller epoch"},
+      {"stale-controller-obeyed", PropertyKind::SafetyPerEvent,
+       "no broker applies a control request from a controller epoch ZooKeeper had already moved past"},
+      {"committed-record-changed", PropertyKind::SafetyPerEvent,
+       "a record below a leader's HW is held, unchanged, by every later leader"},
+      {"acked-write-lost", PropertyKind::SafetyEndOfRun,
+       "every acks=all acknowledged record is in the final log at its acknowledged offset"},
+      {"log-divergence", PropertyKind::SafetyEndOfRun,
+       "all replicas hold identical records up to the smaller LEO; live replicas equal the leader"},
+      {"phantom-read", PropertyKind::SafetyEndOfRun,
+       "every record a consumer read is in the final log at that offset with that value"},
+      {"consumer-order", PropertyKind::SafetyEndOfRun,
+       "each consumer reads each partition's offsets in increasing order without gaps"},
+      {"unavailable-after-heal", PropertyKind::Liveness,
+       "the cluster converges within `settle` after the faults are healed"},
+  };
+  return table;
+}
+
+bool is_property(std::string_view name) {
+  const auto& t = all_properties();
+  return std::any_of(t.begin(), t.end(), [&](const PropertyInfo& p) { return p.name == name; });
+}
+
+const std::vector<HistoryEventInfo>& all_history_events() {
+  static const std::vector<HistoryEventInfo> table = {
+      {"broker-started", {"broker", "incarnation"}},
+      {"broker-crashed", {"broker", "kind", "lost_records"}},
+      {"broker-paused", {"broker"}},
+      {"broker-resumed", {"broker"}},
+      {"broker-shutdown", {"broker"}},  // added: a controlled shutdown finished and the process stopped
+      {"zk-session-created", {"broker", "session"}},
+      {"zk-session-expired", {"broker", "session"}},
+      {"broker-registered", {"broker", "broker_epoch"}},
+      {"controller-elected", {"broker", "controller_epoch"}},
+      {"controller-resigned", {"broker", "controller_epoch"}},
+      {"leader-elected", {"partition", "leader", "leader_epoch", "isr", "clean", "controller_epoch"}},
+      {"isr-changed", {"partition", "isr", "leader_epoch", "by"}},
+      {"became-leader", {"broker", "partition", "leader", "leader_epoch"}},
+      {"became-follower", {"broker", "partition", "leader", "leader_epoch"}},
+      {"truncated", {"broker", "partition", "from_offset", "to_offset", "reason"}},
+      {"appended", {"broker", "partition", "offset", "leader_epoch", "value"}},
+      {"hw-advanced", {"broker", "partition", "hw"}},
+      {"produce-sent", {"producer", "partition", "value", "acks"}},
+      {"produce-acked", {"producer", "partition", "value", "offset", "acks"}},
+      {"produce-failed", {"producer", "partition", "value", "error", "acks"}},
+      {"consumed", {"consumer", "partition", "offset", "value"}},
+      {"request-rejected", {"broker", "request", "from", "reason"}},
+      {"fault", {"action", "target", "noop", "undo", "for", "detail", "from", "to", "type", "probability", "by",
+                 "groups", "partition", "producer", "value", "count"}},
+      {"violation", {"property", "partition", "brokers", "detail"}},
+      {"phase", {"name", "converged"}},
+  };
+  return table;
+}
+
+const HistoryEventInfo* find_history_event(std::string_view name) {
+  for (const auto& e : all_history_events())
+    if (e.name == name) return &e;
+  return nullptr;
+}
+
+const std::vector<std::string_view>& all_message_types() {
+  static const std::vector<std::string_view> table = {
+      "LeaderAndIsr", "UpdateMetadata", "StopReplica", "Metadata", "Produce", "Fetch",
+      "OffsetsForLeaderEpoch", "AlterPartition", "ControlledShutdown",
+      "ZkRequest", "ZkResponse", "ZkWatch", "ZkPing"};
+  return table;
+}
+
+bool is_message_type(std::string_view name) {
+  const auto& t = all_message_types();
+  return std::find(t.begin(), t.end(), name) != t.end();
+}
+
+const std::vector<std::string_view>& all_fault_kinds() {
+  static const std::vector<std::string_view> table = {
+      "crash", "power-loss", "pause", "partition", "isolate", "cut", "drop", "delay",
+      "expire-session", "shutdown", "elect-preferred-leader"};
+  return table;
+}
+
+const std::vector<ActionInfo>& all_actions() {
+  static const std::vector<ActionInfo> table = {
+      {ActionKind::Crash, "crash", true},
+      {ActionKind::PowerLoss, "power-loss", true},
+      {ActionKind::Restart, "restart", false},
+      {ActionKind::Pause, "pause", true},
+      {ActionKind::Resume, "resume", false},
+      {ActionKind::Partition, "partition", true},
+      {ActionKind::Isolate, "isolate", true},
+      {ActionKind::Cut, "cut", true},
+      {ActionKind::Drop, "drop", true},
+      {ActionKind::Delay, "delay", true},
+      {ActionKind::Heal, "heal", false},
+      {ActionKind::ExpireSession, "expire-session", false},
+      {ActionKind::Shutdown, "shutdown", true},
+      {ActionKind::ElectPreferredLeader, "elect-preferred-leader", false},
+      {ActionKind::Produce, "produce", false},
+  };
+  return table;
+}
+
+const ActionInfo& action_info(ActionKind kind) {
+  for (const auto& a : all_actions())
+    if (a.kind == kind) return a;
+  throw std::logic_error("action kind missing from the table");
+}
+
+std::optional<ActionKind> find_action(std::string_view name) {
+  for (const auto& a : all_actions())
+    if (a.name == name) return a.kind;
+  return std::nullopt;
+}
+
+}  // namespace kafkasim

@@ -1,0 +1,164 @@
+// The design table of ../shared/spec/designs.md; presets are built cumulatively, version on version.
+#include "scenario/designs.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "scenario/suggest.h"
+
+namespace kafkasim {
+
+const std::vector<SwitchInfo>& all_switches() {
+  static const std::vector<SwitchInfo> table = {
+      {"truncation", {"high-watermark", "leader-epoch", "leader-epoch-kip279", "diverging-epoch"},
+       "how a replica that becomes follower (or restarts) finds where to truncate",
+       "<0.11, KIP-101 (0.11), KIP-279 (2.0), KAFKA-10554 (2.8)"},
+      {"truncate-before-hw", {"false", "true"},
+       "with diverging-epoch: apply the fetch response's HW only after truncating", "KAFKA-14704 (3.5)"},
+      {"truncate-on-every-epoch-change", {"false", "true"},
+       "false: a follower skips truncation when a new LeaderAndIsr names the same leader id",
+       "KAFKA-7164 (2.1), KAFKA-7395 (2.2)"},
+      {"leader-epoch-fencing", {"false", "true"},
+       "Fetch and OffsetsForLeaderEpoch carry the current leader epoch and are rejected on mismatch",
+       "KIP-320 (2.2)"},
+      {"isr-join-requires-epoch-start", {"false", "true"},
+       "a follower may rejoin the ISR only once its LEO >= the leader's epoch start offset", "KAFKA-7128 (2.1)"},
+      {"hw-requires-min-isr", {"false", "true"},
+       "the leader's HW does not advance while |ISR| < min.insync.replicas", "KAFKA-15583 (3.7)"},
+      {"controller-epoch-check", {"false", "true"},
+       "every controller ZK write is conditional on the /controller_epoch zkVersion; a failed check makes it resign",
+       "KAFKA-6082 (2.1)"},
+      {"broker-epoch", {"false", "true"},
+       "brokers carry an epoch (czxid of their registration); stale-epoch control requests are rejected",
+       "KIP-380 (2.2)"},
+      {"isr-change-path", {"zookeeper-direct", "alter-partition"},
+       "the leader writes the ISR to ZK itself, or asks the controller", "KIP-497 (2.7)"},
+      {"metadata", {"zookeeper", "kraft"},
+       "the control plane: ZooKeeper + controller broker, or a Raft controller quorum", "KIP-500 / KIP-595"},
+      {"eligible-leader-replicas", {"false", "true"}, "KIP-966 ELR (kraft only)", "KIP-966 (4.0, off by default)"},
+  };
+  return table;
+}
+
+const SwitchInfo* find_switch(std::string_view name) {
+  for (const auto& s : all_switches())
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+namespace {
+
+using SwitchMap = std::map<std::string_view, std::string_view>;
+
+SwitchMap with(SwitchMap base, const SwitchMap& changes) {
+  for (const auto& [k, v] : changes) base[k] = v;
+  return base;
+}
+
+std::vector<PresetInfo> build_presets() {
+  SwitchMap v010;
+  for (const auto& s : all_switches()) v010[s.name] = s.values.front();
+  const SwitchMap v011 = with(v010, {{"truncation", "leader-epoch"}});
+  const SwitchMap v20 = with(v010, {{"truncation", "leader-epoch-kip279"}});
+  const SwitchMap v22 = with(v20, {{"truncate-on-every-epoch-change", "true"},
+                                   {"leader-epoch-fencing", "true"},
+                                   {"isr-join-requires-epoch-start", "true"},
+                                   {"controller-epoch-check", "true"},
+                                   {"broker-epoch", "true"}});
+  const SwitchMap v28 = with(v22, {{"truncation", "diverging-epoch"}, {"isr-change-path", "alter-partition"}});
+  const SwitchMap v37 = with(v28, {{"truncate-before-hw", "true"}, {"hw-requires-min-isr", "true"}});
+  const SwitchMap old_timeouts = {{"zookeeper.session.timeout.ms", "6000"}, {"replica.lag.time.max.ms", "10000"}};
+  return {
+      {"kafka-0.10", v010,
+       with(old_timeouts, {{"unclean.leader.election.enable", "true"}, {"acks", "1"}}),
+       "high-watermark truncation (KIP-101's bug), unclean election on, acks=1 clients"},
+      {"kafka-0.11", v011, old_timeouts, "KIP-101: truncation by leader epoch (OffsetsForLeaderEpoch)"},
+      {"kafka-2.0", v20, old_timeouts, "KIP-279: epoch lookup fixed for divergent histories"},
+      {"kafka-2.2", v22, old_timeouts,
+       "KIP-320 fencing, KAFKA-7128, KAFKA-7395, zombie-controller fix (KAFKA-6082), KIP-380 broker epochs"},
+      {"kafka-2.8", v28, {}, "truncation on fetch (DivergingEpoch), AlterPartition (KIP-497)"},
+      {"kafka-3.7", v37, {}, "truncate before applying HW (KAFKA-14704), no HW advance below min ISR (KAFKA-15583)"},
+      {"latest", v37, {}, "as kafka-3.7; the default when a scenario names no design"},
+  };
+}
+
+}  // namespace
+
+const std::vector<PresetInfo>& all_presets() {
+  static const std::vector<PresetInfo> table = build_presets();
+  return table;
+}
+
+const PresetInfo* find_preset(std::string_view name) {
+  for (const auto& p : all_presets())
+    if (p.name == name) return &p;
+  return nullptr;
+}
+
+const std::string& Design::get(std::string_view name) const {
+  auto it = switches.find(std::string(name));
+  if (it == switches.end()) throw std::logic_error(fmt::format("design has no switch '{}'", name));
+  return it->second;
+}
+
+std::string Design::label() const {
+  std::string out = preset;
+  for (const auto& [k, v] : overrides) out += fmt::format("+{}={}", k, v);
+  return out;
+}
+
+std::optional<Design> resolve_design(std::string_view preset, const std::map<std::string, std::string>& overrides,
+                                     std::string& error) {
+  const PresetInfo* p = find_preset(preset);
+  if (p == nullptr) {
+    std::vector<std::string_view> names;
+    for (const auto& q : all_presets()) names.push_back(q.name);
+    error = fmt::format("unknown design preset '{}'{}", preset, did_you_mean(preset, names));
+    return std::nullopt;
+  }
+  Design d;
+  d.preset = std::string(p->name);
+  for (const auto& [k, v] : p->switches) d.switches[std::string(k)] = std::string(v);
+  for (const auto& [k, v] : overrides) {
+    const SwitchInfo* s = find_switch(k);
+    if (s == nullptr) {
+      std::vector<std::string_view> names;
+      for (const auto& q : all_switches()) names.push_back(q.name);
+      error = fmt::format("unknown design switch '{}'{}", k, did_you_mean(k, names));
+      return std::nullopt;
+    }
+    if (std::find(s->values.begin(), s->values.end(), v) == s->values.end()) {
+      error = fmt::format("switch '{}' takes {}, not '{}'", k, join_names(s->values, " or "), v);
+      return std::nullopt;
+    }
+    d.switches[k] = v;
+    d.overrides[k] = v;
+  }
+  return d;
+}
+
+std::optional<Design> parse_design_flag(std::string_view text, std::string& error) {
+  std::string_view preset = text;
+  std::map<std::string, std::string> overrides;
+  auto comma = text.find(',');
+  if (comma != std::string_view::npos) {
+    preset = text.substr(0, comma);
+    std::string_view rest = text.substr(comma + 1);
+    while (!rest.empty()) {
+      auto next = rest.find(',');
+      std::string_view item = rest.substr(0, next);
+      auto eq = item.find('=');
+      if (eq == std::string_view::npos) {
+        error = fmt::format("design override '{}' must be switch=value", item);
+        return std::nullopt;
+      }
+      overrides[std::string(item.substr(0, eq))] = std::string(item.substr(eq + 1));
+      rest = next == std::string_view::npos ? std::string_view{} : rest.substr(next + 1);
+    }
+  }
+  return resolve_design(preset, overrides, error);
+}
+
+}  // namespace kafkasim

@@ -1,0 +1,153 @@
+// A scenario file parsed and validated: every key of ../shared/spec/scenario-format.md, typed.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "scenario/configs.h"
+#include "scenario/contract.h"
+#include "scenario/designs.h"
+#include "scenario/units.h"
+
+namespace kafkasim {
+
+struct SourcePos {
+  int line = 1;    // 1-based
+  int column = 1;  // 1-based
+};
+
+// Bad input: the message already reads "FILE:LINE:COL: message".
+class InputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class NodeKind { Broker, ZooKeeper, Client };
+
+// A fault or network-rule target as written; dynamic ones are resolved when the action fires.
+struct Target {
+  enum class Kind { Node, Controller, Leader, Follower, Any };
+  Kind kind = Kind::Node;
+  std::string node;       // Kind::Node: "broker-2", "zk-1", or a client id
+  std::string partition;  // Leader/Follower: "orders-0"
+  std::string text() const;
+};
+
+struct TopicSpec {
+  std::string name;
+  int partitions = 1;
+  int replication_factor = 1;
+  std::vector<std::vector<int>> assignment;  // per partition, broker ids; first = preferred leader
+  std::map<std::string, std::string> configs;  // topic-level overrides (e.g. min.insync.replicas)
+};
+
+struct ProducerSpec {
+  std::string id;
+  std::string topic;
+  std::string acks;  // "0", "1", "all"
+  double rate_per_s = 0;
+  Micros from = 0;
+  Micros until = 0;
+  std::optional<int> partition;
+  Config config;  // the scenario's config with this producer's overrides
+};
+
+struct ConsumerSpec {
+  std::string id;
+  std::string topic;
+  Micros from = 0;
+  Config config;
+};
+
+using FieldValue = std::variant<std::int64_t, double, bool, std::string>;
+
+struct Trigger {
+  bool at_time = true;
+  Micros at = 0;
+  // when:
+  std::string event;
+  std::vector<std::pair<std::string, FieldValue>> fields;
+  Micros since = 0;
+  Micros after = 0;
+  int times = 1;
+};
+
+struct NetworkFilter {
+  Target from{Target::Kind::Any, "", ""};
+  Target to{Target::Kind::Any, "", ""};
+  std::string type;  // "" = any
+  double probability = 1.0;
+  Micros by = 0;  // delay only
+};
+
+struct ProduceSpec {
+  std::string producer;
+  int partition = 0;
+  std::string value;
+  int count = 1;
+};
+
+struct Action {
+  ActionKind kind = ActionKind::Crash;
+  std::vector<Target> targets;              // crash, power-loss, restart, pause, resume, isolate, expire-session,
+                                            // shutdown
+  std::vector<std::vector<Target>> groups;  // partition
+  NetworkFilter filter;                     // cut (from, to), drop, delay
+  std::string partition;                    // elect-preferred-leader: "orders-0" or "all"
+  ProduceSpec produce;
+};
+
+struct ScenarioEvent {
+  Trigger trigger;
+  Action action;
+  std::optional<Micros> undo_after;  // for:
+  SourcePos pos;
+  int index = 0;  // position in the file, for "same time fires in file order"
+};
+
+struct Scenario {
+  std::string file;
+  std::string source_text;
+  std::string name;
+  std::string summary;
+  std::string description;
+  std::uint64_t seed = 1;
+  Micros duration = 0;
+  Micros settle = 60 * kMicrosPerSecond;
+  Design design;
+  std::optional<std::string> design_text;  // design as written in the file
+  int brokers = 0;
+  int zookeepers = 1;
+  Micros latency = kMicrosPerMs;
+  Config config;
+  std::vector<TopicSpec> topics;
+  std::vector<ProducerSpec> producers;
+  std::vector<ConsumerSpec> consumers;
+  std::vector<ScenarioEvent> events;
+  std::vector<std::string> expected_violations;
+
+  // Node names in a fixed order: broker-1..N, zk-1..Z, then producers and consumers.
+  std::vector<std::string> node_names() const;
+  const TopicSpec* find_topic(std::string_view name) const;
+  const ProducerSpec* find_producer(std::string_view id) const;
+  // "orders-0" -> (topic, index) if both exist.
+  std::optional<std::pair<const TopicSpec*, int>> find_partition(std::string_view name) const;
+  // Applies --design: presets' config defaults change, the scenario's explicit configs stay.
+  void apply_design(const Design& d);
+};
+
+// Parses a file; throws InputError("FILE:LINE:COL: message").
+Scenario parse_scenario_file(const std::string& path);
+// Parses text as if it came from `file_label`.
+Scenario parse_scenario_text(const std::string& text, const std::string& file_label);
+
+// Kafka's replica assignment (AdminUtils.assignReplicasToBrokers without racks), with a fixed start index
+// and shift of 0 instead of random ones, so assignments are stable and teachable.
+std::vector<std::vector<int>> round_robin_assignment(int brokers, int partitions, int replication_factor);
+
+}  // namespace kafkasim

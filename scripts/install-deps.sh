@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages kafkasim needs, only those missing; silent when all are there.
+# Usage: scripts/install-deps.sh [--test]   (--test adds what only the test suite needs)
+set -euo pipefail
+
+packages=(cmake g++ make pkg-config libsimgrid-dev libgtest-dev librapidcheck-dev libboost-graph-dev
+          libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev)
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=()   # the test suite needs nothing beyond the build yet
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "installing: ${missing[*]}"
+sudo_cmd=()
+[[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

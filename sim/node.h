@@ -1,0 +1,106 @@
+// What a model (broker, ZooKeeper, client) sees of the simulator: a process on a node that handles
+// messages and timers, sends one-way messages and requests with timeouts, and records history.
+// A process object lives for one incarnation: a crash destroys it, a restart builds a new one, so
+// volatile state cannot survive a crash by accident; durable state lives in the World (DurableState).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "scenario/units.h"
+#include "sim/history.h"
+#include "sim/random.h"
+
+namespace kafkasim::sim {
+
+class World;
+using TimerId = std::uint64_t;
+
+// A message body. `type()` is a Kafka API name (or ZkRequest/ZkResponse/ZkWatch/ZkPing): network rules
+// filter on it.
+struct Message {
+  virtual ~Message() = default;
+  virtual std::string_view type() const = 0;
+  virtual std::size_t bytes() const { return 64; }
+};
+using MessagePtr = std::unique_ptr<Message>;
+
+// How a request ended when no reply came: TCP semantics, never a flag the model checks.
+enum class Failure {
+  None,          // a reply arrived
+  Timeout,       // nothing came back in time (silent peer, partition, dropped message, powered-off host)
+  Disconnected,  // the peer process is gone (connection refused or reset)
+};
+const char* failure_name(Failure f);
+
+struct Envelope {
+  int from = -1;
+  int to = -1;
+  std::uint64_t id = 0;
+  std::uint64_t reply_to = 0;  // a reply: the id of its request
+  bool expects_reply = false;
+  std::uint32_t to_incarnation = 0;
+  MessagePtr body;
+};
+
+// Durable state of a node (logs, checkpoints): kept by the World across crashes and restarts.
+struct DurableState {
+  virtual ~DurableState() = default;
+  // Power loss: drop what the OS had not written back by `now`; returns the number of records lost.
+  virtual std::int64_t lose_unwritten(Micros now) {
+    (void)now;
+    return 0;
+  }
+};
+
+class Node {
+ public:
+  using ReplyHandler = std::function<void(Failure, const Message*)>;
+
+  Node(World& world, int node);
+  virtual ~Node() = default;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // The process starts (first start or restart), on its own host.
+  virtual void on_start() {}
+  // A one-way message or a request (reply with `reply`).
+  virtual void on_message(const Envelope& envelope) = 0;
+
+  int node() const { return node_; }
+  const std::string& name() const;
+
+ protected:
+  World& world() { return world_; }
+  Micros now() const;
+  void send(int to, MessagePtr body);
+  void request(int to, MessagePtr body, Micros timeout, ReplyHandler on_reply);
+  void reply(const Envelope& request, MessagePtr body);
+  TimerId after(Micros delay, std::function<void()> fn);
+  void cancel(TimerId timer);
+  Rng& rng() { return rng_; }
+  void record(std::string_view event, std::vector<Field> fields);
+
+ private:
+  friend class World;
+  struct Pending {
+    int to;
+    ReplyHandler handler;
+    TimerId timeout;
+  };
+  void deliver(const Envelope& envelope);
+  void fail_request(std::uint64_t id, Failure failure);
+  void peer_reset(int peer);  // the peer's process died: its connections reset
+
+  World& world_;
+  int node_;
+  Rng rng_;
+  std::map<std::uint64_t, Pending> pending_;  // ordered: failures fire in request order
+};
+
+}  // namespace kafkasim::sim

@@ -1,0 +1,318 @@
+// One run: nodes and their processes, the transport (rules applied at send and at arrival), process
+// faults, pauses as deferred work, the fault and settle phases, and the run's bounds.
+#include "sim/world.h"
+
+#include <cassert>
+
+#include <fmt/format.h>
+
+#include "sim/scheduler.h"
+
+namespace kafkasim::sim {
+
+const char* process_state_name(ProcessState s) {
+  switch (s) {
+    case ProcessState::Up: return "up";
+    case ProcessState::Paused: return "paused";
+    case ProcessState::Crashed: return "crashed";
+    case ProcessState::PoweredOff: return "powered-off";
+    case ProcessState::Stopped: return "stopped";
+  }
+  return "?";
+}
+
+namespace {
+constexpr Micros kConvergenceCheckInterval = 100 * kMicrosPerMs;
+void free_envelope(void* p) { delete static_cast<Envelope*>(p); }
+}  // namespace
+
+World::World(const Scenario& scenario, ClusterModel& model)
+    : scenario_(scenario),
+      model_(model),
+      network_(static_cast<int>(scenario.node_names().size())),
+      max_events_(scenario.config.integer("sim.max.events")),
+      max_wall_ms_(scenario.config.integer("sim.max.wall.ms")) {
+  std::vector<std::string> names = scenario.node_names();
+  EngineOptions options;
+  options.one_way_latency = scenario.latency;
+  engine_ = std::make_unique<Engine>(names, options);
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    Slot s;
+    s.name = names[i];
+    if (static_cast<int>(i) < scenario.brokers) s.kind = NodeKind::Broker;
+    else if (static_cast<int>(i) < scenario.brokers + scenario.zookeepers) s.kind = NodeKind::ZooKeeper;
+    else s.kind = NodeKind::Client;
+    slots_.push_back(std::move(s));
+  }
+  for (int n = 0; n < node_count(); ++n) slots_[n].durable = model_.create_durable(*this, n);
+  scheduler_ = std::make_unique<Scheduler>(*this, model_);
+}
+
+World::~World() = default;
+
+Micros World::now() const { return engine_->now(); }
+
+Rng& World::rng(const std::string& stream) {
+  auto& r = rngs_[stream];
+  if (!r) r = std::make_unique<Rng>(derive_seed(scenario_.seed, stream));
+  return *r;
+}
+
+std::optional<int> World::find_node(const std::string& name) const {
+  for (int n = 0; n < node_count(); ++n)
+    if (slots_[n].name == name) return n;
+  return std::nullopt;
+}
+
+RunOutcome World::run() {
+  wall_start_ = std::chrono::steady_clock::now();
+  control_ = engine_->open_loop(-1, "control", /*daemon=*/false);
+  engine_->run(control_, [this] {
+    record("phase", {{"name", std::string("fault")}});
+    // ZooKeeper first, then brokers, then clients: the order a cluster is brought up in.
+    for (int n = 0; n < node_count(); ++n)
+      if (slots_[n].kind == NodeKind::ZooKeeper) start_process(n);
+    for (int n = 0; n < node_count(); ++n)
+      if (slots_[n].kind == NodeKind::Broker) start_process(n);
+    for (int n = 0; n < node_count(); ++n)
+      if (slots_[n].kind == NodeKind::Client) start_process(n);
+    scheduler_->start();
+    on_control(scenario_.duration, [this] { begin_settle(); });
+  });
+  if (engine_->deadlocked() && outcome_.failure.empty())
+    outcome_.failure = "the simulation deadlocked: no process had anything left to do before the run ended";
+  outcome_.stats.simulated = now();
+  outcome_.stats.wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start_).count();
+  return outcome_;
+}
+
+void World::on_control(Micros delay, std::function<void()> fn) {
+  engine_->at(control_, now() + delay, [this, fn = std::move(fn)] {
+    if (phase_ == Phase::Done) return;
+    count_event();
+    fn();
+  });
+}
+
+void World::on_node(int node, Micros delay, std::function<void()> fn) { node_timer(node, delay, std::move(fn)); }
+
+void World::fail_run(const std::string& why) {
+  if (phase_ == Phase::Done) return;
+  outcome_.failure = why;
+  phase_ = Phase::Done;
+  engine_->close_loop(control_);
+}
+
+void World::count_event() {
+  ++outcome_.stats.events;
+  if (outcome_.stats.events > max_events_)
+    fail_run(fmt::format("the run passed its event limit (sim.max.events = {}) at {:.6f} s simulated",
+                         max_events_, to_seconds(now())));
+  if ((outcome_.stats.events & 4095) == 0) {
+    auto wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                         wall_start_).count();
+    if (wall_ms > max_wall_ms_)
+      fail_run(fmt::format("the run passed its wall-clock limit (sim.max.wall.ms = {})", max_wall_ms_));
+  }
+}
+
+// ---- processes -------------------------------------------------------------------------------------
+
+std::string World::start_process(int node) {
+  Slot& s = slots_[node];
+  ++s.incarnation;
+  s.state = ProcessState::Up;
+  s.deferred.clear();
+  s.loop = engine_->open_loop(node, s.name);
+  engine_->listen(node, [this, node](void* payload) {
+    receive(node, std::unique_ptr<Envelope>(static_cast<Envelope*>(payload)));
+  });
+  if (s.kind == NodeKind::Broker)
+    record("broker-started", {{"broker", std::int64_t{broker_id(node)}}, {"incarnation", std::int64_t{s.incarnation}}});
+  s.process = model_.start_process(*this, node);
+  node_timer(node, 0, [this, node] { slots_[node].process->on_start(); });
+  return "";
+}
+
+std::string World::crash(int node, bool power_loss) {
+  Slot& s = slots_[node];
+  if (s.kind != NodeKind::Broker) return fmt::format("{} is not a broker", s.name);
+  if (!up(node)) return fmt::format("{} is already down ({})", s.name, process_state_name(s.state));
+  s.state = power_loss ? ProcessState::PoweredOff : ProcessState::Crashed;
+  engine_->close_loop(s.loop);
+  engine_->unlisten(node);
+  s.deferred.clear();
+  s.process.reset();  // volatile state is gone with the process
+  std::int64_t lost = 0;
+  if (power_loss && s.durable) lost = s.durable->lose_unwritten(now());
+  std::vector<Field> fields = {{"broker", std::int64_t{broker_id(node)}},
+                               {"kind", std::string(power_loss ? "power-loss" : "crash")}};
+  if (power_loss) fields.push_back({"lost_records", lost});
+  record("broker-crashed", std::move(fields));
+  // A crashed process's OS resets its connections; a machine without power says nothing.
+  if (!power_loss)
+    for (int n = 0; n < node_count(); ++n)
+      if (n != node && slots_[n].process && network_.reachable(node, n)) slots_[n].process->peer_reset(node);
+  return "";
+}
+
+std::string World::stop(int node) {
+  Slot& s = slots_[node];
+  if (!up(node)) return fmt::format("{} is already down ({})", s.name, process_state_name(s.state));
+  s.state = ProcessState::Stopped;
+  engine_->close_loop(s.loop);
+  engine_->unlisten(node);
+  s.deferred.clear();
+  s.process.reset();
+  if (s.kind == NodeKind::Broker) record("broker-shutdown", {{"broker", std::int64_t{broker_id(node)}}});
+  for (int n = 0; n < node_count(); ++n)
+    if (n != node && slots_[n].process && network_.reachable(node, n)) slots_[n].process->peer_reset(node);
+  return "";
+}
+
+std::string World::restart(int node) {
+  Slot& s = slots_[node];
+  if (s.kind != NodeKind::Broker) return fmt::format("{} is not a broker", s.name);
+  if (up(node)) return fmt::format("{} is already running", s.name);
+  return start_process(node);
+}
+
+std::string World::pause(int node) {
+  Slot& s = slots_[node];
+  if (s.state != ProcessState::Up) return fmt::format("{} is not running ({})", s.name, process_state_name(s.state));
+  s.state = ProcessState::Paused;
+  if (s.kind == NodeKind::Broker) record("broker-paused", {{"broker", std::int64_t{broker_id(node)}}});
+  return "";
+}
+
+std::string World::resume(int node) {
+  Slot& s = slots_[node];
+  if (s.state != ProcessState::Paused) return fmt::format("{} is not paused", s.name);
+  s.state = ProcessState::Up;
+  if (s.kind == NodeKind::Broker) record("broker-resumed", {{"broker", std::int64_t{broker_id(node)}}});
+  // What piled up during the pause runs now, in the order it came (a zombie acts on stale work).
+  const std::uint32_t inc = s.incarnation;
+  engine_->at(s.loop, now(), [this, node, inc] { drain(node, inc); });
+  return "";
+}
+
+void World::run_work(int node, std::uint32_t incarnation, std::function<void()> work) {
+  Slot& s = slots_[node];
+  if (s.incarnation != incarnation || !s.process || phase_ == Phase::Done) return;
+  if (s.state == ProcessState::Paused || !s.deferred.empty()) {
+    s.deferred.push_back(std::move(work));
+    return;
+  }
+  count_event();
+  work();
+}
+
+void World::drain(int node, std::uint32_t incarnation) {
+  Slot& s = slots_[node];
+  while (s.incarnation == incarnation && s.state == ProcessState::Up && !s.deferred.empty() &&
+         phase_ != Phase::Done) {
+    std::function<void()> work = std::move(s.deferred.front());
+    s.deferred.pop_front();
+    count_event();
+    work();
+  }
+}
+
+TimerId World::node_timer(int node, Micros delay, std::function<void()> fn) {
+  Slot& s = slots_[node];
+  assert(s.process || s.state == ProcessState::Up);
+  const std::uint32_t inc = s.incarnation;
+  return engine_->at(s.loop, now() + delay,
+                     [this, node, inc, fn = std::move(fn)]() mutable { run_work(node, inc, std::move(fn)); });
+}
+
+void World::cancel_node_timer(int node, TimerId timer) { engine_->cancel(slots_[node].loop, timer); }
+
+// ---- transport -------------------------------------------------------------------------------------
+
+void World::send(int from, Envelope envelope) {
+  ++outcome_.stats.messages;
+  const int to = envelope.to;
+  const std::string type(envelope.body->type());
+  if (!network_.reachable(from, to) || network_.dropped(from, to, type, rng("transport"))) {
+    ++outcome_.stats.messages_lost;  // like TCP to a silent peer: the request will time out
+    return;
+  }
+  Slot& dest = slots_[to];
+  if (!up(to)) {
+    ++outcome_.stats.messages_lost;
+    // A crashed or stopped process on a live machine refuses the connection; a powered-off one is silent.
+    if (envelope.expects_reply && dest.state != ProcessState::PoweredOff && slots_[from].process) {
+      const std::uint64_t id = envelope.id;
+      Node* sender = slots_[from].process.get();
+      node_timer(from, 2 * scenario_.latency, [sender, id] { sender->fail_request(id, Failure::Disconnected); });
+    }
+    return;
+  }
+  envelope.to_incarnation = dest.incarnation;
+  auto boxed = std::make_unique<Envelope>(std::move(envelope));
+  const Micros delay = network_.extra_delay(from, to, type);
+  if (delay > 0) {
+    auto held = std::make_shared<std::unique_ptr<Envelope>>(std::move(boxed));
+    node_timer(from, delay, [this, held] { transmit(std::move(*held)); });
+    return;
+  }
+  transmit(std::move(boxed));
+}
+
+void World::transmit(std::unique_ptr<Envelope> envelope) {
+  const int from = envelope->from, to = envelope->to;
+  const std::size_t bytes = envelope->body->bytes();
+  engine_->transmit(from, to, envelope.release(), bytes, free_envelope);
+}
+
+void World::receive(int node, std::unique_ptr<Envelope> envelope) {
+  Slot& s = slots_[node];
+  // The connection it travelled on belonged to an earlier process, or the path broke while it travelled.
+  if (envelope->to_incarnation != s.incarnation || !network_.reachable(envelope->from, node)) {
+    ++outcome_.stats.messages_lost;
+    return;
+  }
+  auto held = std::make_shared<std::unique_ptr<Envelope>>(std::move(envelope));
+  run_work(node, s.incarnation, [this, node, held] {
+    if (Node* p = slots_[node].process.get()) p->deliver(**held);
+  });
+}
+
+// ---- phases ----------------------------------------------------------------------------------------
+
+void World::begin_settle() {
+  phase_ = Phase::Settle;
+  record("phase", {{"name", std::string("settle")}});
+  if (!network_.empty()) {
+    network_.clear();
+    record("fault", {{"action", std::string("heal")}, {"target", std::string("all")}, {"undo", true}});
+  }
+  for (int n = 0; n < node_count(); ++n)
+    if (slots_[n].state == ProcessState::Paused) resume(n);
+  for (int n = 0; n < node_count(); ++n)
+    if (slots_[n].kind == NodeKind::Broker && !up(n)) restart(n);
+  model_.stop_producers(*this);
+  on_control(scenario_.settle, [this] { finish(false); });
+  on_control(0, [this] { check_converged(); });
+}
+
+void World::check_converged() {
+  if (phase_ != Phase::Settle) return;
+  if (model_.converged(*this)) {
+    finish(true);
+    return;
+  }
+  on_control(kConvergenceCheckInterval, [this] { check_converged(); });
+}
+
+void World::finish(bool converged) {
+  if (phase_ == Phase::Done) return;
+  outcome_.converged = converged;
+  record("phase", {{"name", std::string("done")}, {"converged", converged}});
+  phase_ = Phase::Done;
+  engine_->close_loop(control_);
+}
+
+}  // namespace kafkasim::sim

@@ -1,0 +1,133 @@
+// The World: one simulation run. It owns the engine, the nodes and their process states, the transport
+// with its network rules, durable state, the history, and the run's phases and bounds.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "scenario/scenario.h"
+#include "sim/cluster_model.h"
+#include "sim/engine.h"
+#include "sim/history.h"
+#include "sim/network_rules.h"
+#include "sim/node.h"
+#include "sim/random.h"
+
+namespace kafkasim::sim {
+
+class Scheduler;
+
+enum class ProcessState { Up, Paused, Crashed, PoweredOff, Stopped };
+const char* process_state_name(ProcessState s);
+
+struct RunStats {
+  Micros simulated = 0;
+  double wall_s = 0;
+  std::int64_t events = 0;    // handled messages and timers
+  std::int64_t messages = 0;  // messages sent
+  std::int64_t messages_lost = 0;
+};
+
+struct RunOutcome {
+  RunStats stats;
+  std::string failure;  // non-empty: the simulator failed (a bound was hit, a deadlock)
+  bool converged = false;
+};
+
+class World {
+ public:
+  World(const Scenario& scenario, ClusterModel& model);
+  ~World();
+
+  // Runs the whole scenario (fault phase, settle phase). Call once, in a process of its own.
+  RunOutcome run();
+
+  const Scenario& scenario() const { return scenario_; }
+  History& history() { return history_; }
+  Micros now() const;
+  Micros latency() const { return scenario_.latency; }
+  Rng& rng(const std::string& stream);
+
+  // Nodes: brokers first (node i is broker i+1), then ZooKeeper servers, then clients.
+  int node_count() const { return static_cast<int>(slots_.size()); }
+  const std::string& node_name(int node) const { return slots_.at(node).name; }
+  NodeKind node_kind(int node) const { return slots_.at(node).kind; }
+  int broker_id(int node) const { return node_kind(node) == NodeKind::Broker ? node + 1 : -1; }
+  int broker_node(int broker_id) const { return broker_id - 1; }
+  int zookeeper_node(int index = 0) const { return scenario_.brokers + index; }
+  std::optional<int> find_node(const std::string& name) const;
+  ProcessState state(int node) const { return slots_.at(node).state; }
+  bool up(int node) const { return state(node) == ProcessState::Up || state(node) == ProcessState::Paused; }
+  std::uint32_t incarnation(int node) const { return slots_.at(node).incarnation; }
+  Node* process(int node) { return slots_.at(node).process.get(); }
+  DurableState* durable(int node) { return slots_.at(node).durable.get(); }
+  NetworkRules& network() { return network_; }
+
+  // Process faults (run from the control loop; a model asks through `on_control`).
+  std::string crash(int node, bool power_loss);
+  std::string restart(int node);
+  std::string pause(int node);
+  std::string resume(int node);
+  std::string stop(int node);  // a clean stop, after a controlled shutdown
+
+  // Runs `fn` on the control loop at now + delay (scenario actions, phase changes).
+  void on_control(Micros delay, std::function<void()> fn);
+  // Runs `fn` as work of `node`'s current process at now + delay (deferred while it is paused).
+  void on_node(int node, Micros delay, std::function<void()> fn);
+
+  void record(std::string_view event, std::vector<Field> fields) { history_.record(now(), event, std::move(fields)); }
+  bool in_fault_phase() const { return phase_ == Phase::Fault; }
+  void fail_run(const std::string& why);
+
+ private:
+  friend class Node;
+  enum class Phase { Fault, Settle, Done };
+  struct Slot {
+    std::string name;
+    NodeKind kind;
+    ProcessState state = ProcessState::Stopped;
+    std::uint32_t incarnation = 0;
+    LoopId loop = 0;
+    std::unique_ptr<Node> process;
+    std::unique_ptr<DurableState> durable;
+    std::deque<std::function<void()>> deferred;  // work that came while paused, in arrival order
+  };
+
+  TimerId node_timer(int node, Micros delay, std::function<void()> fn);
+  void cancel_node_timer(int node, TimerId timer);
+  void send(int from, Envelope envelope);
+  void transmit(std::unique_ptr<Envelope> envelope);
+  void receive(int node, std::unique_ptr<Envelope> envelope);
+  void run_work(int node, std::uint32_t incarnation, std::function<void()> work);
+  void drain(int node, std::uint32_t incarnation);
+  void count_event();
+  std::uint64_t next_message_id() { return ++message_seq_; }
+  std::string start_process(int node);
+  void begin_settle();
+  void check_converged();
+  void finish(bool converged);
+
+  const Scenario& scenario_;
+  ClusterModel& model_;
+  std::unique_ptr<Engine> engine_;
+  std::vector<Slot> slots_;
+  NetworkRules network_;
+  History history_;
+  std::map<std::string, std::unique_ptr<Rng>> rngs_;
+  std::unique_ptr<Scheduler> scheduler_;
+  LoopId control_ = 0;
+  Phase phase_ = Phase::Fault;
+  RunOutcome outcome_;
+  std::uint64_t message_seq_ = 0;
+  std::int64_t max_events_;
+  std::int64_t max_wall_ms_;
+  std::chrono::steady_clock::time_point wall_start_;  // bounds only, never behaviour
+};
+
+}  // namespace kafkasim::sim

@@ -1,0 +1,135 @@
+// The kafkasim binary as a user runs it: exit codes, FILE:LINE:COL errors, JSON, replay of failures.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+namespace {
+
+struct Result {
+  int code;
+  std::string out;
+};
+
+// Runs kafkasim with `args` in a scratch folder; stdout and stderr together.
+Result kafkasim(const std::string& args, const std::string& cwd = testing::TempDir()) {
+  std::string cmd = "cd '" + cwd + "' && NO_COLOR=1 '" + std::string(KAFKASIM_BINARY) + "' " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf;
+  while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+  int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::string write(const std::string& name, const std::string& text) {
+  std::string path = testing::TempDir() + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+const std::string kSource = KAFKASIM_SOURCE_DIR;
+const std::string kGood = "name: good\nsummary: s\nduration: 2s\nsettle: 1s\ncluster: {brokers: 2}\n"
+                          "events:\n  - {at: 1s, crash: broker-1, for: 100ms}\n";
+
+}  // namespace
+
+TEST(Cli, CheckAcceptsTheBundledScenariosAndTheSpecExample) {
+  auto r = kafkasim("check " + kSource + "/scenarios/*.yaml " + kSource + "/tests/data/kip101-example.yaml");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("kip101-hw-truncation"), std::string::npos);
+}
+
+TEST(Cli, BadScenarioExitsTwoWithFileLineColumn) {
+  std::string f = write("bad.yaml", "name: x\nsummary: y\nduration: 10s\ncluster: {brokers: 3}\nconfig:\n  min.insync.replica: 2\n");
+  auto r = kafkasim("check " + f);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.out, f + ":6:3: unknown config 'min.insync.replica' in config, did you mean 'min.insync.replicas'?\n");
+  // run validates every file before running any
+  auto run = kafkasim("run " + write("good.yaml", kGood) + " " + f);
+  EXPECT_EQ(run.code, 2);
+  EXPECT_EQ(run.out.find("verdict"), std::string::npos) << run.out;
+}
+
+TEST(Cli, EmptyFileAndDirectoryExitTwo) {
+  EXPECT_EQ(kafkasim("check " + write("empty.yaml", "")).code, 2);
+  auto dir = kafkasim("check " + kSource + "/scenarios");
+  EXPECT_EQ(dir.code, 2);
+  EXPECT_NE(dir.out.find("scenarios:1:1: is a directory"), std::string::npos) << dir.out;
+}
+
+TEST(Cli, BadFlagsExitTwo) {
+  EXPECT_EQ(kafkasim("run --seed notanumber " + write("good.yaml", kGood)).code, 2);
+  auto d = kafkasim("run --design kafka-9 " + write("good.yaml", kGood));
+  EXPECT_EQ(d.code, 2);
+  EXPECT_NE(d.out.find("--design: unknown design preset 'kafka-9'"), std::string::npos) << d.out;
+  EXPECT_EQ(kafkasim("frobnicate").code, 2);
+  EXPECT_EQ(kafkasim("run").code, 2);
+}
+
+TEST(Cli, RunPrintsNarrativeAndVerdictAndWritesJson) {
+  std::string json_path = testing::TempDir() + "/result.json";
+  auto r = kafkasim("run " + write("good.yaml", kGood) + " --seed 5 --design kafka-0.10 --json " + json_path +
+                    " --history " + testing::TempDir() + "/h.jsonl");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("1.000 s  broker-1 crashes for 0.1 s"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("verdict: PASS"), std::string::npos) << r.out;
+  auto j = nlohmann::json::parse(std::ifstream(json_path));
+  EXPECT_EQ(j["scenario"], "good");
+  EXPECT_EQ(j["seed"], 5);
+  EXPECT_EQ(j["design"]["preset"], "kafka-0.10");
+  EXPECT_EQ(j["design"]["truncation"], "high-watermark");
+  EXPECT_EQ(j["verdict"], "pass");
+  EXPECT_TRUE(j["violations"].empty());
+  for (const char* k : {"simulated_s", "wall_s", "events", "messages", "acked", "lost_acks1", "lost_unclean"})
+    EXPECT_TRUE(j["stats"].contains(k)) << k;
+  EXPECT_DOUBLE_EQ(j["stats"]["simulated_s"].get<double>(), 2.0);
+  ASSERT_TRUE(j["history"].is_string());
+  std::ifstream h(j["history"].get<std::string>());
+  std::string first;
+  std::getline(h, first);
+  EXPECT_EQ(first, R"({"t":0.0,"event":"phase","name":"fault"})");
+}
+
+TEST(Cli, ExpectedViolationThatDoesNotHappenFailsTheVerdict) {
+  std::string f = write("expects.yaml", kGood + "expect: {violations: [acked-write-lost]}\n");
+  auto r = kafkasim("run " + f);
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_NE(r.out.find("verdict: FAIL"), std::string::npos);
+}
+
+TEST(Cli, SimulatorFailureExitsThreeAndSavesTheScenarioForReplay) {
+  std::string scratch = testing::TempDir() + "/failure-case";
+  std::filesystem::remove_all(scratch);
+  std::filesystem::create_directories(scratch);
+  std::string f = write("limited.yaml", kGood + "config: {sim.max.events: 3}\n");
+  auto r = kafkasim("run " + f + " --seed 9", scratch);
+  EXPECT_EQ(r.code, 3) << r.out;
+  EXPECT_NE(r.out.find("event limit"), std::string::npos) << r.out;
+  std::string saved = scratch + "/kafkasim-failures/good-seed9.yaml";
+  EXPECT_NE(r.out.find("kafkasim-failures/good-seed9.yaml"), std::string::npos) << r.out;
+  ASSERT_TRUE(std::filesystem::exists(saved));
+  // The saved file is itself a valid scenario that replays the same failure.
+  auto replay = kafkasim("run kafkasim-failures/good-seed9.yaml", scratch);
+  EXPECT_EQ(replay.code, 3) << replay.out;
+  EXPECT_NE(replay.out.find("seed 9"), std::string::npos) << replay.out;
+}
+
+TEST(Cli, DesignsListsEveryPresetAndSwitch) {
+  auto r = kafkasim("designs");
+  EXPECT_EQ(r.code, 0);
+  for (const char* name : {"kafka-0.10", "kafka-0.11", "kafka-2.0", "kafka-2.2", "kafka-2.8", "kafka-3.7", "latest",
+                           "truncation", "truncate-before-hw", "isr-change-path", "eligible-leader-replicas"})
+    EXPECT_NE(r.out.find(name), std::string::npos) << name;
+}
+
+TEST(Cli, BundledScenariosPassTheirExpectedVerdicts) {
+  auto r = kafkasim("run " + kSource + "/scenarios/*.yaml");
+  EXPECT_EQ(r.code, 0) << r.out;
+}

@@ -1,0 +1,67 @@
+// Designs: presets resolve to the switches of spec/designs.md; overrides are checked.
+#include <gtest/gtest.h>
+
+#include "scenario/designs.h"
+#include "scenario/suggest.h"
+
+using namespace kafkasim;
+
+namespace {
+Design preset(const char* name) {
+  std::string error;
+  auto d = resolve_design(name, {}, error);
+  EXPECT_TRUE(d) << error;
+  return *d;
+}
+}  // namespace
+
+TEST(Designs, PresetsMatchTheSpecTable) {
+  EXPECT_EQ(preset("kafka-0.10").get("truncation"), "high-watermark");
+  EXPECT_EQ(preset("kafka-0.11").get("truncation"), "leader-epoch");
+  EXPECT_EQ(preset("kafka-2.0").get("truncation"), "leader-epoch-kip279");
+  for (const char* sw : {"truncate-on-every-epoch-change", "leader-epoch-fencing", "isr-join-requires-epoch-start",
+                         "controller-epoch-check", "broker-epoch"}) {
+    EXPECT_FALSE(preset("kafka-2.0").on(sw)) << sw;
+    EXPECT_TRUE(preset("kafka-2.2").on(sw)) << sw;
+    EXPECT_TRUE(preset("kafka-2.8").on(sw)) << sw;
+  }
+  EXPECT_EQ(preset("kafka-2.2").get("isr-change-path"), "zookeeper-direct");
+  EXPECT_EQ(preset("kafka-2.8").get("isr-change-path"), "alter-partition");
+  EXPECT_EQ(preset("kafka-2.8").get("truncation"), "diverging-epoch");
+  EXPECT_FALSE(preset("kafka-2.8").on("hw-requires-min-isr"));
+  EXPECT_TRUE(preset("kafka-3.7").on("truncate-before-hw"));
+  EXPECT_TRUE(preset("kafka-3.7").on("hw-requires-min-isr"));
+  EXPECT_EQ(preset("latest").switches, preset("kafka-3.7").switches);
+  for (const auto& p : all_presets()) {
+    EXPECT_EQ(preset(std::string(p.name).c_str()).get("metadata"), "zookeeper");
+    EXPECT_EQ(p.switches.size(), all_switches().size()) << p.name;
+  }
+}
+
+TEST(Designs, OverridesAndErrors) {
+  std::string error;
+  auto d = resolve_design("kafka-3.7", {{"hw-requires-min-isr", "false"}}, error);
+  ASSERT_TRUE(d);
+  EXPECT_FALSE(d->on("hw-requires-min-isr"));
+  EXPECT_EQ(d->label(), "kafka-3.7+hw-requires-min-isr=false");
+  EXPECT_FALSE(resolve_design("kafka-3.7", {{"hw-requires-min-isr", "maybe"}}, error));
+  EXPECT_NE(error.find("takes false or true"), std::string::npos) << error;
+  EXPECT_FALSE(resolve_design("kafka-3.6", {}, error));
+  EXPECT_NE(error.find("did you mean 'kafka-3.7'"), std::string::npos) << error;
+}
+
+TEST(Designs, CommandLineForm) {
+  std::string error;
+  auto d = parse_design_flag("kafka-0.11,truncation=high-watermark,broker-epoch=true", error);
+  ASSERT_TRUE(d) << error;
+  EXPECT_EQ(d->get("truncation"), "high-watermark");
+  EXPECT_TRUE(d->on("broker-epoch"));
+  EXPECT_FALSE(parse_design_flag("latest,truncation", error));
+  EXPECT_NE(error.find("switch=value"), std::string::npos);
+}
+
+TEST(Suggest, ClosestName) {
+  EXPECT_EQ(did_you_mean("min.insync.replica", {"min.insync.replicas", "acks"}), ", did you mean 'min.insync.replicas'?");
+  EXPECT_EQ(did_you_mean("zzzzzz", {"acks", "retries"}), "");
+  EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
+}

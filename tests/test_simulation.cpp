@@ -1,0 +1,286 @@
+// The simulation layer end to end, each run in a forked child: transport latency and network rules,
+// crash vs power loss vs pause as the sender sees them, triggers, dynamic targets, settle, bounds and
+// determinism. A probe model (broker-1 pings broker-2 every 100 ms) makes the transport observable.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "checks/checkers.h"
+#include "models/idle_models.h"
+#include "scenario/scenario.h"
+#include "sim/runner.h"
+#include "sim/world.h"
+
+using namespace kafkasim;
+using json = nlohmann::json;
+
+namespace {
+
+struct Ping : sim::Message {
+  std::string_view type() const override { return "Metadata"; }
+};
+struct Pong : sim::Message {
+  std::string_view type() const override { return "Metadata"; }
+};
+
+// broker-1 sends a request to broker-2 every 100 ms (timeout 50 ms) and records how it ended.
+class Probe : public sim::Node {
+ public:
+  using sim::Node::Node;
+  void on_start() override {
+    if (node() == 0) tick();
+  }
+  void on_message(const sim::Envelope& e) override {
+    record("probe-served", {{"broker", std::int64_t{node() + 1}}});
+    reply(e, std::make_unique<Pong>());
+  }
+
+ private:
+  void tick() {
+    const Micros sent = now();
+    request(1, std::make_unique<Ping>(), 50 * kMicrosPerMs, [this, sent](sim::Failure f, const sim::Message*) {
+      if (f == sim::Failure::None)
+        record("probe-reply", {{"rtt_us", now() - sent}});
+      else
+        record("probe-failed", {{"failure", std::string(sim::failure_name(f))}});
+    });
+    after(100 * kMicrosPerMs, [this] { tick(); });
+  }
+};
+
+class ProbeCluster : public models::IdleCluster {
+ public:
+  std::unique_ptr<sim::Node> start_process(sim::World& world, int node) override {
+    return std::make_unique<Probe>(world, node);
+  }
+};
+
+struct Simulated {
+  std::vector<json> history;
+  std::string failure;
+  std::uint64_t digest = 0;
+  std::vector<json> of(const std::string& event) const {
+    std::vector<json> out;
+    for (const auto& e : history)
+      if (e["event"] == event) out.push_back(e);
+    return out;
+  }
+};
+
+Simulated simulate(const std::string& yaml, bool probe = true) {
+  Scenario s = parse_scenario_text(yaml, "test.yaml");
+  auto child = sim::run_in_child(
+      [&] {
+        models::IdleCluster idle;
+        ProbeCluster probes;
+        sim::World world(s, probe ? static_cast<sim::ClusterModel&>(probes) : idle);
+        sim::RunOutcome out = world.run();
+        json j;
+        j["failure"] = out.failure;
+        j["digest"] = world.history().digest();
+        j["history"] = world.history().to_jsonl();
+        return j.dump();
+      },
+      120);
+  EXPECT_TRUE(child.completed) << child.describe();
+  Simulated r;
+  if (!child.completed) return r;
+  json j = json::parse(child.payload);
+  r.failure = j["failure"];
+  r.digest = j["digest"];
+  std::string lines = j["history"];
+  std::size_t pos = 0;
+  while (pos < lines.size()) {
+    std::size_t nl = lines.find('\n', pos);
+    r.history.push_back(json::parse(lines.substr(pos, nl - pos)));
+    pos = nl + 1;
+  }
+  return r;
+}
+
+std::string scenario(const std::string& events, const std::string& extra = "", const std::string& latency = "5ms") {
+  return "name: t\nsummary: t\nduration: 3s\nsettle: 2s\ncluster: {brokers: 3, network: {latency: " + latency +
+         "}}\n" + extra + (events.empty() ? "events: []\n" : "events:\n" + events);
+}
+
+// Failures of probes sent in [from_s, to_s).
+std::vector<std::string> failures_between(const Simulated& r, double from_s, double to_s) {
+  std::vector<std::string> out;
+  for (const auto& e : r.of("probe-failed")) {
+    // A failure is recorded when detected; the probe was sent at most 100 ms before.
+    double t = e["t"];
+    if (t >= from_s && t < to_s) out.push_back(e["failure"]);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST(Simulation, OneWayLatencyIsTheScenarios) {
+  auto r = simulate(scenario(""));
+  auto replies = r.of("probe-reply");
+  ASSERT_GT(replies.size(), 20u);
+  for (const auto& e : replies) {
+    std::int64_t rtt = e["rtt_us"];
+    EXPECT_GE(rtt, 10000);  // two one-way trips of 5 ms, not 13x that (LV08's latency factor)
+    EXPECT_LE(rtt, 10002);
+  }
+  EXPECT_TRUE(r.of("probe-failed").empty());
+}
+
+TEST(Simulation, PartitionTimesRequestsOutAndHeals) {
+  auto r = simulate(scenario("  - {at: 1s, partition: [[broker-1], [broker-2, broker-3]], for: 500ms}\n"));
+  auto during = failures_between(r, 1.0, 1.56);
+  EXPECT_GE(during.size(), 5u);
+  for (const auto& f : during) EXPECT_EQ(f, "timeout");
+  EXPECT_TRUE(failures_between(r, 0, 1.0).empty());
+  EXPECT_TRUE(failures_between(r, 1.6, 10).empty());
+}
+
+TEST(Simulation, CrashRefusesConnectionsButPowerLossIsSilent) {
+  auto crash = simulate(scenario("  - {at: 1s, crash: broker-2, for: 500ms}\n"));
+  auto f1 = failures_between(crash, 1.0, 1.5);
+  ASSERT_GE(f1.size(), 4u);
+  for (const auto& f : f1) EXPECT_EQ(f, "disconnected");
+  EXPECT_TRUE(failures_between(crash, 1.6, 10).empty());
+  auto restarted = crash.of("broker-started");
+  ASSERT_EQ(restarted.size(), 4u);
+  EXPECT_EQ(restarted[3]["incarnation"], 2);
+  EXPECT_DOUBLE_EQ(restarted[3]["t"].get<double>(), 1.5);
+
+  auto power = simulate(scenario("  - {at: 1s, power-loss: broker-2, for: 500ms}\n"));
+  auto f2 = failures_between(power, 1.0, 1.55);
+  ASSERT_GE(f2.size(), 4u);
+  for (const auto& f : f2) EXPECT_EQ(f, "timeout");
+  auto crashed = power.of("broker-crashed");
+  ASSERT_EQ(crashed.size(), 1u);
+  EXPECT_EQ(crashed[0]["kind"], "power-loss");
+  EXPECT_EQ(crashed[0]["lost_records"], 0);
+}
+
+TEST(Simulation, DropRulesMatchByType) {
+  auto dropped = simulate(scenario("  - {at: 1s, drop: {from: broker-1, to: broker-2, type: Metadata}, for: 300ms}\n"));
+  EXPECT_GE(failures_between(dropped, 1.0, 1.36).size(), 3u);
+  auto other = simulate(scenario("  - {at: 1s, drop: {type: Fetch}, for: 300ms}\n"));
+  EXPECT_TRUE(other.of("probe-failed").empty());
+}
+
+TEST(Simulation, DelayAddsLatency) {
+  auto r = simulate(scenario("  - {at: 1s, delay: {from: broker-2, to: broker-1, by: 20ms}, for: 500ms}\n"));
+  int delayed = 0;
+  for (const auto& e : r.of("probe-reply")) {
+    double t = e["t"];
+    std::int64_t rtt = e["rtt_us"];
+    if (t > 1.05 && t < 1.5) {
+      EXPECT_GE(rtt, 30000);
+      EXPECT_LE(rtt, 30002);
+      ++delayed;
+    }
+  }
+  EXPECT_GE(delayed, 4);
+}
+
+TEST(Simulation, PausedProcessHandlesNothingUntilItResumes) {
+  auto r = simulate(scenario("  - {at: 1s, pause: broker-2, for: 250ms}\n"));
+  // Requests sent to the paused broker time out, then it serves them all at once when it resumes.
+  auto during = failures_between(r, 1.0, 1.3);
+  EXPECT_GE(during.size(), 2u);
+  for (const auto& f : during) EXPECT_EQ(f, "timeout");
+  int served_at_resume = 0;
+  for (const auto& e : r.of("probe-served")) {
+    double t = e["t"];
+    EXPECT_FALSE(t > 1.001 && t < 1.25) << "served while paused at " << t;
+    if (t == 1.25) ++served_at_resume;
+  }
+  EXPECT_GE(served_at_resume, 2);
+  EXPECT_EQ(r.of("broker-paused").size(), 1u);
+  EXPECT_EQ(r.of("broker-resumed").size(), 1u);
+}
+
+TEST(Simulation, WhenTriggersWithSinceAfterAndTimes) {
+  auto r = simulate(scenario(
+      "  - {at: 1s, crash: broker-2, for: 100ms}\n"
+      "  - {at: 2s, crash: broker-2, for: 100ms}\n"
+      "  - when: {event: broker-started, broker: broker-2}\n"
+      "    since: 500ms\n"
+      "    after: 10ms\n"
+      "    times: 2\n"
+      "    pause: broker-3\n"
+      "    for: 1ms\n"));
+  std::vector<double> pauses;
+  for (const auto& e : r.of("fault"))
+    if (e["action"] == "pause") pauses.push_back(e["t"]);
+  EXPECT_EQ(pauses, (std::vector<double>{1.11, 2.11}));  // not at 0 (since), each 10 ms after the restart
+}
+
+TEST(Simulation, DynamicTargetThatResolvesToNothingIsARecordedNoop) {
+  auto r = simulate(scenario("  - {at: 1s, crash: controller}\n"), false);
+  auto faults = r.of("fault");
+  ASSERT_EQ(faults.size(), 1u);
+  EXPECT_EQ(faults[0]["noop"], true);
+  EXPECT_EQ(faults[0]["target"], "controller");
+  EXPECT_TRUE(r.of("broker-crashed").empty());
+}
+
+TEST(Simulation, SettleRestartsAndHealsThenConverges) {
+  auto r = simulate(scenario("  - {at: 1s, crash: broker-3}\n  - {at: 2500ms, pause: broker-1}\n  - {at: 1s, isolate: broker-2}\n"));
+  auto phases = r.of("phase");
+  ASSERT_EQ(phases.size(), 3u);
+  EXPECT_EQ(phases[1]["name"], "settle");
+  EXPECT_EQ(phases[2]["name"], "done");
+  EXPECT_EQ(phases[2]["converged"], true);
+  EXPECT_EQ(r.of("broker-started").size(), 4u);  // broker-3 again
+  EXPECT_EQ(r.of("broker-resumed").size(), 1u);
+  EXPECT_FALSE(failures_between(r, 1.0, 2.5).empty());
+  EXPECT_TRUE(failures_between(r, 3.1, 10).empty());  // healed
+}
+
+TEST(Simulation, SameTimeEventsFireInFileOrder) {
+  auto r = simulate(scenario("  - {at: 1s, pause: broker-1}\n  - {at: 1s, resume: broker-1}\n  - {at: 1s, pause: broker-1}\n"), false);
+  auto faults = r.of("fault");
+  ASSERT_EQ(faults.size(), 3u);
+  EXPECT_EQ(faults[0]["action"], "pause");
+  EXPECT_EQ(faults[1]["action"], "resume");
+  EXPECT_EQ(faults[2]["action"], "pause");
+  EXPECT_EQ(faults[2].count("noop"), 0u);
+}
+
+TEST(Simulation, EventBoundEndsTheRunAsAFailure) {
+  auto r = simulate(scenario("", "config: {sim.max.events: 50}\n"));
+  EXPECT_NE(r.failure.find("event limit"), std::string::npos) << r.failure;
+}
+
+TEST(Simulation, SameScenarioAndSeedGiveByteIdenticalHistories) {
+  const std::vector<std::string> scenarios = {
+      scenario("  - {at: 1s, drop: {to: broker-2, probability: 0.5}, for: 1s}\n  - {at: 2s, crash: broker-2, for: 300ms}\n"),
+      scenario("  - {at: 500ms, pause: broker-2, for: 1s}\n  - {at: 1s, partition: [[broker-1], [broker-2]], for: 1s}\n"),
+      scenario("  - {at: 1s, power-loss: broker-2, for: 10ms}\n", "seed: 99\n", "1ms"),
+  };
+  for (const auto& s : scenarios) {
+    auto a = simulate(s), b = simulate(s);
+    EXPECT_EQ(a.digest, b.digest);
+    EXPECT_EQ(a.history, b.history);
+    EXPECT_GT(a.history.size(), 20u);
+  }
+  // A different seed changes the probabilistic drops.
+  auto one = simulate(scenarios[0]), other = simulate("seed: 2\n" + scenarios[0]);
+  EXPECT_NE(one.digest, other.digest);
+}
+
+TEST(Checkers, UnavailableAfterHealFiresOnlyWhenTheSettleRanOut) {
+  Scenario s = parse_scenario_text(scenario(""), "t.yaml");
+  sim::History converged, stuck;
+  for (sim::History* h : {&converged, &stuck}) {
+    h->record(0, "phase", {{"name", std::string("fault")}});
+    h->record(3 * kMicrosPerSecond, "phase", {{"name", std::string("settle")}});
+  }
+  converged.record(4 * kMicrosPerSecond, "phase", {{"name", std::string("done")}, {"converged", true}});
+  stuck.record(5 * kMicrosPerSecond, "phase", {{"name", std::string("done")}, {"converged", false}});
+  EXPECT_TRUE(checks::check_history(s, converged).empty());
+  auto v = checks::check_history(s, stuck);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].property, "unavailable-after-heal");
+  EXPECT_EQ(v[0].time, 5 * kMicrosPerSecond);
+  EXPECT_FALSE(checks::verdict_pass(v, {}));
+  EXPECT_TRUE(checks::verdict_pass(v, {"unavailable-after-heal"}));
+}
