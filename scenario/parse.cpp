@@ -311,7 +311,7 @@ class Parser {
     if (!a.IsMap()) fail(a, "assignment maps partition index to broker ids: {0: [1, 2, 3]}");
     for (auto it = a.begin(); it != a.end(); ++it) {
       int p = static_cast<int>(integer(it->first, "partition index", 0, topic.partitions - 1));
-      const YAML::Node& list = it->second;
+      YAML::Node list = it->second;  // a copy: the iterator yields a temporary
       if (!list.IsSequence()) fail(list, "a partition's assignment is a list of broker ids: [1, 2, 3]");
       if (static_cast<int>(list.size()) != topic.replication_factor)
         fail(list, fmt::format("partition {} lists {} replicas but replication.factor is {}", p, list.size(),
@@ -659,6 +659,10 @@ class Parser {
         for (const char* k : {"since", "after", "times"})
           if (e[k]) fail(e[k], fmt::format("'{}' goes with when:, not at:", k));
         ev.trigger.at = duration(e["at"], "at");
+        if (ev.trigger.at >= s.duration)
+          fail(e["at"], fmt::format("at: {} is not inside the fault phase (duration: {}); the settle phase that "
+                                    "follows heals every fault",
+                                    e["at"].Scalar(), format_duration(s.duration)));
       } else {
         ev.trigger = parse_when(e, s);
       }

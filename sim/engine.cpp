@@ -10,6 +10,7 @@
 #include <queue>
 #include <unordered_map>
 
+#include <simgrid/Exception.hpp>
 #include <simgrid/s4u.hpp>
 
 namespace sg4 = simgrid::s4u;
@@ -61,31 +62,42 @@ struct Engine::Impl {
 
   void loop_main(std::shared_ptr<Loop> loop) {
     std::unique_lock lock(*loop->mutex);
-    while (!loop->closed) {
-      if (loop->heap.empty()) {
-        loop->waiting = true;
-        loop->waiting_until = -1;
-        loop->cv->wait(lock);
-        loop->waiting = false;
+    try {
+      run_loop(*loop, lock);
+    } catch (const simgrid::ForcefulKillException&) {
+      // Killed while parked (daemons die when the run ends): unlocking now would be a simcall from a
+      // dying actor, which deadlocks under thread contexts. The mutex dies with its loop anyway.
+      (void)lock.release();
+      throw;
+    }
+  }
+
+  void run_loop(Loop& loop, std::unique_lock<sg4::Mutex>& lock) {
+    while (!loop.closed) {
+      if (loop.heap.empty()) {
+        loop.waiting = true;
+        loop.waiting_until = -1;
+        loop.cv->wait(lock);
+        loop.waiting = false;
         continue;
       }
-      TimerEntry top = loop->heap.top();
-      auto it = loop->pending.find(top.id);
-      if (it == loop->pending.end()) {  // cancelled
-        loop->heap.pop();
+      TimerEntry top = loop.heap.top();
+      auto it = loop.pending.find(top.id);
+      if (it == loop.pending.end()) {  // cancelled
+        loop.heap.pop();
         continue;
       }
       Micros now = std::llround(sg4::Engine::get_clock() * kMicrosPerSecond);
       if (top.when > now) {
-        loop->waiting = true;
-        loop->waiting_until = top.when;
-        loop->cv->wait_until(lock, seconds(top.when));
-        loop->waiting = false;
+        loop.waiting = true;
+        loop.waiting_until = top.when;
+        loop.cv->wait_until(lock, seconds(top.when));
+        loop.waiting = false;
         continue;
       }
-      loop->heap.pop();
+      loop.heap.pop();
       std::function<void()> fn = std::move(it->second);
-      loop->pending.erase(it);
+      loop.pending.erase(it);
       lock.unlock();
       fn();
       lock.lock();
@@ -124,7 +136,10 @@ Engine::Engine(const std::vector<std::string>& host_names, const EngineOptions& 
   impl_->receivers.resize(host_names.size());
 }
 
-Engine::~Engine() = default;
+// The SimGrid engine is deliberately never destroyed: it cannot be re-created in one process, and
+// tearing it down with actors still parked (daemons, or any actor under thread contexts) blocks forever
+// joining their threads. A run owns its process (sim/runner.cpp) and leaves it with _exit.
+Engine::~Engine() { (void)impl_->engine.release(); }
 
 Micros Engine::now() const { return std::llround(sg4::Engine::get_clock() * kMicrosPerSecond); }
 

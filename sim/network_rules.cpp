@@ -8,7 +8,7 @@
 namespace kafkasim::sim {
 
 struct NetworkRules::Rule {
-  enum class Kind { Partition, Isolation, Cut, Drop, Delay } kind;
+  enum class Kind { Partition, Isolation, Cut, Drop, Delay } kind = Kind::Cut;
   std::vector<std::vector<int>> groups;
   int a = kAnyEndpoint, b = kAnyEndpoint;
   MessageFilter filter;
@@ -23,54 +23,48 @@ struct NetworkRules::Graph {
 NetworkRules::NetworkRules(int endpoint_count) : n_(endpoint_count) { rebuild(); }
 NetworkRules::~NetworkRules() = default;
 
-RuleId NetworkRules::add_partition(const std::vector<std::vector<int>>& groups) {
-  auto r = std::make_unique<Rule>();
-  r->kind = Rule::Kind::Partition;
-  r->groups = groups;
+RuleId NetworkRules::add(Rule rule, bool changes_reachability) {
   RuleId id = next_id_++;
-  rules_[id] = std::move(r);
-  rebuild();
+  rules_[id] = std::make_unique<Rule>(std::move(rule));
+  if (changes_reachability) rebuild();
   return id;
+}
+
+RuleId NetworkRules::add_partition(const std::vector<std::vector<int>>& groups) {
+  Rule r;
+  r.kind = Rule::Kind::Partition;
+  r.groups = groups;
+  return add(std::move(r), true);
 }
 
 RuleId NetworkRules::add_isolation(int endpoint) {
-  auto r = std::make_unique<Rule>();
-  r->kind = Rule::Kind::Isolation;
-  r->a = endpoint;
-  RuleId id = next_id_++;
-  rules_[id] = std::move(r);
-  rebuild();
-  return id;
+  Rule r;
+  r.kind = Rule::Kind::Isolation;
+  r.a = endpoint;
+  return add(std::move(r), true);
 }
 
 RuleId NetworkRules::add_cut(int from, int to) {
-  auto r = std::make_unique<Rule>();
-  r->kind = Rule::Kind::Cut;
-  r->a = from;
-  r->b = to;
-  RuleId id = next_id_++;
-  rules_[id] = std::move(r);
-  rebuild();
-  return id;
+  Rule r;
+  r.kind = Rule::Kind::Cut;
+  r.a = from;
+  r.b = to;
+  return add(std::move(r), true);
 }
 
 RuleId NetworkRules::add_drop(const MessageFilter& filter) {
-  auto r = std::make_unique<Rule>();
-  r->kind = Rule::Kind::Drop;
-  r->filter = filter;
-  RuleId id = next_id_++;
-  rules_[id] = std::move(r);
-  return id;
+  Rule r;
+  r.kind = Rule::Kind::Drop;
+  r.filter = filter;
+  return add(std::move(r), false);
 }
 
 RuleId NetworkRules::add_delay(const MessageFilter& filter, Micros by) {
-  auto r = std::make_unique<Rule>();
-  r->kind = Rule::Kind::Delay;
-  r->filter = filter;
-  r->by = by;
-  RuleId id = next_id_++;
-  rules_[id] = std::move(r);
-  return id;
+  Rule r;
+  r.kind = Rule::Kind::Delay;
+  r.filter = filter;
+  r.by = by;
+  return add(std::move(r), false);
 }
 
 bool NetworkRules::remove(RuleId id) {

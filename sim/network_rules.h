@@ -47,6 +47,7 @@ class NetworkRules {
 
  private:
   struct Rule;
+  RuleId add(Rule rule, bool changes_reachability);
   void rebuild();
   int n_;
   RuleId next_id_ = 1;

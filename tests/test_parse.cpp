@@ -233,6 +233,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "unknown history event 'leader-elect', did you mean 'leader-elected'?"},
         BadCase{"unknown field of a history event", kHead + "events:\n  - {when: {event: broker-started, brokr: 1}, crash: broker-1}\n",
                 "has no field 'brokr'"},
+        BadCase{"event after the fault phase", kHead + "events:\n  - {at: 10s, crash: broker-1}\n",
+                "s.yaml:6:10: at: 10s is not inside the fault phase (duration: 10s)"},
         BadCase{"since without when", kHead + "events:\n  - {at: 1s, since: 2s, crash: broker-1}\n", "'since' goes with when:"},
         BadCase{"for on restart", kHead + "events:\n  - {at: 1s, restart: broker-1, for: 2s}\n", "for: cannot undo restart"},
         BadCase{"crash of ZooKeeper", kHead + "events:\n  - {at: 1s, crash: zk-1}\n", "'zk-1' is not a broker"},
