@@ -6,7 +6,7 @@
 #include <cassert>
 #include <cmath>
 #include <map>
-#include <mutex>
+#include <deque>
 #include <queue>
 #include <unordered_map>
 
@@ -26,13 +26,16 @@ struct TimerEntry {
 };
 
 struct Loop {
-  sg4::MutexPtr mutex = sg4::Mutex::create();
-  sg4::ConditionVariablePtr cv = sg4::ConditionVariable::create();
+  int host = -1;
+  // Wakes the loop's actor early. A semaphore, not a mutex + condition variable: the loop never holds a
+  // lock, so nothing has to be unlocked (a simcall) between callbacks or while the actor is killed.
+  sg4::SemaphorePtr wake = sg4::Semaphore::create(0);
   std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> heap;
   std::unordered_map<TimerId, std::function<void()>> pending;  // looked up by id only, never iterated
   bool closed = false;
   bool waiting = false;
   Micros waiting_until = -1;  // -1: waiting with no deadline
+  bool wake_queued = false;
 };
 
 double seconds(Micros t) { return static_cast<double>(t) / kMicrosPerSecond; }
@@ -50,6 +53,10 @@ bool sanitized() {
 
 }  // namespace
 
+// Model code must run atomically: a simcall (a send, a wake-up, creating or killing an actor) lets
+// SimGrid run other actors at the same instant, which could crash the very node whose handler is
+// running. So the Engine API only records effects; each actor applies them after its work item
+// (flush), when no model code is on its stack.
 struct Engine::Impl {
   std::unique_ptr<sg4::Engine> engine;
   std::vector<sg4::Host*> hosts;
@@ -60,47 +67,68 @@ struct Engine::Impl {
   LoopId next_loop = 1;
   TimerId next_timer = 1;
 
-  void loop_main(std::shared_ptr<Loop> loop) {
-    std::unique_lock lock(*loop->mutex);
-    try {
-      run_loop(*loop, lock);
-    } catch (const simgrid::ForcefulKillException&) {
-      // Killed while parked (daemons die when the run ends): unlocking now would be a simcall from a
-      // dying actor, which deadlocks under thread contexts. The mutex dies with its loop anyway.
-      (void)lock.release();
-      throw;
+  struct Send {
+    int to;
+    void* payload;
+    std::size_t bytes;
+    void (*free_payload)(void*);
+  };
+  std::vector<std::deque<Send>> outbox;           // per sending host: sends start from there
+  std::deque<std::function<void()>> effects;      // wake-ups, actors to create or kill, mailboxes to clear
+
+  void flush(int host) {
+    while (true) {
+      if (host >= 0 && !outbox[host].empty()) {
+        Send m = outbox[host].front();
+        outbox[host].pop_front();
+        mailboxes[m.to]->put_init(m.payload, m.bytes)->detach(m.free_payload);
+      } else if (!effects.empty()) {
+        std::function<void()> effect = std::move(effects.front());
+        effects.pop_front();
+        effect();
+      } else {
+        return;
+      }
     }
   }
 
-  void run_loop(Loop& loop, std::unique_lock<sg4::Mutex>& lock) {
-    while (!loop.closed) {
-      if (loop.heap.empty()) {
-        loop.waiting = true;
-        loop.waiting_until = -1;
-        loop.cv->wait(lock);
-        loop.waiting = false;
+  void wake(const std::shared_ptr<Loop>& loop) {
+    if (loop->wake_queued) return;
+    loop->wake_queued = true;
+    effects.push_back([loop] {
+      loop->wake_queued = false;
+      loop->wake->release();
+    });
+  }
+
+  void run_loop(const std::shared_ptr<Loop>& loop) {
+    while (!loop->closed) {
+      if (loop->heap.empty()) {
+        loop->waiting = true;
+        loop->waiting_until = -1;
+        loop->wake->acquire();
+        loop->waiting = false;
         continue;
       }
-      TimerEntry top = loop.heap.top();
-      auto it = loop.pending.find(top.id);
-      if (it == loop.pending.end()) {  // cancelled
-        loop.heap.pop();
+      TimerEntry top = loop->heap.top();
+      auto it = loop->pending.find(top.id);
+      if (it == loop->pending.end()) {  // cancelled
+        loop->heap.pop();
         continue;
       }
-      Micros now = std::llround(sg4::Engine::get_clock() * kMicrosPerSecond);
-      if (top.when > now) {
-        loop.waiting = true;
-        loop.waiting_until = top.when;
-        loop.cv->wait_until(lock, seconds(top.when));
-        loop.waiting = false;
+      const double clock = sg4::Engine::get_clock();
+      if (top.when > std::llround(clock * kMicrosPerSecond)) {
+        loop->waiting = true;
+        loop->waiting_until = top.when;
+        loop->wake->acquire_timeout(seconds(top.when) - clock);
+        loop->waiting = false;
         continue;
       }
-      loop.heap.pop();
+      loop->heap.pop();
       std::function<void()> fn = std::move(it->second);
-      loop.pending.erase(it);
-      lock.unlock();
+      loop->pending.erase(it);
       fn();
-      lock.lock();
+      flush(loop->host);
     }
   }
 };
@@ -134,6 +162,7 @@ Engine::Engine(const std::vector<std::string>& host_names, const EngineOptions& 
   impl_->control_host = zone->create_host("control", 1e9)->seal();
   zone->seal();
   impl_->receivers.resize(host_names.size());
+  impl_->outbox.resize(host_names.size());
 }
 
 // The SimGrid engine is deliberately never destroyed: it cannot be re-created in one process, and
@@ -145,11 +174,15 @@ Micros Engine::now() const { return std::llround(sg4::Engine::get_clock() * kMic
 
 LoopId Engine::open_loop(int host, const std::string& name, bool daemon) {
   auto loop = std::make_shared<Loop>();
+  loop->host = host;
   LoopId id = impl_->next_loop++;
   impl_->loops[id] = loop;
   sg4::Host* h = host < 0 ? impl_->control_host : impl_->hosts.at(host);
-  sg4::ActorPtr actor = sg4::Actor::create(name, h, [this, loop] { impl_->loop_main(loop); });
-  if (daemon) actor->daemonize();
+  // The actor starts at this instant; timers set meanwhile wait in its heap.
+  impl_->effects.push_back([this, loop, h, name, daemon] {
+    sg4::ActorPtr actor = sg4::Actor::create(name, h, [this, loop] { impl_->run_loop(loop); });
+    if (daemon) actor->daemonize();
+  });
   return id;
 }
 
@@ -159,18 +192,18 @@ void Engine::close_loop(LoopId id) {
   std::shared_ptr<Loop> loop = it->second;
   loop->closed = true;
   loop->pending.clear();
-  loop->cv->notify_all();
+  impl_->wake(loop);
   impl_->loops.erase(it);  // the actor keeps its own reference until it returns
 }
 
 TimerId Engine::at(LoopId id, Micros when, std::function<void()> fn) {
   auto it = impl_->loops.find(id);
   assert(it != impl_->loops.end() && "timer set on a closed loop");
-  Loop& loop = *it->second;
+  const std::shared_ptr<Loop>& loop = it->second;
   TimerId timer = impl_->next_timer++;
-  loop.heap.push(TimerEntry{when, timer});
-  loop.pending.emplace(timer, std::move(fn));
-  if (loop.waiting && (loop.waiting_until < 0 || when < loop.waiting_until)) loop.cv->notify_one();
+  loop->heap.push(TimerEntry{when, timer});
+  loop->pending.emplace(timer, std::move(fn));
+  if (loop->waiting && (loop->waiting_until < 0 || when < loop->waiting_until)) impl_->wake(loop);
   return timer;
 }
 
@@ -180,33 +213,41 @@ void Engine::cancel(LoopId id, TimerId timer) {
 }
 
 void Engine::listen(int host, std::function<void(void*)> on_receive) {
-  sg4::Mailbox* mailbox = impl_->mailboxes.at(host);
-  sg4::ActorPtr actor = sg4::Actor::create("receiver", impl_->hosts.at(host), [mailbox, on_receive] {
-    while (true) on_receive(mailbox->get<void>());
+  impl_->effects.push_back([this, host, on_receive] {
+    sg4::Mailbox* mailbox = impl_->mailboxes.at(host);
+    sg4::ActorPtr actor = sg4::Actor::create("receiver", impl_->hosts.at(host), [this, mailbox, host, on_receive] {
+      while (true) {
+        on_receive(mailbox->get<void>());
+        impl_->flush(host);
+      }
+    });
+    actor->daemonize();
+    mailbox->set_receiver(actor);
+    impl_->receivers.at(host) = actor;
   });
-  actor->daemonize();
-  mailbox->set_receiver(actor);
-  impl_->receivers.at(host) = actor;
 }
 
 void Engine::unlisten(int host) {
-  sg4::ActorPtr& actor = impl_->receivers.at(host);
-  if (actor) {
-    actor->kill();
-    actor = nullptr;
-  }
-  impl_->mailboxes.at(host)->set_receiver(nullptr);
-  impl_->mailboxes.at(host)->clear();
+  impl_->effects.push_back([this, host] {
+    sg4::ActorPtr actor = impl_->receivers.at(host);
+    impl_->receivers.at(host) = nullptr;
+    // A receiver parked in get() must die before clear() cancels that get (an exception in it would
+    // abort the run); a receiver running this very flush is not parked, and must die last.
+    const bool self = actor && actor.get() == sg4::Actor::self();
+    if (actor && !self) actor->kill();
+    impl_->mailboxes.at(host)->set_receiver(nullptr);
+    impl_->mailboxes.at(host)->clear();
+    if (self) actor->kill();
+  });
 }
 
 void Engine::transmit(int from_host, int to_host, void* payload, std::size_t bytes, void (*free_payload)(void*)) {
-  assert(sg4::this_actor::get_host() == impl_->hosts.at(from_host) && "a node sends from its own host");
-  (void)from_host;
-  impl_->mailboxes.at(to_host)->put_init(payload, bytes)->detach(free_payload);
+  impl_->outbox.at(from_host).push_back(Impl::Send{to_host, payload, bytes, free_payload});
 }
 
 void Engine::run(LoopId control_loop, std::function<void()> start) {
   at(control_loop, 0, std::move(start));
+  impl_->flush(-1);  // creates the control loop's actor
   impl_->engine->run();
 }
 

@@ -21,6 +21,9 @@ struct EngineOptions {
   double bandwidth_bytes_per_s = 1.25e9;  // 10 Gbit/s links
 };
 
+// Every call below only records its effect (a send, a wake-up, an actor to create or kill); the actor
+// that made the call applies them after its current work item. So model code between two simcalls never
+// exists: a handler runs to its end before any other actor can act at the same instant.
 class Engine {
  public:
   // One host per name; a further "control" host runs the scenario's driver and touches no network.

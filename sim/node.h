@@ -45,6 +45,8 @@ struct Envelope {
   std::uint64_t reply_to = 0;  // a reply: the id of its request
   bool expects_reply = false;
   std::uint32_t to_incarnation = 0;
+  std::uint32_t from_incarnation = 0;
+  std::uint64_t connection_seq = 0;  // order on the (from, to) connection: delivered in this order, as TCP
   MessagePtr body;
 };
 

@@ -124,6 +124,10 @@ std::string World::start_process(int node) {
   ++s.incarnation;
   s.state = ProcessState::Up;
   s.deferred.clear();
+  // A new process has new connections, both ways.
+  s.sent_seq.assign(slots_.size(), {0, 0});
+  s.inbound.clear();
+  s.inbound.resize(slots_.size());
   s.loop = engine_->open_loop(node, s.name);
   engine_->listen(node, [this, node](void* payload) {
     receive(node, std::unique_ptr<Envelope>(static_cast<Envelope*>(payload)));
@@ -263,11 +267,42 @@ void World::send(int from, Envelope envelope) {
 
 void World::transmit(std::unique_ptr<Envelope> envelope) {
   const int from = envelope->from, to = envelope->to;
+  const Slot& dest = slots_[to];
+  if (!up(to) || envelope->to_incarnation != dest.incarnation) {
+    ++outcome_.stats.messages_lost;  // held back by a delay rule while its connection died
+    return;
+  }
+  auto& [connected_to, next_seq] = slots_[from].sent_seq[to];
+  if (connected_to != dest.incarnation) connected_to = dest.incarnation, next_seq = 0;  // a new connection
+  envelope->from_incarnation = slots_[from].incarnation;
+  envelope->connection_seq = next_seq++;
   const std::size_t bytes = envelope->body->bytes();
   engine_->transmit(from, to, envelope.release(), bytes, free_envelope);
 }
 
 void World::receive(int node, std::unique_ptr<Envelope> envelope) {
+  // Per-connection FIFO, as TCP: SimGrid may finish a small message before a larger one sent earlier.
+  Slot::Inbound& in = slots_[node].inbound[envelope->from];
+  if (envelope->from_incarnation < in.from_incarnation) {
+    ++outcome_.stats.messages_lost;  // from a connection of a sender process that has since died
+    return;
+  }
+  if (envelope->from_incarnation > in.from_incarnation) in = Slot::Inbound{envelope->from_incarnation, 0, {}};
+  if (envelope->connection_seq != in.expected) {
+    in.early.emplace(envelope->connection_seq, std::move(envelope));
+    return;
+  }
+  accept(node, std::move(envelope));
+  ++in.expected;
+  for (auto it = in.early.find(in.expected); it != in.early.end(); it = in.early.find(in.expected)) {
+    std::unique_ptr<Envelope> next = std::move(it->second);
+    in.early.erase(it);
+    accept(node, std::move(next));
+    ++in.expected;
+  }
+}
+
+void World::accept(int node, std::unique_ptr<Envelope> envelope) {
   Slot& s = slots_[node];
   // The connection it travelled on belonged to an earlier process, or the path broke while it travelled.
   if (envelope->to_incarnation != s.incarnation || !network_.reachable(envelope->from, node)) {

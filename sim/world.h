@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -97,6 +98,14 @@ class World {
     std::unique_ptr<Node> process;
     std::unique_ptr<DurableState> durable;
     std::deque<std::function<void()>> deferred;  // work that came while paused, in arrival order
+    // Per destination: the destination incarnation the connection was opened to, and its next sequence.
+    std::vector<std::pair<std::uint32_t, std::uint64_t>> sent_seq;
+    struct Inbound {
+      std::uint32_t from_incarnation = 0;
+      std::uint64_t expected = 0;
+      std::map<std::uint64_t, std::unique_ptr<Envelope>> early;  // arrived ahead of their turn
+    };
+    std::vector<Inbound> inbound;  // per sender, for this incarnation
   };
 
   TimerId node_timer(int node, Micros delay, std::function<void()> fn);
@@ -104,6 +113,7 @@ class World {
   void send(int from, Envelope envelope);
   void transmit(std::unique_ptr<Envelope> envelope);
   void receive(int node, std::unique_ptr<Envelope> envelope);
+  void accept(int node, std::unique_ptr<Envelope> envelope);
   void run_work(int node, std::uint32_t incarnation, std::function<void()> work);
   void drain(int node, std::uint32_t incarnation);
   void count_event();

@@ -55,6 +55,35 @@ class ProbeCluster : public models::IdleCluster {
   }
 };
 
+// At 1 s broker-1 sends a 1 MB message and then a tiny one to broker-2, which records the order.
+struct Sized : sim::Message {
+  Sized(std::size_t b, std::string v) : bytes_(b), value(std::move(v)) {}
+  std::string_view type() const override { return "Produce"; }
+  std::size_t bytes() const override { return bytes_; }
+  std::size_t bytes_;
+  std::string value;
+};
+class Burst : public sim::Node {
+ public:
+  using sim::Node::Node;
+  void on_start() override {
+    if (node() == 0 && world().incarnation(0) == 1)
+      after(kMicrosPerSecond - now(), [this] {
+        send(1, std::make_unique<Sized>(1000000, "big"));
+        send(1, std::make_unique<Sized>(10, "small"));
+      });
+  }
+  void on_message(const sim::Envelope& e) override {
+    record("got", {{"value", static_cast<const Sized&>(*e.body).value}});
+  }
+};
+class BurstCluster : public models::IdleCluster {
+ public:
+  std::unique_ptr<sim::Node> start_process(sim::World& world, int node) override {
+    return std::make_unique<Burst>(world, node);
+  }
+};
+
 struct Simulated {
   std::vector<json> history;
   std::string failure;
@@ -67,13 +96,19 @@ struct Simulated {
   }
 };
 
-Simulated simulate(const std::string& yaml, bool probe = true) {
+enum class Model { Idle, Probe, Burst };
+
+Simulated simulate(const std::string& yaml, Model kind = Model::Probe) {
   Scenario s = parse_scenario_text(yaml, "test.yaml");
   auto child = sim::run_in_child(
       [&] {
         models::IdleCluster idle;
         ProbeCluster probes;
-        sim::World world(s, probe ? static_cast<sim::ClusterModel&>(probes) : idle);
+        BurstCluster bursts;
+        sim::ClusterModel& model = kind == Model::Probe ? static_cast<sim::ClusterModel&>(probes)
+                                   : kind == Model::Burst ? static_cast<sim::ClusterModel&>(bursts)
+                                                          : idle;
+        sim::World world(s, model);
         sim::RunOutcome out = world.run();
         json j;
         j["failure"] = out.failure;
@@ -126,6 +161,26 @@ TEST(Simulation, OneWayLatencyIsTheScenarios) {
     EXPECT_LE(rtt, 10002);
   }
   EXPECT_TRUE(r.of("probe-failed").empty());
+}
+
+TEST(Simulation, EachConnectionIsFifoLikeTcp) {
+  auto r = simulate(scenario(""), Model::Burst);
+  auto got = r.of("got");
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0]["value"], "big");
+  EXPECT_EQ(got[1]["value"], "small");  // it arrived first, and waited for the big one
+  EXPECT_GT(got[0]["t"].get<double>(), 1.0058);  // 5 ms + 1 MB at 10 Gbit/s
+  EXPECT_EQ(got[0]["t"], got[1]["t"]);
+}
+
+TEST(Simulation, ARestartedSenderAndReceiverTalkOnNewConnections) {
+  auto r = simulate(scenario("  - {at: 1s, crash: broker-1, for: 200ms}\n  - {at: 2s, crash: broker-2, for: 200ms}\n"));
+  EXPECT_GT(r.of("probe-reply").size(), 20u);
+  EXPECT_TRUE(failures_between(r, 1.3, 2.0).empty());
+  EXPECT_TRUE(failures_between(r, 2.3, 10).empty());
+  bool replies_after_both = false;
+  for (const auto& e : r.of("probe-reply")) replies_after_both |= e["t"].get<double>() > 2.5;
+  EXPECT_TRUE(replies_after_both);
 }
 
 TEST(Simulation, PartitionTimesRequestsOutAndHeals) {
@@ -214,7 +269,7 @@ TEST(Simulation, WhenTriggersWithSinceAfterAndTimes) {
 }
 
 TEST(Simulation, DynamicTargetThatResolvesToNothingIsARecordedNoop) {
-  auto r = simulate(scenario("  - {at: 1s, crash: controller}\n"), false);
+  auto r = simulate(scenario("  - {at: 1s, crash: controller}\n"), Model::Idle);
   auto faults = r.of("fault");
   ASSERT_EQ(faults.size(), 1u);
   EXPECT_EQ(faults[0]["noop"], true);
@@ -236,7 +291,7 @@ TEST(Simulation, SettleRestartsAndHealsThenConverges) {
 }
 
 TEST(Simulation, SameTimeEventsFireInFileOrder) {
-  auto r = simulate(scenario("  - {at: 1s, pause: broker-1}\n  - {at: 1s, resume: broker-1}\n  - {at: 1s, pause: broker-1}\n"), false);
+  auto r = simulate(scenario("  - {at: 1s, pause: broker-1}\n  - {at: 1s, resume: broker-1}\n  - {at: 1s, pause: broker-1}\n"), Model::Idle);
   auto faults = r.of("fault");
   ASSERT_EQ(faults.size(), 3u);
   EXPECT_EQ(faults[0]["action"], "pause");
