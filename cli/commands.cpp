@@ -11,7 +11,7 @@
 #include <fmt/format.h>
 
 #include "checks/checkers.h"
-#include "models/idle_models.h"
+#include "models/kafka_cluster.h"
 #include "reports/replay_file.h"
 #include "reports/result_json.h"
 #include "sim/runner.h"
@@ -31,7 +31,7 @@ namespace {
 
 // What the child sends back: the result, the narrative, the digest, or the failure.
 std::string child_body(const Scenario& scenario, const RunOptions& options) {
-  models::IdleCluster model;
+  models::KafkaCluster model;
   sim::World world(scenario, model);
   sim::RunOutcome outcome = world.run();
   nlohmann::ordered_json payload;

@@ -93,6 +93,21 @@ std::optional<NarrativeLine> narrate(const sim::HistoryEvent& e, bool explain) {
                             n == "broker-paused" ? "paused" : n == "broker-resumed" ? "running again" : "stopped");
     return line;
   }
+  if (n == "zk-session-created") {
+    line.text = fmt::format("{} opens ZooKeeper session {}", broker_name(e), e.int_or("session", 0));
+    return explain ? std::optional(line) : std::nullopt;
+  }
+  if (n == "zk-session-expired") {
+    line.text = fmt::format("ZooKeeper expires session {} of {}: its ephemeral nodes are deleted",
+                            e.int_or("session", 0), broker_name(e));
+    line.tone = Tone::Fault;
+    return line;
+  }
+  if (n == "broker-registered") {
+    line.text = fmt::format("{} registers in ZooKeeper (/brokers/ids/{}), broker epoch {}", broker_name(e),
+                            e.int_or("broker", -1), e.int_or("broker_epoch", -1));
+    return line;
+  }
   if (n == "violation") {
     line.text = fmt::format("VIOLATION {}: {}", e.str_or("property", "?"), e.str_or("detail", ""));
     line.tone = Tone::Bad;
@@ -111,7 +126,7 @@ std::vector<NarrativeLine> narrate_all(const sim::History& history, bool explain
 }
 
 std::string format_line(const NarrativeLine& line, bool colour) {
-  std::string time = fmt::format("{:>9} s", format_seconds(line.t));
+  std::string time = fmt::format("{:>9.3f} s", to_seconds(line.t));
   if (!colour) return fmt::format("{}  {}", time, line.text);
   const char* c = line.tone == Tone::Fault ? "\x1b[33m" : line.tone == Tone::Good ? "\x1b[32m"
                                                       : line.tone == Tone::Bad    ? "\x1b[1;31m"

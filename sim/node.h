@@ -77,7 +77,8 @@ class Node {
   int node() const { return node_; }
   const std::string& name() const;
 
- protected:
+  // The process's own services; public so that components a process is made of (a ZooKeeper client
+  // inside a broker, say) can use them on its behalf.
   World& world() { return world_; }
   Micros now() const;
   void send(int to, MessagePtr body);

@@ -36,7 +36,7 @@ std::string write(const std::string& name, const std::string& text) {
 
 const std::string kSource = KAFKASIM_SOURCE_DIR;
 const std::string kGood = "name: good\nsummary: s\nduration: 2s\nsettle: 1s\ncluster: {brokers: 2}\n"
-                          "events:\n  - {at: 1s, crash: broker-1, for: 100ms}\n";
+                          "events:\n  - {at: 1s, pause: broker-1, for: 100ms}\n";
 
 }  // namespace
 
@@ -78,7 +78,7 @@ TEST(Cli, RunPrintsNarrativeAndVerdictAndWritesJson) {
   auto r = kafkasim("run " + write("good.yaml", kGood) + " --seed 5 --design kafka-0.10 --json " + json_path +
                     " --history " + testing::TempDir() + "/h.jsonl");
   ASSERT_EQ(r.code, 0) << r.out;
-  EXPECT_NE(r.out.find("1.000 s  broker-1 crashes for 0.1 s"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("1.000 s  broker-1 pauses for 0.1 s"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("verdict: PASS"), std::string::npos) << r.out;
   auto j = nlohmann::json::parse(std::ifstream(json_path));
   EXPECT_EQ(j["scenario"], "good");
@@ -132,4 +132,13 @@ TEST(Cli, DesignsListsEveryPresetAndSwitch) {
 TEST(Cli, BundledScenariosPassTheirExpectedVerdicts) {
   auto r = kafkasim("run " + kSource + "/scenarios/*.yaml");
   EXPECT_EQ(r.code, 0) << r.out;
+}
+
+TEST(Cli, ASettleTooShortForALingeringSessionIsReportedAsUnavailable) {
+  // The crashed broker's old ZooKeeper session outlives the 1 s settle phase, so it cannot register again.
+  std::string f = write("short-settle.yaml", "name: short\nsummary: s\nduration: 2s\nsettle: 1s\ncluster: {brokers: 2}\n"
+                                             "events:\n  - {at: 1s, crash: broker-1, for: 100ms}\n");
+  auto r = kafkasim("run " + f);
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_NE(r.out.find("violated: unavailable-after-heal"), std::string::npos) << r.out;
 }

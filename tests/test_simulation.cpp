@@ -3,10 +3,13 @@
 // determinism. A probe model (broker-1 pings broker-2 every 100 ms) makes the transport observable.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include "checks/checkers.h"
 #include "models/idle_models.h"
+#include "models/kafka_cluster.h"
 #include "scenario/scenario.h"
 #include "sim/runner.h"
 #include "sim/world.h"
@@ -96,7 +99,7 @@ struct Simulated {
   }
 };
 
-enum class Model { Idle, Probe, Burst };
+enum class Model { Idle, Probe, Burst, Kafka };
 
 Simulated simulate(const std::string& yaml, Model kind = Model::Probe) {
   Scenario s = parse_scenario_text(yaml, "test.yaml");
@@ -105,8 +108,10 @@ Simulated simulate(const std::string& yaml, Model kind = Model::Probe) {
         models::IdleCluster idle;
         ProbeCluster probes;
         BurstCluster bursts;
-        sim::ClusterModel& model = kind == Model::Probe ? static_cast<sim::ClusterModel&>(probes)
+        models::KafkaCluster kafka;
+        sim::ClusterModel& model = kind == Model::Probe   ? static_cast<sim::ClusterModel&>(probes)
                                    : kind == Model::Burst ? static_cast<sim::ClusterModel&>(bursts)
+                                   : kind == Model::Kafka ? static_cast<sim::ClusterModel&>(kafka)
                                                           : idle;
         sim::World world(s, model);
         sim::RunOutcome out = world.run();
@@ -338,4 +343,104 @@ TEST(Checkers, UnavailableAfterHealFiresOnlyWhenTheSettleRanOut) {
   EXPECT_EQ(v[0].time, 5 * kMicrosPerSecond);
   EXPECT_FALSE(checks::verdict_pass(v, {}));
   EXPECT_TRUE(checks::verdict_pass(v, {"unavailable-after-heal"}));
+}
+
+// ---- ZooKeeper sessions and broker registration (KafkaCluster) -------------------------------------
+
+namespace {
+const std::string kShortSessions = "config: {zookeeper.session.timeout.ms: 3000}\n";
+
+// 8 s of faults, 3 s ZooKeeper sessions.
+std::string sessions_scenario(const std::string& events) {
+  std::string s = scenario(events, kShortSessions);
+  return s.replace(s.find("duration: 3s"), 12, "duration: 8s");
+}
+
+std::vector<double> times_of(const Simulated& r, const std::string& event, int broker) {
+  std::vector<double> out;
+  for (const auto& e : r.of(event))
+    if (e["broker"] == broker) out.push_back(e["t"]);
+  return out;
+}
+}  // namespace
+
+TEST(ZooKeeperSessions, BrokersOpenSessionsAndRegisterWithDistinctEpochs) {
+  auto r = simulate(sessions_scenario(""), Model::Kafka);
+  EXPECT_EQ(r.of("zk-session-created").size(), 3u);
+  auto reg = r.of("broker-registered");
+  ASSERT_EQ(reg.size(), 3u);
+  std::set<std::int64_t> epochs;
+  for (const auto& e : reg) {
+    epochs.insert(e["broker_epoch"].get<std::int64_t>());
+    EXPECT_LT(e["t"].get<double>(), 0.1);
+  }
+  EXPECT_EQ(epochs.size(), 3u);
+  EXPECT_TRUE(r.of("zk-session-expired").empty());
+  EXPECT_EQ(r.of("phase").back()["converged"], true);
+}
+
+TEST(ZooKeeperSessions, AnIsolatedBrokersSessionExpiresAndItRegistersAgainWithANewEpoch) {
+  auto r = simulate(sessions_scenario("  - {at: 1s, isolate: broker-2, for: 2500ms}\n"), Model::Kafka);
+  auto expired = times_of(r, "zk-session-expired", 2);
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_GT(expired[0], 2.9);  // last heard at its last ping before 1 s, plus the 3 s timeout
+  EXPECT_LT(expired[0], 4.05);
+  auto registered = r.of("broker-registered");
+  std::vector<std::int64_t> epochs_of_2;
+  for (const auto& e : registered)
+    if (e["broker"] == 2) epochs_of_2.push_back(e["broker_epoch"]);
+  ASSERT_EQ(epochs_of_2.size(), 2u);
+  EXPECT_GT(epochs_of_2[1], epochs_of_2[0]);
+  auto again = times_of(r, "broker-registered", 2);
+  EXPECT_GT(again[1], 3.5);  // heal at 3.5 s: the broker learns it expired, opens a new session
+  EXPECT_EQ(times_of(r, "zk-session-created", 2).size(), 2u);
+}
+
+TEST(ZooKeeperSessions, AShortIsolationDoesNotExpireTheSession) {
+  auto r = simulate(sessions_scenario("  - {at: 1s, isolate: broker-2, for: 1500ms}\n"), Model::Kafka);
+  EXPECT_TRUE(r.of("zk-session-expired").empty());
+  EXPECT_EQ(r.of("broker-registered").size(), 3u);
+}
+
+TEST(ZooKeeperSessions, ACrashedBrokersSessionLivesUntilItExpiresAndBlocksItsReregistration) {
+  auto r = simulate(sessions_scenario("  - {at: 1s, crash: broker-1, for: 200ms}\n"), Model::Kafka);
+  auto expired = times_of(r, "zk-session-expired", 1);
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_GT(expired[0], 2.9);  // last heard at its last ping before 1 s, plus 3 s
+  EXPECT_LT(expired[0], 4.05);
+  auto registered = times_of(r, "broker-registered", 1);
+  ASSERT_EQ(registered.size(), 2u);
+  EXPECT_GT(registered[1], expired[0]);  // NODEEXISTS until the old session's node went
+  EXPECT_LT(registered[1], expired[0] + 1.1);
+}
+
+TEST(ZooKeeperSessions, ExpireSessionActsAtOnce) {
+  auto r = simulate(sessions_scenario("  - {at: 1s, expire-session: broker-3}\n"), Model::Kafka);
+  auto expired = times_of(r, "zk-session-expired", 3);
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_DOUBLE_EQ(expired[0], 1.0);
+  auto registered = times_of(r, "broker-registered", 3);
+  ASSERT_EQ(registered.size(), 2u);
+  EXPECT_LT(registered[1], 2.2);  // its next ping (every 1 s) learns of the expiry
+}
+
+TEST(ZooKeeperSessions, APausePastTheTimeoutExpiresTheSession) {
+  auto r = simulate(sessions_scenario("  - {at: 1s, pause: broker-1, for: 4s}\n"), Model::Kafka);
+  auto expired = times_of(r, "zk-session-expired", 1);
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_LT(expired[0], 5.0);
+  auto registered = times_of(r, "broker-registered", 1);
+  ASSERT_EQ(registered.size(), 2u);
+  EXPECT_GT(registered[1], 5.0);
+}
+
+TEST(ZooKeeperSessions, ExpireSessionWithoutASessionIsARecordedNoop) {
+  auto r = simulate(sessions_scenario("  - {at: 1s, crash: broker-1}\n  - {at: 1s, expire-session: broker-1}\n"),
+                    Model::Kafka);
+  // Crashed, but its session lives on: expiring it works.
+  EXPECT_EQ(times_of(r, "zk-session-expired", 1), (std::vector<double>{1.0}));
+  auto idle = simulate(scenario("  - {at: 1s, expire-session: broker-1}\n"), Model::Idle);
+  auto f = idle.of("fault");
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0]["noop"], true);
 }

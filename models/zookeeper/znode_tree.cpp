@@ -229,11 +229,38 @@ void ZnodeTree::close_session(SessionId session) {
     const std::int64_t zxid = ++zxid_;  // closeSession is one transaction
     for (const auto& path : doomed) apply_remove(path, -1, zxid);
   }
+  forget_watches(session);
+}
+
+void ZnodeTree::forget_watches(SessionId session) {
   for (auto* watches : {&data_watches_, &child_watches_})
     for (auto it = watches->begin(); it != watches->end();) {
       it->second.erase(session);
       it = it->second.empty() ? watches->erase(it) : std::next(it);
     }
+}
+
+void ZnodeTree::set_watches(SessionId session, std::int64_t last_zxid, const std::vector<std::string>& data,
+                            const std::vector<std::string>& exist, const std::vector<std::string>& child) {
+  // DataTree.setWatches.
+  for (const auto& path : data) {
+    auto it = nodes_.find(path);
+    if (it == nodes_.end()) fired_.push_back(WatchEvent{session, WatchType::NodeDeleted, path});
+    else if (it->second.stat.mzxid > last_zxid) fired_.push_back(WatchEvent{session, WatchType::NodeDataChanged, path});
+    else data_watches_[path].insert(session);
+  }
+  for (const auto& path : exist) {
+    auto it = nodes_.find(path);
+    if (it != nodes_.end()) fired_.push_back(WatchEvent{session, WatchType::NodeCreated, path});
+    else data_watches_[path].insert(session);
+  }
+  for (const auto& path : child) {
+    auto it = nodes_.find(path);
+    if (it == nodes_.end()) fired_.push_back(WatchEvent{session, WatchType::NodeDeleted, path});
+    else if (it->second.stat.pzxid > last_zxid)
+      fired_.push_back(WatchEvent{session, WatchType::NodeChildrenChanged, path});
+    else child_watches_[path].insert(session);
+  }
 }
 
 std::vector<WatchEvent> ZnodeTree::take_watch_events() {

@@ -81,6 +81,12 @@ class ZnodeTree {
   // watches are forgotten.
   void close_session(SessionId session);
 
+  // Re-registers the watches of a reconnecting session as ZooKeeper's SetWatches does: a watch whose
+  // node changed after `last_zxid` fires now, the others are set again. Missed create-then-delete pairs
+  // stay missed.
+  void set_watches(SessionId session, std::int64_t last_zxid, const std::vector<std::string>& data,
+                   const std::vector<std::string>& exist, const std::vector<std::string>& child);
+  void forget_watches(SessionId session);
   // Watch events fired since the last call, in the order they fired.
   std::vector<WatchEvent> take_watch_events();
   std::int64_t last_zxid() const { return zxid_; }

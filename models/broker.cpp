@@ -1,0 +1,84 @@
+// Broker start-up as KafkaServer does it in ZooKeeper mode: connect, make sure the persistent paths
+// exist, register the ephemeral /brokers/ids/<id>. When the node of an older session of this broker is
+// still there (a fast restart), creating it fails with NODEEXISTS and the broker retries until that
+// session expires and the node goes (the old ZkUtils createEphemeralPathExpectConflictHandleZKBug loop).
+#include "models/broker.h"
+
+#include <fmt/format.h>
+
+#include "sim/world.h"
+
+namespace kafkasim::models {
+
+namespace {
+const std::vector<std::string> kTopLevelPaths = {"/brokers", "/brokers/ids", "/brokers/topics"};
+constexpr Micros kRegistrationRetry = kMicrosPerSecond;
+}  // namespace
+
+Broker::Broker(sim::World& world, int node, int zookeeper_node)
+    : sim::Node(world, node),
+      zk_(*this, zookeeper_node, from_ms(world.scenario().config.integer("zookeeper.session.timeout.ms")),
+          [this](zk::Client::State s, zk::SessionId id) { on_zk_state(s, id); }) {}
+
+void Broker::on_start() { zk_.start_session(); }
+
+void Broker::on_message(const sim::Envelope& envelope) {
+  if (const auto* w = dynamic_cast<const zk::ZkWatch*>(envelope.body.get())) zk_.on_watch(*w);
+}
+
+void Broker::on_zk_state(zk::Client::State state, zk::SessionId session) {
+  switch (state) {
+    case zk::Client::State::Connected:
+      if (registered_in_ != session && !registering_) create_top_level_paths(0);
+      break;
+    case zk::Client::State::Expired:
+      // KafkaZkClient's session-expiry handler: a new session, then register again (a new broker epoch).
+      registered_in_ = 0;
+      broker_epoch_ = -1;
+      zk_.start_session();
+      break;
+    case zk::Client::State::Connecting:
+    case zk::Client::State::Disconnected: break;
+  }
+}
+
+void Broker::create_top_level_paths(std::size_t next) {
+  registering_ = true;
+  if (next == kTopLevelPaths.size()) {
+    register_broker();
+    return;
+  }
+  zk_.create(kTopLevelPaths[next], "", zk::CreateMode::Persistent, [this, next](zk::Error e, const zk::ZkResponse*) {
+    if (e == zk::Error::Ok || e == zk::Error::NodeExists) create_top_level_paths(next + 1);
+    else registering_ = false;  // connection lost: the next Connected starts over
+  });
+}
+
+void Broker::register_broker() {
+  const zk::SessionId session = zk_.session();
+  const std::string path = fmt::format("/brokers/ids/{}", broker_id());
+  const std::string data = fmt::format(R"({{"host":"{}","port":9092,"version":5}})", name());
+  zk_.create(path, data, zk::CreateMode::Ephemeral, [this, session](zk::Error e, const zk::ZkResponse* resp) {
+    if (session != zk_.session()) {
+      registering_ = false;
+      return;  // that session is over; its successor registers afresh
+    }
+    if (e == zk::Error::Ok) {
+      registering_ = false;
+      registered_in_ = session;
+      broker_epoch_ = resp->result.stat.czxid;
+      record("broker-registered", {{"broker", std::int64_t{broker_id()}}, {"broker_epoch", broker_epoch_}});
+      return;
+    }
+    if (e == zk::Error::NodeExists) {
+      after(kRegistrationRetry, [this, session] {
+        if (session == zk_.session() && zk_.state() == zk::Client::State::Connected) register_broker();
+        else registering_ = false;
+      });
+      return;
+    }
+    registering_ = false;  // connection lost: the next Connected starts over
+  });
+}
+
+}  // namespace kafkasim::models

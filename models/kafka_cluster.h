@@ -1,0 +1,22 @@
+// The cluster as modelled so far: a ZooKeeper server and brokers with sessions and registrations.
+// Clients idle until the producer and consumer models exist; the controller comes next.
+#pragma once
+
+#include "sim/cluster_model.h"
+
+namespace kafkasim::models {
+
+class KafkaCluster : public sim::ClusterModel {
+ public:
+  std::unique_ptr<sim::Node> start_process(sim::World& world, int node) override;
+  std::unique_ptr<sim::DurableState> create_durable(sim::World& world, int node) override;
+  std::optional<int> resolve(sim::World& world, const Target& target) override;
+  std::string expire_session(sim::World& world, int broker_node) override;
+  std::string shutdown(sim::World& world, int broker_node) override;
+  std::string elect_preferred_leader(sim::World& world, const std::string& partition) override;
+  std::string produce(sim::World& world, const ProduceSpec& produce) override;
+  void stop_producers(sim::World& world) override;
+  bool converged(sim::World& world) override;
+};
+
+}  // namespace kafkasim::models
