@@ -5,14 +5,6 @@
 
 namespace kafkasim::models {
 
-namespace {
-class IdleProcess : public sim::Node {
- public:
-  using sim::Node::Node;
-  void on_message(const sim::Envelope&) override {}
-};
-}  // namespace
-
 std::unique_ptr<sim::Node> IdleCluster::start_process(sim::World& world, int node) {
   return std::make_unique<IdleProcess>(world, node);
 }

@@ -7,6 +7,13 @@
 
 namespace kafkasim::models {
 
+// A process that starts and handles nothing: clients until the producer and consumer models exist.
+class IdleProcess : public sim::Node {
+ public:
+  using sim::Node::Node;
+  void on_message(const sim::Envelope&) override {}
+};
+
 class IdleCluster : public sim::ClusterModel {
  public:
   std::unique_ptr<sim::Node> start_process(sim::World& world, int node) override;

@@ -4,18 +4,13 @@
 #include <fmt/format.h>
 
 #include "models/broker.h"
+#include "models/idle_models.h"
 #include "models/zookeeper/server.h"
 #include "sim/world.h"
 
 namespace kafkasim::models {
 
 namespace {
-class IdleClient : public sim::Node {
- public:
-  using sim::Node::Node;
-  void on_message(const sim::Envelope&) override {}
-};
-
 zk::ServerState& zookeeper_state(sim::World& world) {
   return static_cast<zk::ServerState&>(*world.durable(world.zookeeper_node()));
 }
@@ -25,7 +20,7 @@ std::unique_ptr<sim::Node> KafkaCluster::start_process(sim::World& world, int no
   switch (world.node_kind(node)) {
     case NodeKind::Broker: return std::make_unique<Broker>(world, node, world.zookeeper_node());
     case NodeKind::ZooKeeper: return std::make_unique<zk::Server>(world, node, zookeeper_state(world));
-    case NodeKind::Client: return std::make_unique<IdleClient>(world, node);
+    case NodeKind::Client: return std::make_unique<IdleProcess>(world, node);
   }
   return nullptr;
 }
