@@ -30,9 +30,13 @@ void Broker::on_zk_state(zk::Client::State state, zk::SessionId session) {
   switch (state) {
     case zk::Client::State::Connected:
       if (registered_in_ != session && !registering_) create_top_level_paths(0);
+      else if (registered_in_ == session) controller_.startup();  // back in the same session: a request may
+                                                                  // have been lost, elect() checks again
       break;
     case zk::Client::State::Expired:
-      // KafkaZkClient's session-expiry handler: a new session, then register again (a new broker epoch).
+      // KafkaZkClient's session-expiry handler: resign, a new session, then register again (a new broker
+      // epoch) and take part in the election again.
+      controller_.session_expired();
       registered_in_ = 0;
       broker_epoch_ = -1;
       zk_.start_session();
@@ -68,6 +72,7 @@ void Broker::register_broker() {
       registered_in_ = session;
       broker_epoch_ = resp->result.stat.czxid;
       record("broker-registered", {{"broker", std::int64_t{broker_id()}}, {"broker_epoch", broker_epoch_}});
+      controller_.startup();
       return;
     }
     if (e == zk::Error::NodeExists) {

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "models/controller.h"
 #include "models/zookeeper/client.h"
 #include "sim/node.h"
 
@@ -18,6 +19,7 @@ class Broker : public sim::Node {
   int broker_id() const { return node() + 1; }
   // The broker epoch (KIP-380): the czxid of this broker's registration; -1 until registered.
   std::int64_t broker_epoch() const { return broker_epoch_; }
+  const Controller& controller() const { return controller_; }
 
  private:
   void on_zk_state(zk::Client::State state, zk::SessionId session);
@@ -25,6 +27,7 @@ class Broker : public sim::Node {
   void register_broker();
 
   zk::Client zk_;
+  Controller controller_{*this, zk_};
   zk::SessionId registered_in_ = 0;  // the session this broker's registration belongs to
   bool registering_ = false;
   std::int64_t broker_epoch_ = -1;

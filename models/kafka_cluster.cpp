@@ -1,6 +1,8 @@
 // Wiring: which process runs on which node, and the admin actions the models know how to perform.
 #include "models/kafka_cluster.h"
 
+#include <cstdlib>
+
 #include <fmt/format.h>
 
 #include "models/broker.h"
@@ -30,8 +32,19 @@ std::unique_ptr<sim::DurableState> KafkaCluster::create_durable(sim::World& worl
   return nullptr;
 }
 
-std::optional<int> KafkaCluster::resolve(sim::World&, const Target&) {
-  return std::nullopt;  // no controller and no partition leaders are modelled yet
+std::optional<int> KafkaCluster::resolve(sim::World& world, const Target& target) {
+  if (target.kind == Target::Kind::Controller) {
+    // The active controller is the broker /controller names (a paused predecessor may still believe it is).
+    std::string data;
+    zk::Stat stat;
+    if (zookeeper_state(world).tree.get_data("/controller", data, stat) != zk::Error::Ok) return std::nullopt;
+    auto at = data.find("\"brokerid\":");
+    if (at == std::string::npos) return std::nullopt;
+    const int id = std::atoi(data.c_str() + at + 11);
+    if (id < 1 || id > world.scenario().brokers) return std::nullopt;
+    return world.broker_node(id);
+  }
+  return std::nullopt;  // partition leaders and followers are not modelled yet
 }
 
 std::string KafkaCluster::expire_session(sim::World& world, int broker_node) {
@@ -69,7 +82,12 @@ bool KafkaCluster::converged(sim::World& world) {
     if (!stat || broker->broker_epoch() != stat->czxid || zk.sessions.count(stat->ephemeral_owner) == 0)
       return false;
   }
-  return true;
+  // Exactly one broker acts as controller, and it is the one /controller names.
+  int acting = 0;
+  for (int n = 0; n < world.node_count(); ++n)
+    if (world.node_kind(n) == NodeKind::Broker && static_cast<Broker*>(world.process(n))->controller().active()) ++acting;
+  auto named = resolve(world, Target{Target::Kind::Controller, "", ""});
+  return acting == 1 && named && static_cast<Broker*>(world.process(*named))->controller().active();
 }
 
 }  // namespace kafkasim::models

@@ -108,6 +108,16 @@ std::optional<NarrativeLine> narrate(const sim::HistoryEvent& e, bool explain) {
                             e.int_or("broker", -1), e.int_or("broker_epoch", -1));
     return line;
   }
+  if (n == "controller-elected") {
+    line.text = fmt::format("{} becomes the controller (controller epoch {})", broker_name(e), e.int_or("controller_epoch", 0));
+    line.tone = Tone::Good;
+    return line;
+  }
+  if (n == "controller-resigned") {
+    line.text = fmt::format("{} stops being the controller (it held controller epoch {})", broker_name(e),
+                            e.int_or("controller_epoch", 0));
+    return line;
+  }
   if (n == "violation") {
     line.text = fmt::format("VIOLATION {}: {}", e.str_or("property", "?"), e.str_or("detail", ""));
     line.tone = Tone::Bad;

@@ -444,3 +444,62 @@ TEST(ZooKeeperSessions, ExpireSessionWithoutASessionIsARecordedNoop) {
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(f[0]["noop"], true);
 }
+
+// ---- controller election -------------------------------------------------------------------------
+
+namespace {
+// (broker, epoch) of each controller-elected / -resigned event.
+std::vector<std::pair<int, int>> tenures(const Simulated& r, const std::string& event) {
+  std::vector<std::pair<int, int>> out;
+  for (const auto& e : r.of(event)) out.emplace_back(e["broker"].get<int>(), e["controller_epoch"].get<int>());
+  return out;
+}
+}  // namespace
+
+TEST(ControllerElection, ExactlyOneBrokerWinsTheFirstElection) {
+  auto r = simulate(sessions_scenario(""), Model::Kafka);
+  auto elected = tenures(r, "controller-elected");
+  ASSERT_EQ(elected.size(), 1u);
+  EXPECT_EQ(elected[0].second, 1);
+  EXPECT_TRUE(r.of("controller-resigned").empty());
+}
+
+TEST(ControllerElection, AnIsolatedControllerIsReplacedWithAHigherEpochAndResignsWhenItLearns) {
+  auto r = simulate(sessions_scenario("  - {at: 1s, isolate: controller, for: 4s}\n"), Model::Kafka);
+  auto elected = tenures(r, "controller-elected");
+  ASSERT_EQ(elected.size(), 2u);
+  EXPECT_NE(elected[1].first, elected[0].first);
+  EXPECT_EQ(elected[1].second, 2);
+  auto resigned = tenures(r, "controller-resigned");
+  ASSERT_EQ(resigned.size(), 1u);
+  EXPECT_EQ(resigned[0], elected[0]);
+  // The successor is elected only after ZooKeeper expired the old controller's session.
+  auto expired = times_of(r, "zk-session-expired", elected[0].first);
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_GT(r.of("controller-elected")[1]["t"].get<double>(), expired[0]);
+  EXPECT_GT(r.of("controller-resigned")[0]["t"].get<double>(), 5.0);  // it only learns once healed
+  EXPECT_EQ(r.of("phase").back()["converged"], true);
+}
+
+TEST(ControllerElection, CrashingTheControllerMovesTheRole) {
+  auto r = simulate(sessions_scenario("  - {at: 1s, crash: controller}\n"), Model::Kafka);
+  auto crashed = r.of("broker-crashed");
+  ASSERT_EQ(crashed.size(), 1u);
+  auto elected = tenures(r, "controller-elected");
+  ASSERT_EQ(elected.size(), 2u);
+  EXPECT_EQ(crashed[0]["broker"].get<int>(), elected[0].first);  // `controller` resolved to the controller
+  EXPECT_NE(elected[1].first, elected[0].first);
+  EXPECT_EQ(elected[1].second, 2);
+}
+
+TEST(ControllerElection, ExpiringTheControllersSessionHandsTheRoleOn) {
+  auto r = simulate(sessions_scenario("  - {at: 1s, expire-session: controller}\n"), Model::Kafka);
+  auto elected = tenures(r, "controller-elected");
+  ASSERT_GE(elected.size(), 2u);
+  EXPECT_EQ(elected[1].second, 2);
+  auto resigned = tenures(r, "controller-resigned");
+  ASSERT_EQ(resigned.size(), 1u);
+  EXPECT_EQ(resigned[0], elected[0]);
+  std::set<int> epochs;
+  for (const auto& [broker, epoch] : elected) EXPECT_TRUE(epochs.insert(epoch).second) << "epoch " << epoch << " twice";
+}

@@ -1,0 +1,122 @@
+// KafkaController's election and tenure (core/src/main/scala/kafka/controller/KafkaController.scala,
+// KafkaZkClient.registerControllerAndIncrementControllerEpoch).
+#include "models/controller.h"
+
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "models/broker.h"
+
+namespace kafkasim::models {
+
+namespace {
+std::int64_t parse_int(const std::string& s, std::int64_t fallback) {
+  std::int64_t v = fallback;
+  std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
+}
+// /controller holds {"version":1,"brokerid":N,"timestamp":"..."}.
+int controller_id_of(const std::string& data) {
+  auto at = data.find("\"brokerid\":");
+  return at == std::string::npos ? -1 : static_cast<int>(parse_int(data.substr(at + 11), -1));
+}
+}  // namespace
+
+Controller::Controller(Broker& broker, zk::Client& zk) : broker_(broker), zk_(zk) {}
+
+void Controller::startup() { elect(); }
+
+void Controller::elect() {
+  // registerZNodeChangeHandlerAndCheckExistence(controllerChangeHandler), then getControllerId.
+  const std::uint64_t gen = generation_;
+  zk_.exists("/controller", [this, gen](zk::WatchType, const std::string&) {
+                 if (gen == generation_) on_controller_change();
+               },
+             [this, gen](zk::Error e, const zk::ZkResponse* r) {
+               if (gen != generation_ || e != zk::Error::Ok) return;  // connection lost: the broker restarts us
+               if (!r->exists) read_epoch_then_elect();
+               // else another broker is controller: the watch tells us when that changes
+             });
+}
+
+void Controller::on_controller_change() {
+  // Reelect: maybeResign, then elect (the watch was one-shot; elect sets it again).
+  zk_.get_data("/controller", nullptr, [this](zk::Error e, const zk::ZkResponse* r) {
+    if (active_ && (e == zk::Error::NoNode || (e == zk::Error::Ok && controller_id_of(r->data) != broker_.broker_id())))
+      resign();
+    if (e == zk::Error::Ok || e == zk::Error::NoNode) elect();
+  });
+}
+
+void Controller::read_epoch_then_elect() {
+  const std::uint64_t gen = generation_;
+  zk_.get_data("/controller_epoch", nullptr, [this, gen](zk::Error e, const zk::ZkResponse* r) {
+    if (gen != generation_) return;
+    if (e == zk::Error::Ok) {
+      try_elect(parse_int(r->data, 0), r->stat.version);
+    } else if (e == zk::Error::NoNode) {
+      // maybeCreateControllerEpochZNode: the first controller of the cluster starts from epoch 0.
+      zk_.create("/controller_epoch", "0", zk::CreateMode::Persistent, [this, gen](zk::Error e2, const zk::ZkResponse*) {
+        if (gen != generation_) return;
+        if (e2 == zk::Error::Ok) try_elect(0, 0);
+        else if (e2 == zk::Error::NodeExists) read_epoch_then_elect();
+      });
+    }
+  });
+}
+
+void Controller::try_elect(std::int64_t epoch, std::int32_t epoch_version) {
+  const std::uint64_t gen = generation_;
+  const std::int64_t next = epoch + 1;
+  std::vector<zk::Op> ops = {
+      zk::Op{zk::Op::Kind::Create, "/controller",
+             fmt::format(R"({{"version":1,"brokerid":{},"timestamp":"{}"}})", broker_.broker_id(), broker_.now() / 1000),
+             -1, zk::CreateMode::Ephemeral},
+      zk::Op{zk::Op::Kind::SetData, "/controller_epoch", std::to_string(next), epoch_version, zk::CreateMode::Persistent}};
+  zk_.multi(ops, [this, gen, next](zk::Error e, const zk::ZkResponse* r) {
+    if (gen != generation_) return;
+    if (e == zk::Error::Ok) {
+      become_controller(next, r->results[1].stat.version);
+      return;
+    }
+    // NODEEXISTS or BADVERSION: someone else won (ControllerMovedException); watch it again.
+    if (e == zk::Error::NodeExists || e == zk::Error::BadVersion) elect();
+  });
+}
+
+void Controller::become_controller(std::int64_t epoch, std::int32_t epoch_version) {
+  active_ = true;
+  epoch_ = epoch;
+  epoch_zk_version_ = epoch_version;
+  broker_.record("controller-elected", {{"broker", std::int64_t{broker_.broker_id()}}, {"controller_epoch", epoch}});
+  watch_brokers();
+}
+
+void Controller::watch_brokers() {
+  // BrokerChange: the children of /brokers/ids are the live brokers.
+  const std::uint64_t gen = generation_;
+  zk_.get_children("/brokers/ids", [this, gen](zk::WatchType, const std::string&) {
+                       if (gen == generation_ && active_) watch_brokers();
+                     },
+                   [this, gen](zk::Error e, const zk::ZkResponse* r) {
+                     if (gen != generation_ || e != zk::Error::Ok) return;
+                     live_brokers_.clear();
+                     for (const auto& child : r->children) live_brokers_.insert(static_cast<int>(parse_int(child, -1)));
+                   });
+}
+
+void Controller::resign() {
+  if (!active_) return;
+  active_ = false;
+  ++generation_;
+  live_brokers_.clear();
+  broker_.record("controller-resigned", {{"broker", std::int64_t{broker_.broker_id()}}, {"controller_epoch", epoch_}});
+}
+
+void Controller::session_expired() {
+  resign();
+  ++generation_;  // nothing of the old session's election goes on
+}
+
+}  // namespace kafkasim::models
