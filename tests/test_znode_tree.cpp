@@ -157,6 +157,16 @@ struct RefModel {
 
 const std::vector<std::string> kPaths = {"/a", "/b", "/a/x", "/a/y", "/b/x"};
 
+void check_same(const RefModel& m, ZnodeTree& t);
+
+// After a command ran on the tree: the tree must equal the model with the command applied.
+template <typename Command>
+void check_after(const Command& c, const RefModel& m, ZnodeTree& t) {
+  RefModel next = m;
+  c.apply(next);
+  check_same(next, t);
+}
+
 void check_same(const RefModel& m, ZnodeTree& t) {
   RC_ASSERT(t.all_paths().size() == m.nodes.size());
   for (const auto& [path, n] : m.nodes) {
@@ -184,9 +194,7 @@ struct Create : rc::state::Command<RefModel, ZnodeTree> {
   void run(const RefModel& m, ZnodeTree& t) const override {
     RC_ASSERT(t.create(session, path, "", ephemeral ? CreateMode::Ephemeral : CreateMode::Persistent).error ==
               expected(m));
-    RefModel next = m;
-    apply(next);
-    check_same(next, t);
+    check_after(*this, m, t);
   }
   void show(std::ostream& os) const override { os << "create " << path << (ephemeral ? " ephemeral of " : " by ") << session; }
 };
@@ -206,9 +214,7 @@ struct Delete : rc::state::Command<RefModel, ZnodeTree> {
   }
   void run(const RefModel& m, ZnodeTree& t) const override {
     RC_ASSERT(t.remove(path, version) == expected(m));
-    RefModel next = m;
-    apply(next);
-    check_same(next, t);
+    check_after(*this, m, t);
   }
   void show(std::ostream& os) const override { os << "delete " << path << " at version " << version; }
 };
@@ -227,9 +233,7 @@ struct SetData : rc::state::Command<RefModel, ZnodeTree> {
   }
   void run(const RefModel& m, ZnodeTree& t) const override {
     RC_ASSERT(t.set_data(path, "d", version).error == expected(m));
-    RefModel next = m;
-    apply(next);
-    check_same(next, t);
+    check_after(*this, m, t);
   }
   void show(std::ostream& os) const override { os << "setData " << path << " at version " << version; }
 };
@@ -251,9 +255,7 @@ struct CheckedSet : rc::state::Command<RefModel, ZnodeTree> {
     Error e;
     t.multi(1, {Op{Op::Kind::Check, checked, "", version}, Op{Op::Kind::SetData, target, "m", -1}}, e);
     RC_ASSERT((e == Error::Ok) == ok(m));
-    RefModel next = m;
-    apply(next);
-    check_same(next, t);
+    check_after(*this, m, t);
   }
   void show(std::ostream& os) const override { os << "multi{check " << checked << "@" << version << ", set " << target << "}"; }
 };
@@ -265,9 +267,7 @@ struct CloseSession : rc::state::Command<RefModel, ZnodeTree> {
   }
   void run(const RefModel& m, ZnodeTree& t) const override {
     t.close_session(session);
-    RefModel next = m;
-    apply(next);
-    check_same(next, t);
+    check_after(*this, m, t);
     RC_ASSERT(t.ephemerals_of(session).empty());  // ephemerals exist exactly while their session lives
   }
   void show(std::ostream& os) const override { os << "close session " << session; }

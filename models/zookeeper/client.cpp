@@ -155,32 +155,29 @@ void Client::set_data(const std::string& path, const std::string& data, std::int
   send_op(std::move(r), std::move(done));
 }
 
-void Client::exists(const std::string& path, WatchHandler w, ResponseHandler done) {
-  auto r = make(ZkRequest::Kind::Exists, path);
+void Client::read(ZkRequest::Kind kind, const std::string& path, WatchHandler w,
+                  std::function<WatchKind(const ZkResponse&)> watch_kind, ResponseHandler done) {
+  auto r = make(kind, path);
   r->watch = static_cast<bool>(w);
-  // The watch is a data watch if the node exists, an exist watch if not: known only from the answer.
-  send_op(std::move(r), [this, path, w, done](Error e, const ZkResponse* resp) {
-    if (e == Error::Ok && resp != nullptr && w) watch(resp->exists ? WatchKind::Data : WatchKind::Exist, path, w);
+  send_op(std::move(r), [this, path, w, watch_kind, done](Error e, const ZkResponse* resp) {
+    if (e == Error::Ok && resp != nullptr && w) watch(watch_kind(*resp), path, w);
     done(e, resp);
   });
+}
+
+void Client::exists(const std::string& path, WatchHandler w, ResponseHandler done) {
+  // The watch is a data watch if the node exists, an exist watch if not: known only from the answer.
+  read(ZkRequest::Kind::Exists, path, std::move(w),
+       [](const ZkResponse& r) { return r.exists ? WatchKind::Data : WatchKind::Exist; }, std::move(done));
 }
 
 void Client::get_data(const std::string& path, WatchHandler w, ResponseHandler done) {
-  auto r = make(ZkRequest::Kind::GetData, path);
-  r->watch = static_cast<bool>(w);
-  send_op(std::move(r), [this, path, w, done](Error e, const ZkResponse* resp) {
-    if (e == Error::Ok && w) watch(WatchKind::Data, path, w);
-    done(e, resp);
-  });
+  read(ZkRequest::Kind::GetData, path, std::move(w), [](const ZkResponse&) { return WatchKind::Data; }, std::move(done));
 }
 
 void Client::get_children(const std::string& path, WatchHandler w, ResponseHandler done) {
-  auto r = make(ZkRequest::Kind::GetChildren, path);
-  r->watch = static_cast<bool>(w);
-  send_op(std::move(r), [this, path, w, done](Error e, const ZkResponse* resp) {
-    if (e == Error::Ok && w) watch(WatchKind::Child, path, w);
-    done(e, resp);
-  });
+  read(ZkRequest::Kind::GetChildren, path, std::move(w), [](const ZkResponse&) { return WatchKind::Child; },
+       std::move(done));
 }
 
 void Client::multi(const std::vector<Op>& ops, ResponseHandler done) {

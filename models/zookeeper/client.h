@@ -44,6 +44,9 @@ class Client {
   enum class WatchKind { Data, Exist, Child };
   void connect();
   void send_op(std::unique_ptr<ZkRequest> r, ResponseHandler done);
+  // A read that may leave a watch; which kind of watch depends on the answer (exists).
+  void read(ZkRequest::Kind kind, const std::string& path, WatchHandler w,
+            std::function<WatchKind(const ZkResponse&)> watch_kind, ResponseHandler done);
   void watch(WatchKind kind, const std::string& path, WatchHandler handler);
   void ping();
   void lost_connection();
