@@ -7,9 +7,13 @@
 namespace kafkasim::checks {
 
 std::unique_ptr<Checker> make_unavailable_after_heal();
+std::unique_ptr<Checker> make_stale_controller_obeyed();
+std::unique_ptr<Checker> make_epoch_monotonic();
 
 std::vector<std::unique_ptr<Checker>> all_checkers() {
   std::vector<std::unique_ptr<Checker>> out;
+  out.push_back(make_epoch_monotonic());
+  out.push_back(make_stale_controller_obeyed());
   out.push_back(make_unavailable_after_heal());
   return out;
 }

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "models/control_requests.h"
 #include "sim/world.h"
 
 namespace kafkasim::models {
@@ -24,6 +25,38 @@ void Broker::on_start() { zk_.start_session(); }
 
 void Broker::on_message(const sim::Envelope& envelope) {
   if (const auto* w = dynamic_cast<const zk::ZkWatch*>(envelope.body.get())) zk_.on_watch(*w);
+  else if (const auto* c = dynamic_cast<const ControlRequest*>(envelope.body.get())) on_control_request(envelope, *c);
+}
+
+void Broker::on_control_request(const sim::Envelope& envelope, const ControlRequest& request) {
+  // KafkaApis / ReplicaManager fencing: a request from an older controller epoch than the highest seen is
+  // refused; with KIP-380 so is one addressed to an earlier registration of this broker.
+  const std::string name(request.type());
+  std::string error;
+  if (request.controller_epoch < controller_epoch_seen_) error = "STALE_CONTROLLER_EPOCH";
+  else if (world().scenario().design.on("broker-epoch") && request.broker_epoch != -1 &&
+           request.broker_epoch < broker_epoch_)
+    error = "STALE_BROKER_EPOCH";
+  auto response = std::make_unique<ControlResponse>();
+  response->request = name;
+  if (!error.empty()) {
+    record("request-rejected", {{"broker", std::int64_t{broker_id()}},
+                                {"request", name},
+                                {"from", std::int64_t{request.controller_id}},
+                                {"reason", error},
+                                {"controller_epoch", request.controller_epoch}});
+    response->error = error;
+    reply(envelope, std::move(response));
+    return;
+  }
+  controller_epoch_seen_ = request.controller_epoch;
+  record("control-applied", {{"broker", std::int64_t{broker_id()}},
+                             {"request", name},
+                             {"from", std::int64_t{request.controller_id}},
+                             {"controller_epoch", request.controller_epoch},
+                             {"sent", to_seconds(request.sent_at)}});
+  if (const auto* um = dynamic_cast<const UpdateMetadata*>(&request)) metadata_live_brokers_ = um->live_brokers;
+  reply(envelope, std::move(response));
 }
 
 void Broker::on_zk_state(zk::Client::State state, zk::SessionId session) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <set>
 
 #include "models/controller.h"
 #include "models/zookeeper/client.h"
@@ -20,17 +21,24 @@ class Broker : public sim::Node {
   // The broker epoch (KIP-380): the czxid of this broker's registration; -1 until registered.
   std::int64_t broker_epoch() const { return broker_epoch_; }
   const Controller& controller() const { return controller_; }
+  // The highest controller epoch this process has seen in a control request (in memory: a restarted
+  // broker starts from 0, as ReplicaManager does).
+  std::int64_t controller_epoch_seen() const { return controller_epoch_seen_; }
+  const std::set<int>& metadata_live_brokers() const { return metadata_live_brokers_; }
 
  private:
   void on_zk_state(zk::Client::State state, zk::SessionId session);
   void create_top_level_paths(std::size_t next);
   void register_broker();
+  void on_control_request(const sim::Envelope& envelope, const struct ControlRequest& request);
 
   zk::Client zk_;
   Controller controller_{*this, zk_};
   zk::SessionId registered_in_ = 0;  // the session this broker's registration belongs to
   bool registering_ = false;
   std::int64_t broker_epoch_ = -1;
+  std::int64_t controller_epoch_seen_ = 0;
+  std::set<int> metadata_live_brokers_;  // the metadata cache, as UpdateMetadata last set it
 };
 
 }  // namespace kafkasim::models

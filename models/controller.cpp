@@ -3,10 +3,13 @@
 #include "models/controller.h"
 
 #include <charconv>
+#include <memory>
 
 #include <fmt/format.h>
 
 #include "models/broker.h"
+#include "models/control_requests.h"
+#include "sim/world.h"
 
 namespace kafkasim::models {
 
@@ -101,9 +104,47 @@ void Controller::watch_brokers() {
                      },
                    [this, gen](zk::Error e, const zk::ZkResponse* r) {
                      if (gen != generation_ || e != zk::Error::Ok) return;
-                     live_brokers_.clear();
-                     for (const auto& child : r->children) live_brokers_.insert(static_cast<int>(parse_int(child, -1)));
+                     read_broker_epochs(r->children);
                    });
+}
+
+void Controller::read_broker_epochs(const std::vector<std::string>& ids) {
+  // getAllBrokerAndEpochsInCluster: each registration's czxid is that broker's epoch.
+  const std::uint64_t gen = generation_;
+  auto epochs = std::make_shared<std::map<int, std::int64_t>>();
+  auto left = std::make_shared<std::size_t>(ids.size());
+  if (ids.empty()) {
+    live_brokers_.clear();
+    broker_epochs_.clear();
+    return;
+  }
+  for (const auto& id : ids) {
+    const int broker = static_cast<int>(parse_int(id, -1));
+    zk_.exists("/brokers/ids/" + id, nullptr, [this, gen, broker, epochs, left](zk::Error e, const zk::ZkResponse* r) {
+      if (gen != generation_) return;
+      if (e == zk::Error::Ok && r->exists) (*epochs)[broker] = r->stat.czxid;
+      if (--*left > 0) return;
+      broker_epochs_ = *epochs;
+      live_brokers_.clear();
+      for (const auto& [b, epoch] : broker_epochs_) live_brokers_.insert(b);
+      send_update_metadata();
+    });
+  }
+}
+
+void Controller::send_update_metadata() {
+  // sendUpdateMetadataRequest to every live broker, on taking office and on every broker change.
+  const Micros timeout = from_ms(broker_.world().scenario().config.integer("controller.socket.timeout.ms"));
+  for (const auto& [broker, epoch] : broker_epochs_) {
+    auto request = std::make_unique<UpdateMetadata>();
+    request->controller_id = broker_.broker_id();
+    request->controller_epoch = epoch_;
+    request->broker_epoch = epoch;
+    request->sent_at = broker_.now();
+    request->live_brokers = live_brokers_;
+    broker_.request(broker_.world().broker_node(broker), std::move(request), timeout,
+                    [](sim::Failure, const sim::Message*) {});
+  }
 }
 
 void Controller::resign() {

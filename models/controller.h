@@ -3,7 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "models/zookeeper/client.h"
 
@@ -32,6 +35,8 @@ class Controller {
   void become_controller(std::int64_t epoch, std::int32_t epoch_version);
   void resign();
   void watch_brokers();
+  void read_broker_epochs(const std::vector<std::string>& ids);
+  void send_update_metadata();
 
   Broker& broker_;
   zk::Client& zk_;
@@ -40,6 +45,7 @@ class Controller {
   std::int32_t epoch_zk_version_ = -1;
   std::uint64_t generation_ = 0;  // bumped on resign: callbacks of an older tenure do nothing
   std::set<int> live_brokers_;
+  std::map<int, std::int64_t> broker_epochs_;  // live broker -> czxid of its registration
 };
 
 }  // namespace kafkasim::models

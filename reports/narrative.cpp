@@ -118,6 +118,18 @@ std::optional<NarrativeLine> narrate(const sim::HistoryEvent& e, bool explain) {
                             e.int_or("controller_epoch", 0));
     return line;
   }
+  if (n == "request-rejected") {
+    line.text = fmt::format("{} refuses {} from broker-{}: {}", broker_name(e), e.str_or("request", "a request"),
+                            e.int_or("from", -1), e.str_or("reason", "?"));
+    line.tone = Tone::Good;
+    return line;
+  }
+  if (n == "control-applied") {
+    if (!explain) return std::nullopt;
+    line.text = fmt::format("{} applies {} from broker-{} (controller epoch {})", broker_name(e),
+                            e.str_or("request", "a request"), e.int_or("from", -1), e.int_or("controller_epoch", 0));
+    return line;
+  }
   if (n == "violation") {
     line.text = fmt::format("VIOLATION {}: {}", e.str_or("property", "?"), e.str_or("detail", ""));
     line.tone = Tone::Bad;

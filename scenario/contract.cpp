@@ -63,7 +63,9 @@ const std::vector<HistoryEventInfo>& all_history_events() {
       {"produce-acked", {"producer", "partition", "value", "offset", "acks"}},
       {"produce-failed", {"producer", "partition", "value", "error", "acks"}},
       {"consumed", {"consumer", "partition", "offset", "value"}},
-      {"request-rejected", {"broker", "request", "from", "reason"}},
+      {"request-rejected", {"broker", "request", "from", "reason", "controller_epoch"}},
+      // added: a broker applied a control request (what stale-controller-obeyed and epoch-monotonic read)
+      {"control-applied", {"broker", "request", "from", "controller_epoch", "sent"}},
       {"fault", {"action", "target", "noop", "undo", "for", "detail", "from", "to", "type", "probability", "by",
                  "groups", "partition", "producer", "value", "count"}},
       {"violation", {"property", "partition", "brokers", "detail"}},

@@ -9,6 +9,7 @@
 
 #include "checks/checkers.h"
 #include "models/idle_models.h"
+#include "models/control_requests.h"
 #include "models/kafka_cluster.h"
 #include "scenario/scenario.h"
 #include "sim/runner.h"
@@ -502,4 +503,101 @@ TEST(ControllerElection, ExpiringTheControllersSessionHandsTheRoleOn) {
   EXPECT_EQ(resigned[0], elected[0]);
   std::set<int> epochs;
   for (const auto& [broker, epoch] : elected) EXPECT_TRUE(epochs.insert(epoch).second) << "epoch " << epoch << " twice";
+}
+
+// ---- fencing of control requests -----------------------------------------------------------------
+
+namespace {
+// A client process that, at 6 s, sends broker-1 an UpdateMetadata claiming controller epoch 1 and
+// broker-1's first broker epoch (read from the history, as a zombie controller would remember it).
+class Rogue : public sim::Node {
+ public:
+  using sim::Node::Node;
+  void on_start() override {
+    after(6 * kMicrosPerSecond - now(), [this] {
+      auto r = std::make_unique<models::UpdateMetadata>();
+      r->controller_id = 3;
+      r->controller_epoch = 1;
+      for (const auto& e : world().history().events())
+        if (e.name == "broker-registered" && e.int_or("broker", 0) == 1) {
+          r->broker_epoch = e.int_or("broker_epoch", -1);
+          break;
+        }
+      r->sent_at = now();
+      request(0, std::move(r), kMicrosPerSecond, [](sim::Failure, const sim::Message*) {});
+    });
+  }
+  void on_message(const sim::Envelope&) override {}
+};
+class RogueCluster : public models::KafkaCluster {
+ public:
+  std::unique_ptr<sim::Node> start_process(sim::World& world, int node) override {
+    if (world.node_kind(node) == NodeKind::Client) return std::make_unique<Rogue>(world, node);
+    return KafkaCluster::start_process(world, node);
+  }
+};
+
+Simulated simulate_rogue(const std::string& yaml) {
+  Scenario s = parse_scenario_text(yaml, "rogue.yaml");
+  auto child = sim::run_in_child(
+      [&] {
+        RogueCluster model;
+        sim::World world(s, model);
+        world.run();
+        return world.history().to_jsonl();
+      },
+      60);
+  Simulated r;
+  EXPECT_TRUE(child.completed) << child.describe();
+  std::size_t pos = 0;
+  while (pos < child.payload.size()) {
+    std::size_t nl = child.payload.find('\n', pos);
+    r.history.push_back(json::parse(child.payload.substr(pos, nl - pos)));
+    pos = nl + 1;
+  }
+  return r;
+}
+
+std::string rogue_scenario(const std::string& design, const std::string& events) {
+  return "name: rogue\nsummary: s\nduration: 8s\nsettle: 10s\ncluster: {brokers: 3}\ndesign: " + design +
+         "\nconfig: {zookeeper.session.timeout.ms: 3000}\ntopics: [{name: t}]\nproducers: [{id: rogue, topic: t}]\n"
+         "events:\n" + events;
+}
+
+std::vector<json> rejections_at_6s(const Simulated& r) {
+  std::vector<json> out;
+  for (const auto& e : r.of("request-rejected"))
+    if (e["t"].get<double>() > 6.0 && e["t"].get<double>() < 6.1) out.push_back(e);
+  return out;
+}
+// The rogue's request applied (it claims broker-3, controller epoch 1, and leaves at 6 s).
+std::vector<json> applied_at_6s(const Simulated& r) {
+  std::vector<json> out;
+  for (const auto& e : r.of("control-applied"))
+    if (e["sent"].get<double>() == 6.0 && e["controller_epoch"] == 1 && e["from"] == 3) out.push_back(e);
+  return out;
+}
+}  // namespace
+
+TEST(ControlFencing, ABrokerRejectsAnOlderControllerEpochThanItHasSeen) {
+  auto r = simulate_rogue(rogue_scenario("kafka-2.0", "  - {at: 1s, isolate: controller, for: 4s}\n"));
+  auto rejected = rejections_at_6s(r);
+  ASSERT_EQ(rejected.size(), 1u);
+  EXPECT_EQ(rejected[0]["broker"], 1);
+  EXPECT_EQ(rejected[0]["request"], "UpdateMetadata");
+  EXPECT_EQ(rejected[0]["reason"], "STALE_CONTROLLER_EPOCH");
+  EXPECT_TRUE(applied_at_6s(r).empty());
+}
+
+TEST(ControlFencing, WithBrokerEpochsARequestForAnEarlierRegistrationIsRejected) {
+  // broker-1's session is expired at 1 s; it registers again with a new broker epoch. The rogue's request
+  // carries controller epoch 1 (still current) and broker-1's first broker epoch.
+  const std::string events = "  - {at: 1s, expire-session: broker-1}\n";
+  auto fenced = simulate_rogue(rogue_scenario("kafka-2.2", events));
+  auto rejected = rejections_at_6s(fenced);
+  ASSERT_EQ(rejected.size(), 1u);
+  EXPECT_EQ(rejected[0]["reason"], "STALE_BROKER_EPOCH");
+  auto open = simulate_rogue(rogue_scenario("kafka-2.0", events));  // before KIP-380: obeyed
+  EXPECT_TRUE(rejections_at_6s(open).empty());
+  ASSERT_EQ(applied_at_6s(open).size(), 1u);
 }

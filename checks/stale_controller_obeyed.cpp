@@ -1,0 +1,48 @@
+// `stale-controller-obeyed`: no broker applies a control request from a controller epoch that ZooKeeper
+// had already moved past (a higher epoch was elected) when the request was sent.
+#include "checks/checkers.h"
+
+#include <map>
+
+#include <fmt/format.h>
+
+namespace kafkasim::checks {
+
+namespace {
+class StaleControllerObeyed : public Checker {
+ public:
+  std::string_view property() const override { return "stale-controller-obeyed"; }
+  std::vector<Violation> check(const Scenario&, const sim::History& history) override {
+    std::map<std::int64_t, Micros> elected_at;  // controller epoch -> when it was elected
+    std::vector<Violation> out;
+    for (const auto& e : history.events()) {
+      if (e.name == "controller-elected") {
+        elected_at.try_emplace(e.int_or("controller_epoch", 0), e.t);
+        continue;
+      }
+      if (e.name != "control-applied") continue;
+      const std::int64_t epoch = e.int_or("controller_epoch", 0);
+      const sim::Value* sent_value = e.get("sent");
+      const double sent_s = sent_value && std::get_if<double>(sent_value) ? std::get<double>(*sent_value) : 0.0;
+      const Micros sent = static_cast<Micros>(sent_s * kMicrosPerSecond + 0.5);
+      // The first epoch above this one that was already elected when the request left.
+      for (auto it = elected_at.upper_bound(epoch); it != elected_at.end(); ++it) {
+        if (it->second > sent) continue;
+        const std::int64_t broker = e.int_or("broker", -1);
+        out.push_back(Violation{
+            std::string(property()), e.t, "", {static_cast<int>(broker), static_cast<int>(e.int_or("from", -1))},
+            fmt::format("broker-{} applied {} from broker-{} with controller epoch {}, sent at {} s, after controller "
+                        "epoch {} had been elected at {} s",
+                        broker, e.str_or("request", "?"), e.int_or("from", -1), epoch, format_seconds(sent), it->first,
+                        format_seconds(it->second))});
+        break;
+      }
+    }
+    return out;
+  }
+};
+}  // namespace
+
+std::unique_ptr<Checker> make_stale_controller_obeyed() { return std::make_unique<StaleControllerObeyed>(); }
+
+}  // namespace kafkasim::checks
