@@ -62,9 +62,9 @@ void Broker::on_control_request(const sim::Envelope& envelope, const ControlRequ
 void Broker::on_zk_state(zk::Client::State state, zk::SessionId session) {
   switch (state) {
     case zk::Client::State::Connected:
-      if (registered_in_ != session && !registering_) create_top_level_paths(0);
-      else if (registered_in_ == session) controller_.startup();  // back in the same session: a request may
-                                                                  // have been lost, elect() checks again
+      if (registered_in_ == session) controller_.startup();  // back in the same session: a request may have
+                                                             // been lost, elect() checks again
+      else maybe_register();
       break;
     case zk::Client::State::Expired:
       // KafkaZkClient's session-expiry handler: resign, a new session, then register again (a new broker
@@ -79,6 +79,18 @@ void Broker::on_zk_state(zk::Client::State state, zk::SessionId session) {
   }
 }
 
+void Broker::maybe_register() {
+  if (registering_ || registered_in_ == zk_.session() || zk_.state() != zk::Client::State::Connected) return;
+  create_top_level_paths(0);
+}
+
+void Broker::registration_failed() {
+  // Lost the connection mid-way. The client may already be connected again (its Connected came while
+  // this attempt was still under way), so try again shortly rather than wait for the next Connected.
+  registering_ = false;
+  after(kRegistrationRetry, [this] { maybe_register(); });
+}
+
 void Broker::create_top_level_paths(std::size_t next) {
   registering_ = true;
   if (next == kTopLevelPaths.size()) {
@@ -87,7 +99,7 @@ void Broker::create_top_level_paths(std::size_t next) {
   }
   zk_.create(kTopLevelPaths[next], "", zk::CreateMode::Persistent, [this, next](zk::Error e, const zk::ZkResponse*) {
     if (e == zk::Error::Ok || e == zk::Error::NodeExists) create_top_level_paths(next + 1);
-    else registering_ = false;  // connection lost: the next Connected starts over
+    else registration_failed();
   });
 }
 
@@ -111,11 +123,11 @@ void Broker::register_broker() {
     if (e == zk::Error::NodeExists) {
       after(kRegistrationRetry, [this, session] {
         if (session == zk_.session() && zk_.state() == zk::Client::State::Connected) register_broker();
-        else registering_ = false;
+        else registration_failed();
       });
       return;
     }
-    registering_ = false;  // connection lost: the next Connected starts over
+    registration_failed();
   });
 }
 

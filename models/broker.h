@@ -28,6 +28,8 @@ class Broker : public sim::Node {
 
  private:
   void on_zk_state(zk::Client::State state, zk::SessionId session);
+  void maybe_register();
+  void registration_failed();
   void create_top_level_paths(std::size_t next);
   void register_broker();
   void on_control_request(const sim::Envelope& envelope, const struct ControlRequest& request);

@@ -37,10 +37,35 @@ void Controller::elect() {
                  if (gen == generation_) on_controller_change();
                },
              [this, gen](zk::Error e, const zk::ZkResponse* r) {
-               if (gen != generation_ || e != zk::Error::Ok) return;  // connection lost: the broker restarts us
+               if (gen != generation_) return;
+               if (e != zk::Error::Ok) return retry_later();
                if (!r->exists) read_epoch_then_elect();
-               // else another broker is controller: the watch tells us when that changes
+               else check_controller_and_epoch();  // someone is controller: perhaps us (a lost reply)
              });
+}
+
+void Controller::retry_later() {
+  const std::uint64_t gen = generation_;
+  broker_.after(kMicrosPerSecond, [this, gen] {
+    if (gen == generation_ && !active_) elect();
+  });
+}
+
+void Controller::check_controller_and_epoch() {
+  // KafkaZkClient.checkControllerAndEpoch: our own multi may have succeeded with its reply lost; then
+  // /controller names us and /controller_epoch holds the epoch we wrote.
+  const std::uint64_t gen = generation_;
+  zk_.get_data("/controller", nullptr, [this, gen](zk::Error e, const zk::ZkResponse* r) {
+    if (gen != generation_ || active_) return;
+    if (e == zk::Error::NoNode) return elect();
+    if (e != zk::Error::Ok) return retry_later();
+    if (controller_id_of(r->data) != broker_.broker_id() || r->stat.ephemeral_owner != zk_.session()) return;
+    zk_.get_data("/controller_epoch", nullptr, [this, gen](zk::Error e2, const zk::ZkResponse* r2) {
+      if (gen != generation_ || active_) return;
+      if (e2 != zk::Error::Ok) return retry_later();
+      become_controller(parse_int(r2->data, 0), r2->stat.version);
+    });
+  });
 }
 
 void Controller::on_controller_change() {
@@ -58,12 +83,15 @@ void Controller::read_epoch_then_elect() {
     if (gen != generation_) return;
     if (e == zk::Error::Ok) {
       try_elect(parse_int(r->data, 0), r->stat.version);
-    } else if (e == zk::Error::NoNode) {
+    } else if (e != zk::Error::NoNode) {
+      retry_later();
+    } else {
       // maybeCreateControllerEpochZNode: the first controller of the cluster starts from epoch 0.
       zk_.create("/controller_epoch", "0", zk::CreateMode::Persistent, [this, gen](zk::Error e2, const zk::ZkResponse*) {
         if (gen != generation_) return;
         if (e2 == zk::Error::Ok) try_elect(0, 0);
         else if (e2 == zk::Error::NodeExists) read_epoch_then_elect();
+        else retry_later();
       });
     }
   });
@@ -83,8 +111,9 @@ void Controller::try_elect(std::int64_t epoch, std::int32_t epoch_version) {
       become_controller(next, r->results[1].stat.version);
       return;
     }
-    // NODEEXISTS or BADVERSION: someone else won (ControllerMovedException); watch it again.
-    if (e == zk::Error::NodeExists || e == zk::Error::BadVersion) elect();
+    // NODEEXISTS or BADVERSION: someone else won (ControllerMovedException); watch it again. A lost
+    // reply is checked the same way: elect() finds out whether /controller names us.
+    elect();
   });
 }
 

@@ -32,6 +32,8 @@ class Controller {
   void try_elect(std::int64_t epoch, std::int32_t epoch_version);
   void read_epoch_then_elect();
   void on_controller_change();
+  void check_controller_and_epoch();
+  void retry_later();
   void become_controller(std::int64_t epoch, std::int32_t epoch_version);
   void resign();
   void watch_brokers();
