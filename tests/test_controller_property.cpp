@@ -13,8 +13,7 @@
 
 #include "models/kafka_cluster.h"
 #include "scenario/scenario.h"
-#include "sim/runner.h"
-#include "sim/world.h"
+#include "history_in_child.h"
 
 using namespace kafkasim;
 using json = nlohmann::json;
@@ -43,24 +42,10 @@ std::string schedule_yaml(int brokers, const std::vector<Fault>& faults) {
 }
 
 std::vector<json> run_history(const std::string& yaml) {
-  Scenario s = parse_scenario_text(yaml, "random.yaml");
-  auto child = sim::run_in_child(
-      [&] {
-        models::KafkaCluster model;
-        sim::World world(s, model);
-        world.run();
-        return world.history().to_jsonl();
-      },
-      60);
+  auto child = testing_support::history_in_child(parse_scenario_text(yaml, "random.yaml"),
+                                                 [] { return std::make_unique<models::KafkaCluster>(); }, 60);
   RC_ASSERT(child.completed);
-  std::vector<json> out;
-  std::size_t pos = 0;
-  while (pos < child.payload.size()) {
-    std::size_t nl = child.payload.find('\n', pos);
-    out.push_back(json::parse(child.payload.substr(pos, nl - pos)));
-    pos = nl + 1;
-  }
-  return out;
+  return child.events;
 }
 
 }  // namespace

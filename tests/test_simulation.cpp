@@ -12,6 +12,7 @@
 #include "models/control_requests.h"
 #include "models/kafka_cluster.h"
 #include "scenario/scenario.h"
+#include "history_in_child.h"
 #include "sim/runner.h"
 #include "sim/world.h"
 
@@ -104,39 +105,17 @@ enum class Model { Idle, Probe, Burst, Kafka };
 
 Simulated simulate(const std::string& yaml, Model kind = Model::Probe) {
   Scenario s = parse_scenario_text(yaml, "test.yaml");
-  auto child = sim::run_in_child(
-      [&] {
-        models::IdleCluster idle;
-        ProbeCluster probes;
-        BurstCluster bursts;
-        models::KafkaCluster kafka;
-        sim::ClusterModel& model = kind == Model::Probe   ? static_cast<sim::ClusterModel&>(probes)
-                                   : kind == Model::Burst ? static_cast<sim::ClusterModel&>(bursts)
-                                   : kind == Model::Kafka ? static_cast<sim::ClusterModel&>(kafka)
-                                                          : idle;
-        sim::World world(s, model);
-        sim::RunOutcome out = world.run();
-        json j;
-        j["failure"] = out.failure;
-        j["digest"] = world.history().digest();
-        j["history"] = world.history().to_jsonl();
-        return j.dump();
-      },
-      120);
-  EXPECT_TRUE(child.completed) << child.describe();
-  Simulated r;
-  if (!child.completed) return r;
-  json j = json::parse(child.payload);
-  r.failure = j["failure"];
-  r.digest = j["digest"];
-  std::string lines = j["history"];
-  std::size_t pos = 0;
-  while (pos < lines.size()) {
-    std::size_t nl = lines.find('\n', pos);
-    r.history.push_back(json::parse(lines.substr(pos, nl - pos)));
-    pos = nl + 1;
-  }
-  return r;
+  auto child = testing_support::history_in_child(s, [kind]() -> std::unique_ptr<sim::ClusterModel> {
+    switch (kind) {
+      case Model::Probe: return std::make_unique<ProbeCluster>();
+      case Model::Burst: return std::make_unique<BurstCluster>();
+      case Model::Kafka: return std::make_unique<models::KafkaCluster>();
+      case Model::Idle: break;
+    }
+    return std::make_unique<models::IdleCluster>();
+  });
+  EXPECT_TRUE(child.completed) << child.problem;
+  return Simulated{child.events, child.failure, child.digest};
 }
 
 std::string scenario(const std::string& events, const std::string& extra = "", const std::string& latency = "5ms") {
@@ -538,24 +517,10 @@ class RogueCluster : public models::KafkaCluster {
 };
 
 Simulated simulate_rogue(const std::string& yaml) {
-  Scenario s = parse_scenario_text(yaml, "rogue.yaml");
-  auto child = sim::run_in_child(
-      [&] {
-        RogueCluster model;
-        sim::World world(s, model);
-        world.run();
-        return world.history().to_jsonl();
-      },
-      60);
-  Simulated r;
-  EXPECT_TRUE(child.completed) << child.describe();
-  std::size_t pos = 0;
-  while (pos < child.payload.size()) {
-    std::size_t nl = child.payload.find('\n', pos);
-    r.history.push_back(json::parse(child.payload.substr(pos, nl - pos)));
-    pos = nl + 1;
-  }
-  return r;
+  auto child = testing_support::history_in_child(parse_scenario_text(yaml, "rogue.yaml"),
+                                                 [] { return std::make_unique<RogueCluster>(); });
+  EXPECT_TRUE(child.completed) << child.problem;
+  return Simulated{child.events, child.failure, child.digest};
 }
 
 std::string rogue_scenario(const std::string& design, const std::string& events) {

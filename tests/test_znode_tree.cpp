@@ -148,6 +148,13 @@ struct RefModel {
     auto s = p.rfind('/');
     return s == 0 ? "/" : p.substr(0, s);
   }
+  // NONODE or BADVERSION for an op on `path` at `version` (-1: any), or Ok.
+  Error version_check(const std::string& path, std::int32_t version) const {
+    auto n = nodes.find(path);
+    if (n == nodes.end()) return Error::NoNode;
+    if (version != -1 && version != n->second.version) return Error::BadVersion;
+    return Error::Ok;
+  }
   bool has_children(const std::string& p) const {
     for (const auto& [q, n] : nodes)
       if (q != "/" && q != p && parent(q) == p) return true;
@@ -203,11 +210,9 @@ struct Delete : rc::state::Command<RefModel, ZnodeTree> {
   std::string path = *rc::gen::elementOf(kPaths);
   std::int32_t version = *rc::gen::inRange(-1, 3);
   Error expected(const RefModel& m) const {
-    auto n = m.nodes.find(path);
-    if (n == m.nodes.end()) return Error::NoNode;
-    if (version != -1 && version != n->second.version) return Error::BadVersion;
-    if (m.has_children(path)) return Error::NotEmpty;
-    return Error::Ok;
+    Error e = m.version_check(path, version);
+    if (e == Error::Ok && m.has_children(path)) return Error::NotEmpty;
+    return e;
   }
   void apply(RefModel& m) const override {
     if (expected(m) == Error::Ok) m.nodes.erase(path);
@@ -222,12 +227,7 @@ struct Delete : rc::state::Command<RefModel, ZnodeTree> {
 struct SetData : rc::state::Command<RefModel, ZnodeTree> {
   std::string path = *rc::gen::elementOf(kPaths);
   std::int32_t version = *rc::gen::inRange(-1, 3);
-  Error expected(const RefModel& m) const {
-    auto n = m.nodes.find(path);
-    if (n == m.nodes.end()) return Error::NoNode;
-    if (version != -1 && version != n->second.version) return Error::BadVersion;
-    return Error::Ok;
-  }
+  Error expected(const RefModel& m) const { return m.version_check(path, version); }
   void apply(RefModel& m) const override {
     if (expected(m) == Error::Ok) m.nodes[path].version += 1;
   }
@@ -243,11 +243,7 @@ struct CheckedSet : rc::state::Command<RefModel, ZnodeTree> {
   std::string checked = *rc::gen::elementOf(kPaths);
   std::int32_t version = *rc::gen::inRange(-1, 3);
   std::string target = *rc::gen::elementOf(kPaths);
-  bool ok(const RefModel& m) const {
-    auto c = m.nodes.find(checked);
-    if (c == m.nodes.end() || (version != -1 && version != c->second.version)) return false;
-    return m.nodes.count(target) > 0;
-  }
+  bool ok(const RefModel& m) const { return m.version_check(checked, version) == Error::Ok && m.nodes.count(target) > 0; }
   void apply(RefModel& m) const override {
     if (ok(m)) m.nodes[target].version += 1;
   }
