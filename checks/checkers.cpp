@@ -6,14 +6,32 @@
 
 namespace kafkasim::checks {
 
-std::unique_ptr<Checker> make_unavailable_after_heal();
-std::unique_ptr<Checker> make_stale_controller_obeyed();
+std::unique_ptr<Checker> make_single_leader_per_epoch();
+std::unique_ptr<Checker> make_leader_in_isr();
+std::unique_ptr<Checker> make_hw_within_isr();
+std::unique_ptr<Checker> make_hw_monotonic();
 std::unique_ptr<Checker> make_epoch_monotonic();
+std::unique_ptr<Checker> make_stale_controller_obeyed();
+std::unique_ptr<Checker> make_committed_record_changed();
+std::unique_ptr<Checker> make_acked_write_lost();
+std::unique_ptr<Checker> make_log_divergence();
+std::unique_ptr<Checker> make_phantom_read();
+std::unique_ptr<Checker> make_consumer_order();
+std::unique_ptr<Checker> make_unavailable_after_heal();
 
 std::vector<std::unique_ptr<Checker>> all_checkers() {
   std::vector<std::unique_ptr<Checker>> out;
+  out.push_back(make_single_leader_per_epoch());
+  out.push_back(make_leader_in_isr());
+  out.push_back(make_hw_within_isr());
+  out.push_back(make_hw_monotonic());
   out.push_back(make_epoch_monotonic());
   out.push_back(make_stale_controller_obeyed());
+  out.push_back(make_committed_record_changed());
+  out.push_back(make_acked_write_lost());
+  out.push_back(make_log_divergence());
+  out.push_back(make_phantom_read());
+  out.push_back(make_consumer_order());
   out.push_back(make_unavailable_after_heal());
   return out;
 }

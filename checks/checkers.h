@@ -32,6 +32,15 @@ std::vector<std::unique_ptr<Checker>> all_checkers();
 std::vector<std::string> checked_properties();
 std::vector<Violation> check_history(const Scenario& scenario, const sim::History& history);
 
+// The result's counts (spec/properties.md, "Allowed loss"): acknowledged records, acks=1 records lost,
+// acknowledged records lost after an unclean election of their partition.
+struct LossStats {
+  std::int64_t acked = 0;
+  std::int64_t lost_acks1 = 0;
+  std::int64_t lost_unclean = 0;
+};
+LossStats loss_stats(const sim::History& history);
+
 // The verdict: pass when the violated properties are exactly the expected ones.
 bool verdict_pass(const std::vector<Violation>& violations, const std::vector<std::string>& expected);
 

@@ -1,5 +1,6 @@
 // `stale-controller-obeyed`: no broker applies a control request from a controller epoch that ZooKeeper
-// had already moved past (a higher epoch was elected) when the request was sent.
+// had already moved past (a higher epoch was elected) when the request was sent, and no ZooKeeper write
+// of a controller (`controller-zk-write`) succeeds after a newer controller epoch exists.
 #include "checks/checkers.h"
 
 #include <map>
@@ -18,6 +19,17 @@ class StaleControllerObeyed : public Checker {
     for (const auto& e : history.events()) {
       if (e.name == "controller-elected") {
         elected_at.try_emplace(e.int_or("controller_epoch", 0), e.t);
+        continue;
+      }
+      if (e.name == "controller-zk-write") {
+        const std::int64_t epoch = e.int_or("controller_epoch", 0);
+        auto newer = elected_at.upper_bound(epoch);
+        if (newer != elected_at.end())
+          out.push_back(Violation{std::string(property()), e.t, "", {static_cast<int>(e.int_or("broker", -1))},
+                                  fmt::format("broker-{}, controller in epoch {}, wrote {} after controller epoch {} "
+                                              "had been elected at {} s",
+                                              e.int_or("broker", -1), epoch, e.str_or("path", "?"), newer->first,
+                                              format_seconds(newer->second))});
         continue;
       }
       if (e.name != "control-applied") continue;

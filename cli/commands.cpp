@@ -36,8 +36,10 @@ std::string child_body(const Scenario& scenario, const RunOptions& options) {
   sim::RunOutcome outcome = world.run();
   nlohmann::ordered_json payload;
   std::vector<checks::Violation> violations;
+  checks::LossStats losses;
   if (outcome.failure.empty()) {
     violations = checks::check_history(scenario, world.history());
+    losses = checks::loss_stats(world.history());
     for (const auto& v : violations) {
       std::vector<std::int64_t> brokers(v.brokers.begin(), v.brokers.end());
       std::vector<sim::Field> fields = {{"property", v.property}, {"brokers", brokers}, {"detail", v.detail}};
@@ -52,7 +54,7 @@ std::string child_body(const Scenario& scenario, const RunOptions& options) {
     world.history().write_jsonl(out);
   }
   payload["failure"] = outcome.failure;
-  payload["result"] = reports::result_json(scenario, violations, outcome.stats, options.history_path);
+  payload["result"] = reports::result_json(scenario, violations, outcome.stats, options.history_path, losses);
   payload["digest"] = world.history().digest();
   nlohmann::ordered_json lines = nlohmann::ordered_json::array();
   for (const auto& l : reports::narrate_all(world.history(), options.explain))

@@ -2,11 +2,13 @@
 // exist, register the ephemeral /brokers/ids/<id>. When the node of an older session of this broker is
 // still there (a fast restart), creating it fails with NODEEXISTS and the broker retries until that
 // session expires and the node goes (the old ZkUtils createEphemeralPathExpectConflictHandleZKBug loop).
+// Requests are dispatched to the controller role or to the ReplicaManager.
 #include "models/broker.h"
 
 #include <fmt/format.h>
 
 #include "models/control_requests.h"
+#include "models/kafka_protocol.h"
 #include "sim/world.h"
 
 namespace kafkasim::models {
@@ -16,16 +18,64 @@ const std::vector<std::string> kTopLevelPaths = {"/brokers", "/brokers/ids", "/b
 constexpr Micros kRegistrationRetry = kMicrosPerSecond;
 }  // namespace
 
-Broker::Broker(sim::World& world, int node, int zookeeper_node)
+Broker::Broker(sim::World& world, int node, int zookeeper_node, BrokerStorage& storage)
     : sim::Node(world, node),
       zk_(*this, zookeeper_node, from_ms(world.scenario().config.integer("zookeeper.session.timeout.ms")),
-          [this](zk::Client::State s, zk::SessionId id) { on_zk_state(s, id); }) {}
+          [this](zk::Client::State s, zk::SessionId id) { on_zk_state(s, id); }),
+      replicas_(*this, storage) {}
 
-void Broker::on_start() { zk_.start_session(); }
+void Broker::on_start() {
+  zk_.start_session();
+  replicas_.start();
+}
 
 void Broker::on_message(const sim::Envelope& envelope) {
-  if (const auto* w = dynamic_cast<const zk::ZkWatch*>(envelope.body.get())) zk_.on_watch(*w);
-  else if (const auto* c = dynamic_cast<const ControlRequest*>(envelope.body.get())) on_control_request(envelope, *c);
+  const sim::Message* body = envelope.body.get();
+  if (const auto* w = dynamic_cast<const zk::ZkWatch*>(body)) zk_.on_watch(*w);
+  else if (const auto* f = dynamic_cast<const FetchRequest*>(body)) replicas_.on_fetch(envelope, *f);
+  else if (const auto* p = dynamic_cast<const ProduceRequest*>(body)) replicas_.on_produce(envelope, *p);
+  else if (const auto* o = dynamic_cast<const OffsetsForLeaderEpochRequest*>(body))
+    replicas_.on_offsets_for_leader_epoch(envelope, *o);
+  else if (const auto* m = dynamic_cast<const MetadataRequest*>(body)) replicas_.on_metadata(envelope, *m);
+  else if (const auto* c = dynamic_cast<const ControlRequest*>(body)) on_control_request(envelope, *c);
+  else if (const auto* a = dynamic_cast<const AlterPartitionRequest*>(body)) controller_.on_alter_partition(envelope, *a);
+  else if (const auto* s = dynamic_cast<const ControlledShutdownRequest*>(body))
+    controller_.on_controlled_shutdown(envelope, *s);
+}
+
+void Broker::controlled_shutdown() {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  shutdown_attempt(0);
+}
+
+void Broker::shutdown_attempt(int attempt) {
+  // KafkaServer.controlledShutdown: up to controlled.shutdown.max.retries attempts, then stop anyway.
+  const auto& config = world().scenario().config;
+  if (!config.boolean("controlled.shutdown.enable") || attempt > config.integer("controlled.shutdown.max.retries") ||
+      known_controller_ < 1)
+    return finish_shutdown();
+  auto ask = std::make_unique<ControlledShutdownRequest>();
+  ask->broker = broker_id();
+  ask->broker_epoch = broker_epoch_;
+  const Micros timeout = from_ms(config.integer("controller.socket.timeout.ms"));
+  request(world().broker_node(known_controller_), std::move(ask), timeout,
+          [this, attempt](sim::Failure f, const sim::Message* m) {
+            const auto* resp = static_cast<const ControlledShutdownResponse*>(m);
+            if (f == sim::Failure::None && resp->error.empty() && resp->partitions_remaining.empty())
+              return finish_shutdown();
+            after(from_ms(world().scenario().config.integer("controlled.shutdown.retry.backoff.ms")),
+                  [this, attempt] { shutdown_attempt(attempt + 1); });
+          });
+}
+
+void Broker::finish_shutdown() {
+  // The session is closed, so the registration goes at once, and the process stops.
+  zk_.close_session([this] {
+    const int n = node();
+    sim::World& w = world();
+    w.on_control(0, [&w, n] { w.stop(n); });
+  });
 }
 
 void Broker::on_control_request(const sim::Envelope& envelope, const ControlRequest& request) {
@@ -50,12 +100,18 @@ void Broker::on_control_request(const sim::Envelope& envelope, const ControlRequ
     return;
   }
   controller_epoch_seen_ = request.controller_epoch;
+  known_controller_ = request.controller_id;
   record("control-applied", {{"broker", std::int64_t{broker_id()}},
                              {"request", name},
                              {"from", std::int64_t{request.controller_id}},
                              {"controller_epoch", request.controller_epoch},
                              {"sent", to_seconds(request.sent_at)}});
-  if (const auto* um = dynamic_cast<const UpdateMetadata*>(&request)) metadata_live_brokers_ = um->live_brokers;
+  if (const auto* um = dynamic_cast<const UpdateMetadata*>(&request)) {
+    metadata_live_brokers_ = um->live_brokers;
+    replicas_.apply_update_metadata(*um);
+  } else if (const auto* li = dynamic_cast<const LeaderAndIsr*>(&request)) {
+    replicas_.apply_leader_and_isr(*li);
+  }
   reply(envelope, std::move(response));
 }
 
@@ -69,10 +125,14 @@ void Broker::on_zk_state(zk::Client::State state, zk::SessionId session) {
     case zk::Client::State::Expired:
       // KafkaZkClient's session-expiry handler: resign, a new session, then register again (a new broker
       // epoch) and take part in the election again.
-      controller_.session_expired();
       registered_in_ = 0;
       broker_epoch_ = -1;
+      awaiting_expire_ = true;
       zk_.start_session();
+      controller_.session_expired([this] {
+        awaiting_expire_ = false;
+        maybe_register();
+      });
       break;
     case zk::Client::State::Connecting:
     case zk::Client::State::Disconnected: break;
@@ -80,7 +140,8 @@ void Broker::on_zk_state(zk::Client::State state, zk::SessionId session) {
 }
 
 void Broker::maybe_register() {
-  if (registering_ || registered_in_ == zk_.session() || zk_.state() != zk::Client::State::Connected) return;
+  if (registering_ || awaiting_expire_ || registered_in_ == zk_.session() || zk_.state() != zk::Client::State::Connected)
+    return;
   create_top_level_paths(0);
 }
 

@@ -1,11 +1,14 @@
-// A Kafka broker process (ZooKeeper mode): its ZooKeeper session and registration under /brokers/ids.
-// The controller and the replication data plane build on this in the issues that follow.
+// A Kafka broker process (ZooKeeper mode): its ZooKeeper session and registration under /brokers/ids,
+// the controller role it may hold, its replicas (ReplicaManager), fencing of control requests, and
+// controlled shutdown.
 #pragma once
 
 #include <memory>
 #include <set>
 
 #include "models/controller.h"
+#include "models/log.h"
+#include "models/replica_manager.h"
 #include "models/zookeeper/client.h"
 #include "sim/node.h"
 
@@ -13,7 +16,7 @@ namespace kafkasim::models {
 
 class Broker : public sim::Node {
  public:
-  Broker(sim::World& world, int node, int zookeeper_node);
+  Broker(sim::World& world, int node, int zookeeper_node, BrokerStorage& storage);
   void on_start() override;
   void on_message(const sim::Envelope& envelope) override;
 
@@ -21,10 +24,20 @@ class Broker : public sim::Node {
   // The broker epoch (KIP-380): the czxid of this broker's registration; -1 until registered.
   std::int64_t broker_epoch() const { return broker_epoch_; }
   const Controller& controller() const { return controller_; }
+  Controller& controller() { return controller_; }
+  const ReplicaManager& replica_manager() const { return replicas_; }
+  ReplicaManager& replica_manager() { return replicas_; }
+  zk::Client& zk() { return zk_; }
+  bool registered() const { return registered_in_ != 0 && registered_in_ == zk_.session(); }
+  // The controller as the last applied control request named it (-1: none yet).
+  int known_controller() const { return known_controller_; }
   // The highest controller epoch this process has seen in a control request (in memory: a restarted
   // broker starts from 0, as ReplicaManager does).
   std::int64_t controller_epoch_seen() const { return controller_epoch_seen_; }
   const std::set<int>& metadata_live_brokers() const { return metadata_live_brokers_; }
+
+  // Controlled shutdown: ask the controller to move leaderships away, close the session, stop.
+  void controlled_shutdown();
 
  private:
   void on_zk_state(zk::Client::State state, zk::SessionId session);
@@ -33,13 +46,19 @@ class Broker : public sim::Node {
   void create_top_level_paths(std::size_t next);
   void register_broker();
   void on_control_request(const sim::Envelope& envelope, const struct ControlRequest& request);
+  void shutdown_attempt(int attempt);
+  void finish_shutdown();
 
   zk::Client zk_;
   Controller controller_{*this, zk_};
+  ReplicaManager replicas_;
   zk::SessionId registered_in_ = 0;  // the session this broker's registration belongs to
   bool registering_ = false;
+  bool shutting_down_ = false;
+  bool awaiting_expire_ = false;  // a new session exists, but the controller has not handled Expire yet
   std::int64_t broker_epoch_ = -1;
   std::int64_t controller_epoch_seen_ = 0;
+  int known_controller_ = -1;
   std::set<int> metadata_live_brokers_;  // the metadata cache, as UpdateMetadata last set it
 };
 

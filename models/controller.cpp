@@ -1,14 +1,16 @@
-// KafkaController's election and tenure (core/src/main/scala/kafka/controller/KafkaController.scala,
-// KafkaZkClient.registerControllerAndIncrementControllerEpoch).
+// KafkaController's election, event queue and partition state machine, ZooKeeper mode
+// (core/src/main/scala/kafka/controller/KafkaController.scala, PartitionStateMachine.scala,
+// ReplicaStateMachine.scala, KafkaZkClient.scala).
 #include "models/controller.h"
 
+#include <algorithm>
 #include <charconv>
 #include <memory>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "models/broker.h"
-#include "models/control_requests.h"
 #include "sim/world.h"
 
 namespace kafkasim::models {
@@ -24,9 +26,44 @@ int controller_id_of(const std::string& data) {
   auto at = data.find("\"brokerid\":");
   return at == std::string::npos ? -1 : static_cast<int>(parse_int(data.substr(at + 11), -1));
 }
+// Where to answer a request later, once the event that handles it runs.
+std::shared_ptr<sim::Envelope> reply_address(const sim::Envelope& e) {
+  auto a = std::make_shared<sim::Envelope>();
+  a->from = e.from;
+  a->id = e.id;
+  return a;
+}
+constexpr Micros kZkRetryDelay = 100 * kMicrosPerMs;
+constexpr int kZkRetries = 600;
+constexpr Micros kResendBackoff = 100 * kMicrosPerMs;
 }  // namespace
 
-Controller::Controller(Broker& broker, zk::Client& zk) : broker_(broker), zk_(zk) {}
+Controller::Controller(Broker& broker, zk::Client& zk)
+    : broker_(broker), zk_(zk), partitions_(scenario_partitions(broker.world().scenario())) {}
+
+// ---------------------------------------------------------------------------------------------------
+// The event queue.
+
+void Controller::put(std::string name, std::function<void(Done)> run) {
+  queue_.push_back(Event{std::move(name), std::move(run)});
+  process_next();
+}
+
+void Controller::process_next() {
+  if (processing_ || queue_.empty()) return;
+  Event event = std::move(queue_.front());
+  queue_.pop_front();
+  processing_ = true;
+  const std::uint64_t seq = ++event_seq_;
+  event.run([this, seq] {
+    if (seq != event_seq_ || !processing_) return;
+    processing_ = false;
+    broker_.after(0, [this] { process_next(); });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Election.
 
 void Controller::startup() { elect(); }
 
@@ -122,71 +159,639 @@ void Controller::become_controller(std::int64_t epoch, std::int32_t epoch_versio
   epoch_ = epoch;
   epoch_zk_version_ = epoch_version;
   broker_.record("controller-elected", {{"broker", std::int64_t{broker_.broker_id()}}, {"controller_epoch", epoch}});
-  watch_brokers();
-}
-
-void Controller::watch_brokers() {
-  // BrokerChange: the children of /brokers/ids are the live brokers.
-  const std::uint64_t gen = generation_;
-  zk_.get_children("/brokers/ids", [this, gen](zk::WatchType, const std::string&) {
-                       if (gen == generation_ && active_) watch_brokers();
-                     },
-                   [this, gen](zk::Error e, const zk::ZkResponse* r) {
-                     if (gen != generation_ || e != zk::Error::Ok) return;
-                     read_broker_epochs(r->children);
-                   });
-}
-
-void Controller::read_broker_epochs(const std::vector<std::string>& ids) {
-  // getAllBrokerAndEpochsInCluster: each registration's czxid is that broker's epoch.
-  const std::uint64_t gen = generation_;
-  auto epochs = std::make_shared<std::map<int, std::int64_t>>();
-  auto left = std::make_shared<std::size_t>(ids.size());
-  if (ids.empty()) {
-    live_brokers_.clear();
-    broker_epochs_.clear();
-    return;
-  }
-  for (const auto& id : ids) {
-    const int broker = static_cast<int>(parse_int(id, -1));
-    zk_.exists("/brokers/ids/" + id, nullptr, [this, gen, broker, epochs, left](zk::Error e, const zk::ZkResponse* r) {
-      if (gen != generation_) return;
-      if (e == zk::Error::Ok && r->exists) (*epochs)[broker] = r->stat.czxid;
-      if (--*left > 0) return;
-      broker_epochs_ = *epochs;
-      live_brokers_.clear();
-      for (const auto& [b, epoch] : broker_epochs_) live_brokers_.insert(b);
-      send_update_metadata();
-    });
-  }
-}
-
-void Controller::send_update_metadata() {
-  // sendUpdateMetadataRequest to every live broker, on taking office and on every broker change.
-  const Micros timeout = from_ms(broker_.world().scenario().config.integer("controller.socket.timeout.ms"));
-  for (const auto& [broker, epoch] : broker_epochs_) {
-    auto request = std::make_unique<UpdateMetadata>();
-    request->controller_id = broker_.broker_id();
-    request->controller_epoch = epoch_;
-    request->broker_epoch = epoch;
-    request->sent_at = broker_.now();
-    request->live_brokers = live_brokers_;
-    broker_.request(broker_.world().broker_node(broker), std::move(request), timeout,
-                    [](sim::Failure, const sim::Message*) {});
-  }
+  put("ControllerFailover", [this](Done done) { on_failover(std::move(done)); });
 }
 
 void Controller::resign() {
+  // onControllerResignation; events still queued find the controller inactive and do nothing.
+  queue_.clear();
+  processing_ = false;
+  ++event_seq_;
   if (!active_) return;
   active_ = false;
   ++generation_;
   live_brokers_.clear();
+  broker_epochs_.clear();
+  shutting_down_.clear();
+  states_.clear();
   broker_.record("controller-resigned", {{"broker", std::int64_t{broker_.broker_id()}}, {"controller_epoch", epoch_}});
 }
 
-void Controller::session_expired() {
-  resign();
-  ++generation_;  // nothing of the old session's election goes on
+void Controller::session_expired(std::function<void()> then) {
+  if (broker_.world().scenario().design.on("controller-epoch-check")) {
+    // KAFKA-6082's fix: clearAndPut(Expire); nothing queued runs after the session is gone.
+    resign();
+    ++generation_;  // nothing of the old session's election goes on
+    then();
+    return;
+  }
+  // Before it: Expire waits behind whatever was queued, and those events run on the new session.
+  put("Expire", [this, then](Done done) {
+    resign();
+    ++generation_;
+    then();
+    done();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// ZooKeeper access.
+
+void Controller::zk_retry(std::function<void(std::function<void(zk::Error, const zk::ZkResponse*)>)> call,
+                          std::function<void(zk::Error, const zk::ZkResponse*)> done, int attempt) {
+  const std::uint64_t gen = generation_;
+  call([this, gen, call, done, attempt](zk::Error e, const zk::ZkResponse* r) {
+    if (gen != generation_) return;  // that tenure is over
+    if ((e == zk::Error::ConnectionLoss || e == zk::Error::SessionExpired) && attempt < kZkRetries) {
+      broker_.after(kZkRetryDelay, [this, gen, call, done, attempt] {
+        if (gen == generation_) zk_retry(call, done, attempt + 1);
+      });
+      return;
+    }
+    done(e, r);
+  });
+}
+
+void Controller::write(std::vector<zk::Op> ops, std::function<void(zk::Error, const zk::ZkResponse*)> done) {
+  const bool checked = broker_.world().scenario().design.on("controller-epoch-check");
+  if (checked) ops.insert(ops.begin(), zk::Op{zk::Op::Kind::Check, "/controller_epoch", "", epoch_zk_version_});
+  std::vector<std::string> paths;
+  for (const auto& op : ops)
+    if (op.kind != zk::Op::Kind::Check) paths.push_back(op.path);
+  zk_retry([this, ops](auto cb) { zk_.multi(ops, cb); },
+           [this, checked, paths, done](zk::Error e, const zk::ZkResponse* r) {
+             if (checked && e != zk::Error::Ok && r != nullptr && !r->results.empty() &&
+                 r->results[0].error == zk::Error::BadVersion) {
+               // ControllerMovedException: a newer controller exists.
+               resign();
+               return;
+             }
+             if (e == zk::Error::Ok)
+               for (const auto& path : paths)
+                 broker_.record("controller-zk-write", {{"broker", std::int64_t{broker_.broker_id()}},
+                                                        {"controller_epoch", epoch_},
+                                                        {"path", path}});
+             done(e, r);
+           });
+}
+
+void Controller::read_live_brokers(std::function<void(std::map<int, std::int64_t>)> then) {
+  // BrokerChange: the children of /brokers/ids are the live brokers; each registration's czxid is that
+  // broker's epoch (getAllBrokerAndEpochsInCluster). The watch is set again on every read.
+  const std::uint64_t gen = generation_;
+  zk_retry(
+      [this, gen](auto cb) {
+        zk_.get_children("/brokers/ids",
+                         [this, gen](zk::WatchType, const std::string&) {
+                           if (gen == generation_ && active_)
+                             put("BrokerChange", [this](Done done) { on_broker_change(std::move(done)); });
+                         },
+                         cb);
+      },
+      [this, then](zk::Error e, const zk::ZkResponse* r) {
+        std::vector<std::string> ids = e == zk::Error::Ok ? r->children : std::vector<std::string>{};
+        auto epochs = std::make_shared<std::map<int, std::int64_t>>();
+        auto left = std::make_shared<std::size_t>(ids.size());
+        if (ids.empty()) return then(*epochs);
+        for (const auto& id : ids) {
+          const int broker = static_cast<int>(parse_int(id, -1));
+          zk_retry([this, id](auto cb) { zk_.exists("/brokers/ids/" + id, nullptr, cb); },
+                   [epochs, left, broker, then](zk::Error e2, const zk::ZkResponse* r2) {
+                     if (e2 == zk::Error::Ok && r2->exists) (*epochs)[broker] = r2->stat.czxid;
+                     if (--*left == 0) then(*epochs);
+                   });
+        }
+      });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Events.
+
+void Controller::on_failover(Done done) {
+  // onControllerFailover: read the cluster, create what the admin asked for, elect leaders for the
+  // partitions whose leader is not live, and tell every broker. Replicas on brokers that were already
+  // dead stay in their ISRs (ReplicaStateMachine.startup marks them ineligible; it does not shrink ISRs).
+  read_live_brokers([this, done](std::map<int, std::int64_t> brokers) {
+    broker_epochs_ = brokers;
+    live_brokers_.clear();
+    for (const auto& [b, e] : brokers) live_brokers_.insert(b);
+    send_update_metadata(live_brokers_);
+    create_topics(0, [this, done] {
+      read_states(0, [this, done] {
+        std::vector<std::string> all;
+        for (const auto& p : partitions_) all.push_back(p.name);
+        elect_offline(all, [this, done, all] {
+          send_leader_and_isr(live_brokers_, all);
+          send_update_metadata(live_brokers_);
+          done();
+        });
+      });
+    });
+  });
+}
+
+void Controller::on_broker_change(Done done) {
+  if (!active_) return done();
+  read_live_brokers([this, done](std::map<int, std::int64_t> now) {
+    std::set<int> dead, fresh;
+    for (const auto& [b, e] : broker_epochs_)
+      if (now.count(b) == 0) dead.insert(b);
+    for (const auto& [b, e] : now) {
+      if (broker_epochs_.count(b) == 0) fresh.insert(b);
+      else if (broker_.world().scenario().design.on("broker-epoch") && broker_epochs_[b] != e) {
+        // KIP-380: a broker that re-registered between two reads bounced: it is handled as dead and new.
+        dead.insert(b);
+        fresh.insert(b);
+      }
+    }
+    broker_epochs_ = now;
+    live_brokers_.clear();
+    for (const auto& [b, e] : now)
+      if (dead.count(b) == 0) live_brokers_.insert(b);
+    on_brokers_dead(dead, [this, done, fresh] {
+      for (int b : fresh) live_brokers_.insert(b);
+      on_brokers_new(fresh, [this, done] { create_topics(0, done); });
+    });
+  });
+}
+
+void Controller::create_topics(std::size_t next, Done done) {
+  // The scenario's topics are created as an admin would, once every broker they are assigned to has
+  // registered: /brokers/topics/<t> with the assignment, then each partition New -> Online (leader = first
+  // assigned replica, ISR = the assignment).
+  const auto& topics = broker_.world().scenario().topics;
+  if (next >= topics.size()) return done();
+  const TopicSpec& topic = topics[next];
+  for (const auto& replicas : topic.assignment)
+    for (int b : replicas)
+      if (live_brokers_.count(b) == 0) return create_topics(next + 1, done);
+  const std::string path = "/brokers/topics/" + topic.name;
+  zk_retry([this, path](auto cb) { zk_.exists(path, nullptr, cb); },
+           [this, next, done, &topic, path](zk::Error e, const zk::ZkResponse* r) {
+             if (e != zk::Error::Ok || r->exists) return create_topics(next + 1, done);
+             nlohmann::json assignment = nlohmann::json::object();
+             for (int i = 0; i < topic.partitions; ++i) assignment[std::to_string(i)] = topic.assignment[i];
+             std::vector<zk::Op> ops = {
+                 {zk::Op::Kind::Create, path, nlohmann::json({{"version", 1}, {"partitions", assignment}}).dump()},
+                 {zk::Op::Kind::Create, path + "/partitions", ""}};
+             std::vector<std::pair<std::string, LeaderIsr>> created;
+             for (int i = 0; i < topic.partitions; ++i) {
+               LeaderIsr s{topic.assignment[i].front(), 0, topic.assignment[i], epoch_};
+               ops.push_back({zk::Op::Kind::Create, fmt::format("{}/partitions/{}", path, i), ""});
+               ops.push_back({zk::Op::Kind::Create, fmt::format("{}/partitions/{}/state", path, i), encode_leader_isr(s)});
+               created.emplace_back(partition_name(topic.name, i), s);
+             }
+             write(ops, [this, next, done, created](zk::Error e2, const zk::ZkResponse*) {
+               if (e2 == zk::Error::Ok) {
+                 std::vector<std::string> names;
+                 for (const auto& [name, s] : created) {
+                   states_[name] = CachedState{s, 0};
+                   names.push_back(name);
+                   broker_.record("leader-elected", {{"partition", name},
+                                                     {"leader", std::int64_t{s.leader}},
+                                                     {"leader_epoch", s.leader_epoch},
+                                                     {"isr", to_int64s(s.isr)},
+                                                     {"clean", true},
+                                                     {"controller_epoch", epoch_}});
+                 }
+                 send_leader_and_isr(live_brokers_, names);
+                 send_update_metadata(live_brokers_);
+               }
+               create_topics(next + 1, done);
+             });
+           });
+}
+
+void Controller::read_states(std::size_t next, Done done) {
+  if (next >= partitions_.size()) return done();
+  const PartitionInfo& p = partitions_[next];
+  zk_retry([this, &p](auto cb) { zk_.get_data(partition_state_path(p), nullptr, cb); },
+           [this, next, done, &p](zk::Error e, const zk::ZkResponse* r) {
+             LeaderIsr s;
+             if (e == zk::Error::Ok && decode_leader_isr(r->data, s)) states_[p.name] = CachedState{s, r->stat.version};
+             read_states(next + 1, done);
+           });
+}
+
+void Controller::for_each(std::vector<std::string> partitions, std::function<void(const std::string&, Done)> fn,
+                          Done done) {
+  if (partitions.empty()) return done();
+  const std::string first = partitions.front();
+  partitions.erase(partitions.begin());
+  fn(first, [this, partitions = std::move(partitions), fn, done]() mutable { for_each(std::move(partitions), fn, done); });
+}
+
+void Controller::change_state(const std::string& partition, Decide decide, Written written, Done done, int attempt) {
+  const PartitionInfo* p = info(partition);
+  if (p == nullptr || !active_) return done();
+  const std::string path = partition_state_path(*p);
+  zk_retry([this, path](auto cb) { zk_.get_data(path, nullptr, cb); },
+           [=, this](zk::Error e, const zk::ZkResponse* r) {
+             LeaderIsr current;
+             if (e != zk::Error::Ok || !decode_leader_isr(r->data, current)) return done();
+             const std::int32_t version = r->stat.version;
+             states_[partition] = CachedState{current, version};
+             // "the leaderAndIsr path was already written by another controller": a newer controller has
+             // taken over; this one must not overwrite it.
+             if (current.controller_epoch > epoch_) return done();
+             std::optional<LeaderIsr> next = decide(current);
+             if (!next) return done();
+             next->controller_epoch = epoch_;
+             const LeaderIsr state = *next;
+             write({zk::Op{zk::Op::Kind::SetData, path, encode_leader_isr(state), version}},
+                   [=, this](zk::Error e2, const zk::ZkResponse* r2) {
+                     if (e2 == zk::Error::Ok) {
+                       states_[partition] = CachedState{state, r2->results.back().stat.version};
+                       written(partition, state);
+                       return done();
+                     }
+                     if (e2 == zk::Error::BadVersion && attempt < 3)
+                       return change_state(partition, decide, written, done, attempt + 1);
+                     done();
+                   });
+           });
+}
+
+void Controller::elect_offline(std::vector<std::string> partitions, Done done) {
+  // OfflinePartition -> OnlinePartition for partitions whose leader is not live.
+  std::vector<std::string> offline;
+  for (const auto& name : partitions) {
+    auto it = states_.find(name);
+    if (it != states_.end() && live_brokers_.count(it->second.state.leader) == 0) offline.push_back(name);
+  }
+  auto changed = std::make_shared<std::vector<std::string>>();
+  for_each(
+      offline,
+      [this, changed](const std::string& name, Done next) {
+        auto clean = std::make_shared<bool>(true);
+        const PartitionInfo* p = info(name);
+        change_state(
+            name,
+            [this, p, clean](const LeaderIsr& cur) -> std::optional<LeaderIsr> {
+              if (live_brokers_.count(cur.leader) > 0) return std::nullopt;  // someone elected it meanwhile
+              LeaderIsr next = cur;
+              next.leader_epoch = cur.leader_epoch + 1;
+              // offlinePartitionLeaderElection: the first live ISR member in assignment order.
+              for (int b : p->replicas)
+                if (live_brokers_.count(b) > 0 && contains(cur.isr, b)) {
+                  next.leader = b;
+                  next.isr.clear();
+                  for (int i : cur.isr)
+                    if (live_brokers_.count(i) > 0) next.isr.push_back(i);
+                  return next;
+                }
+              if (!unclean_enabled()) return std::nullopt;  // stays offline until an ISR member returns
+              for (int b : p->replicas)
+                if (live_brokers_.count(b) > 0) {
+                  *clean = false;
+                  next.leader = b;
+                  next.isr = {b};
+                  return next;
+                }
+              return std::nullopt;
+            },
+            [this, changed, clean](const std::string& n, const LeaderIsr& s) {
+              changed->push_back(n);
+              broker_.record("leader-elected", {{"partition", n},
+                                                {"leader", std::int64_t{s.leader}},
+                                                {"leader_epoch", s.leader_epoch},
+                                                {"isr", to_int64s(s.isr)},
+                                                {"clean", *clean},
+                                                {"controller_epoch", epoch_}});
+            },
+            next);
+      },
+      [this, changed, done] {
+        if (!changed->empty()) {
+          send_leader_and_isr(live_brokers_, *changed);
+          send_update_metadata(live_brokers_);
+        }
+        done();
+      });
+}
+
+void Controller::on_brokers_dead(const std::set<int>& dead, Done done) {
+  // onBrokerFailure: partitions they led go offline and get new leaders; then their replicas go
+  // OfflineReplica: removed from every ISR (leader epoch + 1), except that an ISR of exactly that
+  // replica stays, with no leader (LeaderAndIsr.NoLeader).
+  if (dead.empty()) return done();
+  for (int b : dead) shutting_down_.erase(b);
+  std::vector<std::string> all;
+  for (const auto& p : partitions_) all.push_back(p.name);
+  elect_offline(all, [this, dead, all, done] {
+    std::vector<std::string> touched;
+    for (const auto& name : all) {
+      auto it = states_.find(name);
+      if (it == states_.end()) continue;
+      bool hit = false;
+      for (int b : dead) hit |= contains(it->second.state.isr, b) || it->second.state.leader == b;
+      if (hit) touched.push_back(name);
+    }
+    auto changed = std::make_shared<std::vector<std::string>>();
+    for_each(
+        touched,
+        [this, dead, changed](const std::string& name, Done next) {
+          change_state(
+              name,
+              [dead](const LeaderIsr& cur) -> std::optional<LeaderIsr> {
+                LeaderIsr n = cur;
+                if (dead.count(cur.leader) > 0) n.leader = kNoLeader;
+                std::vector<int> isr;
+                for (int i : cur.isr)
+                  if (dead.count(i) == 0) isr.push_back(i);
+                if (!isr.empty()) n.isr = isr;  // the last replica standing keeps its place
+                if (n.leader == cur.leader && n.isr == cur.isr) return std::nullopt;
+                n.leader_epoch = cur.leader_epoch + 1;
+                return n;
+              },
+              [this, changed](const std::string& n, const LeaderIsr& s) {
+                changed->push_back(n);
+                broker_.record("isr-changed", {{"partition", n},
+                                               {"isr", to_int64s(s.isr)},
+                                               {"leader_epoch", s.leader_epoch},
+                                               {"by", std::string("controller")},
+                                               {"leader", std::int64_t{s.leader}}});
+              },
+              next);
+        },
+        [this, changed, done] {
+          send_leader_and_isr(live_brokers_, *changed);
+          send_update_metadata(live_brokers_);
+          done();
+        });
+  });
+}
+
+void Controller::on_brokers_new(const std::set<int>& fresh, Done done) {
+  // onBrokerStartup: metadata to everyone, the current state of its partitions to the new broker
+  // (read again from ZooKeeper: leaders may have changed ISRs there), then elect offline partitions.
+  if (fresh.empty()) return done();
+  send_update_metadata(live_brokers_);
+  read_states(0, [this, fresh, done] {
+    std::vector<std::string> all;
+    for (const auto& p : partitions_) all.push_back(p.name);
+    send_leader_and_isr(fresh, all);
+    elect_offline(all, done);
+  });
+}
+
+void Controller::elect_preferred(const std::string& partition) {
+  put("PreferredReplicaLeaderElection", [this, partition](Done done) {
+    if (!active_) return done();
+    std::vector<std::string> names;
+    for (const auto& p : partitions_)
+      if (partition == "all" || p.name == partition) names.push_back(p.name);
+    auto changed = std::make_shared<std::vector<std::string>>();
+    for_each(
+        names,
+        [this, changed](const std::string& name, Done next) {
+          const PartitionInfo* p = info(name);
+          change_state(
+              name,
+              [this, p](const LeaderIsr& cur) -> std::optional<LeaderIsr> {
+                const int preferred = p->replicas.front();
+                if (cur.leader == preferred || live_brokers_.count(preferred) == 0 || !contains(cur.isr, preferred) ||
+                    shutting_down_.count(preferred) > 0)
+                  return std::nullopt;
+                LeaderIsr n = cur;
+                n.leader = preferred;
+                n.leader_epoch = cur.leader_epoch + 1;
+                return n;
+              },
+              [this, changed](const std::string& n, const LeaderIsr& s) {
+                changed->push_back(n);
+                broker_.record("leader-elected", {{"partition", n},
+                                                  {"leader", std::int64_t{s.leader}},
+                                                  {"leader_epoch", s.leader_epoch},
+                                                  {"isr", to_int64s(s.isr)},
+                                                  {"clean", true},
+                                                  {"controller_epoch", epoch_}});
+              },
+              next);
+        },
+        [this, changed, done] {
+          send_leader_and_isr(live_brokers_, *changed);
+          send_update_metadata(live_brokers_);
+          done();
+        });
+  });
+}
+
+void Controller::on_controlled_shutdown(const sim::Envelope& e, const ControlledShutdownRequest& r) {
+  if (!active_) {
+    auto resp = std::make_unique<ControlledShutdownResponse>();
+    resp->error = "NOT_CONTROLLER";
+    broker_.reply(e, std::move(resp));
+    return;
+  }
+  const int broker = r.broker;
+  put("ControlledShutdown", [this, broker, address = reply_address(e)](Done done) {
+    // doControlledShutdown: leadership moves to a live ISR member not shutting down; as a follower the
+    // broker leaves the ISR.
+    shutting_down_.insert(broker);
+    std::vector<std::string> names;
+    for (const auto& [name, s] : states_)
+      if (contains(s.state.isr, broker) || s.state.leader == broker) names.push_back(name);
+    auto changed = std::make_shared<std::vector<std::string>>();
+    for_each(
+        names,
+        [this, broker, changed](const std::string& name, Done next) {
+          const PartitionInfo* p = info(name);
+          auto moved = std::make_shared<bool>(false);
+          change_state(
+              name,
+              [this, p, broker, moved](const LeaderIsr& cur) -> std::optional<LeaderIsr> {
+                LeaderIsr n = cur;
+                if (cur.leader == broker) {
+                  for (int b : p->replicas)
+                    if (b != broker && live_brokers_.count(b) > 0 && shutting_down_.count(b) == 0 && contains(cur.isr, b)) {
+                      n.leader = b;
+                      break;
+                    }
+                  if (n.leader == broker) return std::nullopt;  // nowhere to go: it stays until the broker stops
+                  *moved = true;
+                }
+                if (cur.isr.size() > 1) std::erase(n.isr, broker);
+                if (n == cur) return std::nullopt;
+                n.leader_epoch = cur.leader_epoch + 1;
+                return n;
+              },
+              [this, changed, moved](const std::string& n, const LeaderIsr& s) {
+                changed->push_back(n);
+                if (*moved)
+                  broker_.record("leader-elected", {{"partition", n},
+                                                    {"leader", std::int64_t{s.leader}},
+                                                    {"leader_epoch", s.leader_epoch},
+                                                    {"isr", to_int64s(s.isr)},
+                                                    {"clean", true},
+                                                    {"controller_epoch", epoch_}});
+                else
+                  broker_.record("isr-changed", {{"partition", n},
+                                                 {"isr", to_int64s(s.isr)},
+                                                 {"leader_epoch", s.leader_epoch},
+                                                 {"by", std::string("controller")},
+                                                 {"leader", std::int64_t{s.leader}}});
+              },
+              next);
+        },
+        [this, broker, changed, address, done] {
+          send_leader_and_isr(live_brokers_, *changed);
+          send_update_metadata(live_brokers_);
+          auto resp = std::make_unique<ControlledShutdownResponse>();
+          for (const auto& [name, s] : states_)
+            if (s.state.leader == broker) resp->partitions_remaining.push_back(name);
+          broker_.reply(*address, std::move(resp));
+          done();
+        });
+  });
+}
+
+void Controller::on_alter_partition(const sim::Envelope& e, const AlterPartitionRequest& r) {
+  if (!active_) {
+    auto resp = std::make_unique<AlterPartitionResponse>();
+    resp->error = "NOT_CONTROLLER";
+    resp->partition = r.partition;
+    broker_.reply(e, std::move(resp));
+    return;
+  }
+  put("AlterPartition", [this, request = r, address = reply_address(e)](Done done) {
+    auto resp = std::make_shared<AlterPartitionResponse>();
+    resp->partition = request.partition;
+    auto answer = [this, resp, address, done] {
+      auto out = std::make_unique<AlterPartitionResponse>(*resp);
+      broker_.reply(*address, std::move(out));
+      done();
+    };
+    if (!active_) {
+      resp->error = "NOT_CONTROLLER";
+      return answer();
+    }
+    if (broker_.world().scenario().design.on("broker-epoch") && broker_epochs_.count(request.broker) > 0 &&
+        request.broker_epoch < broker_epochs_[request.broker]) {
+      resp->error = "STALE_BROKER_EPOCH";
+      return answer();
+    }
+    resp->error = "UNKNOWN";
+    change_state(
+        request.partition,
+        [this, request, resp](const LeaderIsr& cur) -> std::optional<LeaderIsr> {
+          const auto& cached = states_[request.partition];
+          resp->state = cur;
+          resp->partition_epoch = cached.version;
+          if (cur.leader != request.broker || cur.leader_epoch != request.leader_epoch) {
+            resp->error = "FENCED_LEADER_EPOCH";
+            return std::nullopt;
+          }
+          if (cached.version != request.partition_epoch) {
+            resp->error = "INVALID_UPDATE_VERSION";
+            return std::nullopt;
+          }
+          resp->error = "";
+          if (cur.isr == request.new_isr) return std::nullopt;
+          LeaderIsr n = cur;
+          n.isr = request.new_isr;
+          return n;
+        },
+        [this, resp](const std::string& n, const LeaderIsr& s) {
+          resp->error = "";
+          resp->state = s;
+          resp->partition_epoch = states_[n].version;
+          broker_.record("isr-changed", {{"partition", n},
+                                         {"isr", to_int64s(s.isr)},
+                                         {"leader_epoch", s.leader_epoch},
+                                         {"by", std::string("leader")},
+                                         {"leader", std::int64_t{s.leader}}});
+          send_update_metadata(live_brokers_);
+        },
+        answer);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Requests to brokers.
+
+const PartitionInfo* Controller::info(const std::string& partition) const {
+  for (const auto& p : partitions_)
+    if (p.name == partition) return &p;
+  return nullptr;
+}
+
+bool Controller::unclean_enabled() const {
+  return broker_.world().scenario().config.boolean("unclean.leader.election.enable");
+}
+
+PartitionStateData Controller::state_data(const std::string& partition) const {
+  PartitionStateData d;
+  d.partition = partition;
+  auto it = states_.find(partition);
+  if (it != states_.end()) {
+    d.state = it->second.state;
+    d.partition_epoch = it->second.version;
+  }
+  if (const PartitionInfo* p = info(partition)) d.replicas = p->replicas;
+  return d;
+}
+
+namespace {
+// ControllerChannelManager's RequestSendThread: a request is sent again until it is answered, as long
+// as the controller is in office and the broker registered under the same epoch.
+struct Resender {
+  static void send(Broker& from, int to_node, std::shared_ptr<ControlRequest> request, Micros timeout,
+                   std::function<bool()> still_wanted) {
+    auto copy = std::unique_ptr<sim::Message>(nullptr);
+    if (auto* l = dynamic_cast<LeaderAndIsr*>(request.get())) copy = std::make_unique<LeaderAndIsr>(*l);
+    else if (auto* u = dynamic_cast<UpdateMetadata*>(request.get())) copy = std::make_unique<UpdateMetadata>(*u);
+    else return;
+    from.request(to_node, std::move(copy), timeout,
+                 [&from, to_node, request, timeout, still_wanted](sim::Failure f, const sim::Message*) {
+                   if (f == sim::Failure::None) return;
+                   from.after(kResendBackoff, [&from, to_node, request, timeout, still_wanted] {
+                     if (still_wanted()) send(from, to_node, request, timeout, still_wanted);
+                   });
+                 });
+  }
+};
+}  // namespace
+
+void Controller::send_leader_and_isr(const std::set<int>& brokers, const std::vector<std::string>& partitions) {
+  const Micros timeout = from_ms(broker_.world().scenario().config.integer("controller.socket.timeout.ms"));
+  for (int b : brokers) {
+    if (live_brokers_.count(b) == 0) continue;
+    auto request = std::make_shared<LeaderAndIsr>();
+    for (const auto& name : partitions) {
+      const PartitionInfo* p = info(name);
+      if (p != nullptr && contains(p->replicas, b) && states_.count(name) > 0) request->partitions.push_back(state_data(name));
+    }
+    if (request->partitions.empty()) continue;
+    request->controller_id = broker_.broker_id();
+    request->controller_epoch = epoch_;
+    request->broker_epoch = broker_epochs_.count(b) > 0 ? broker_epochs_[b] : -1;
+    request->sent_at = broker_.now();
+    const std::uint64_t gen = generation_;
+    const std::int64_t broker_epoch = request->broker_epoch;
+    Resender::send(broker_, broker_.world().broker_node(b), request, timeout, [this, gen, b, broker_epoch] {
+      return gen == generation_ && active_ && broker_epochs_.count(b) > 0 && broker_epochs_[b] == broker_epoch;
+    });
+  }
+}
+
+void Controller::send_update_metadata(const std::set<int>& brokers) {
+  // sendUpdateMetadataRequest: every partition's state and the live brokers, to every live broker.
+  const Micros timeout = from_ms(broker_.world().scenario().config.integer("controller.socket.timeout.ms"));
+  for (int b : brokers) {
+    auto request = std::make_shared<UpdateMetadata>();
+    request->controller_id = broker_.broker_id();
+    request->controller_epoch = epoch_;
+    request->broker_epoch = broker_epochs_.count(b) > 0 ? broker_epochs_[b] : -1;
+    request->sent_at = broker_.now();
+    request->live_brokers = live_brokers_;
+    for (const auto& [name, s] : states_) request->partitions.push_back(state_data(name));
+    const std::uint64_t gen = generation_;
+    const std::int64_t broker_epoch = request->broker_epoch;
+    Resender::send(broker_, broker_.world().broker_node(b), request, timeout, [this, gen, b, broker_epoch] {
+      return gen == generation_ && active_ && broker_epochs_.count(b) > 0 && broker_epochs_[b] == broker_epoch;
+    });
+  }
 }
 
 }  // namespace kafkasim::models

@@ -6,7 +6,9 @@
 #include <fmt/format.h>
 
 #include "models/broker.h"
+#include "models/clients.h"
 #include "models/idle_models.h"
+#include "models/partition_state.h"
 #include "models/zookeeper/server.h"
 #include "sim/world.h"
 
@@ -16,19 +18,51 @@ namespace {
 zk::ServerState& zookeeper_state(sim::World& world) {
   return static_cast<zk::ServerState&>(*world.durable(world.zookeeper_node()));
 }
+Broker* running_broker(sim::World& world, int node) {
+  if (node < 0 || node >= world.node_count() || world.node_kind(node) != NodeKind::Broker) return nullptr;
+  return world.state(node) == sim::ProcessState::Up || world.state(node) == sim::ProcessState::Paused
+             ? static_cast<Broker*>(world.process(node))
+             : nullptr;
+}
+// The partition's state as ZooKeeper holds it now.
+std::optional<LeaderIsr> zk_partition_state(sim::World& world, const std::string& partition) {
+  for (const auto& p : scenario_partitions(world.scenario())) {
+    if (p.name != partition) continue;
+    std::string data;
+    zk::Stat stat;
+    LeaderIsr s;
+    if (zookeeper_state(world).tree.get_data(partition_state_path(p), data, stat) != zk::Error::Ok ||
+        !decode_leader_isr(data, s))
+      return std::nullopt;
+    return s;
+  }
+  return std::nullopt;
+}
 }  // namespace
 
 std::unique_ptr<sim::Node> KafkaCluster::start_process(sim::World& world, int node) {
   switch (world.node_kind(node)) {
-    case NodeKind::Broker: return std::make_unique<Broker>(world, node, world.zookeeper_node());
+    case NodeKind::Broker:
+      return std::make_unique<Broker>(world, node, world.zookeeper_node(),
+                                      static_cast<BrokerStorage&>(*world.durable(node)));
     case NodeKind::ZooKeeper: return std::make_unique<zk::Server>(world, node, zookeeper_state(world));
-    case NodeKind::Client: return std::make_unique<IdleProcess>(world, node);
+    case NodeKind::Client: {
+      const std::string& name = world.node_name(node);
+      for (const auto& p : world.scenario().producers)
+        if (p.id == name) return std::make_unique<Producer>(world, node, p);
+      for (const auto& c : world.scenario().consumers)
+        if (c.id == name) return std::make_unique<Consumer>(world, node, c);
+      return std::make_unique<IdleProcess>(world, node);
+    }
   }
   return nullptr;
 }
 
 std::unique_ptr<sim::DurableState> KafkaCluster::create_durable(sim::World& world, int node) {
   if (world.node_kind(node) == NodeKind::ZooKeeper) return std::make_unique<zk::ServerState>();
+  if (world.node_kind(node) == NodeKind::Broker)
+    return std::make_unique<BrokerStorage>(world, world.broker_id(node),
+                                           from_ms(world.scenario().config.integer("sim.os.flush.interval.ms")));
   return nullptr;
 }
 
@@ -44,7 +78,17 @@ std::optional<int> KafkaCluster::resolve(sim::World& world, const Target& target
     if (id < 1 || id > world.scenario().brokers) return std::nullopt;
     return world.broker_node(id);
   }
-  return std::nullopt;  // partition leaders and followers are not modelled yet
+  if (target.kind == Target::Kind::Leader || target.kind == Target::Kind::Follower) {
+    auto state = zk_partition_state(world, target.partition);
+    if (!state) return std::nullopt;
+    if (target.kind == Target::Kind::Leader)
+      return state->leader > 0 ? std::optional<int>(world.broker_node(state->leader)) : std::nullopt;
+    // The first in-sync follower in assignment order.
+    auto where = world.scenario().find_partition(target.partition);
+    for (int b : where->first->assignment.at(where->second))
+      if (b != state->leader && contains(state->isr, b)) return world.broker_node(b);
+  }
+  return std::nullopt;
 }
 
 std::string KafkaCluster::expire_session(sim::World& world, int broker_node) {
@@ -60,16 +104,42 @@ std::string KafkaCluster::expire_session(sim::World& world, int broker_node) {
 }
 
 std::string KafkaCluster::shutdown(sim::World& world, int broker_node) {
-  return world.stop(broker_node);  // controlled shutdown moves leadership first once leaders exist
+  if (running_broker(world, broker_node) == nullptr)
+    return fmt::format("{} is not running", world.node_name(broker_node));
+  world.on_node(broker_node, 0, [&world, broker_node] {
+    if (Broker* b = running_broker(world, broker_node)) b->controlled_shutdown();
+  });
+  return "";
 }
 
-std::string KafkaCluster::elect_preferred_leader(sim::World&, const std::string&) {
-  return "no controller model yet";
+std::string KafkaCluster::elect_preferred_leader(sim::World& world, const std::string& partition) {
+  auto node = resolve(world, Target{Target::Kind::Controller, "", ""});
+  if (!node || running_broker(world, *node) == nullptr) return "no controller is running";
+  const int n = *node;
+  world.on_node(n, 0, [&world, n, partition] {
+    if (Broker* b = running_broker(world, n)) b->controller().elect_preferred(partition);
+  });
+  return "";
 }
 
-std::string KafkaCluster::produce(sim::World&, const ProduceSpec&) { return "no producer model yet"; }
+std::string KafkaCluster::produce(sim::World& world, const ProduceSpec& produce) {
+  auto node = world.find_node(produce.producer);
+  if (!node || !world.up(*node)) return fmt::format("producer {} is not running", produce.producer);
+  const int n = *node;
+  world.on_node(n, 0, [&world, n, produce] {
+    static_cast<Producer*>(world.process(n))->send_scripted(produce.partition, produce.value, produce.count);
+  });
+  return "";
+}
 
-void KafkaCluster::stop_producers(sim::World&) {}
+void KafkaCluster::stop_producers(sim::World& world) {
+  for (const auto& p : world.scenario().producers) {
+    auto node = world.find_node(p.id);
+    if (!node || !world.up(*node)) continue;
+    const int n = *node;
+    world.on_node(n, 0, [&world, n] { static_cast<Producer*>(world.process(n))->stop(); });
+  }
+}
 
 bool KafkaCluster::converged(sim::World& world) {
   // Every broker running and registered under the ZooKeeper session it holds now.
@@ -87,7 +157,33 @@ bool KafkaCluster::converged(sim::World& world) {
   for (int n = 0; n < world.node_count(); ++n)
     if (world.node_kind(n) == NodeKind::Broker && static_cast<Broker*>(world.process(n))->controller().active()) ++acting;
   auto named = resolve(world, Target{Target::Kind::Controller, "", ""});
-  return acting == 1 && named && static_cast<Broker*>(world.process(*named))->controller().active();
+  if (acting != 1 || !named || !static_cast<Broker*>(world.process(*named))->controller().active()) return false;
+  // Every partition led by a live broker that knows it leads, its ISR the whole assignment, every
+  // replica's LEO = the leader's LEO = its HW, and every consumer at the HW.
+  for (const auto& p : scenario_partitions(world.scenario())) {
+    auto state = zk_partition_state(world, p.name);
+    if (!state || state->leader < 1) return false;
+    auto* leader = static_cast<Broker*>(world.process(world.broker_node(state->leader)));
+    const auto& replicas = leader->replica_manager().replicas();
+    auto it = replicas.find(p.name);
+    if (it == replicas.end() || !it->second.is_leader || it->second.leader_epoch != state->leader_epoch) return false;
+    const Replica& r = it->second;
+    if (r.isr.size() != p.replicas.size() || r.pending_isr) return false;
+    const std::int64_t leo = leader->replica_manager().leo(p.name);
+    if (r.hw != leo) return false;
+    for (int b : p.replicas) {
+      auto* follower = static_cast<Broker*>(world.process(world.broker_node(b)));
+      if (follower->replica_manager().leo(p.name) != leo) return false;
+    }
+    for (const auto& c : world.scenario().consumers) {
+      if (c.topic != p.topic) continue;
+      auto node = world.find_node(c.id);
+      const auto& positions = static_cast<Consumer*>(world.process(*node))->positions();
+      auto pos = positions.find(p.name);
+      if (pos == positions.end() || pos->second != r.hw) return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace kafkasim::models

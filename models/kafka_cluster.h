@@ -1,5 +1,5 @@
-// The cluster as modelled so far: a ZooKeeper server and brokers with sessions and registrations.
-// Clients idle until the producer and consumer models exist; the controller comes next.
+// The Kafka cluster model: which process runs on which node (ZooKeeper server, brokers, producers,
+// consumers), the brokers' durable storage, dynamic targets, the admin actions, and convergence.
 #pragma once
 
 #include "sim/cluster_model.h"

@@ -22,7 +22,8 @@ nlohmann::ordered_json violation_json(const checks::Violation& v) {
 }
 
 nlohmann::ordered_json result_json(const Scenario& scenario, const std::vector<checks::Violation>& violations,
-                                   const sim::RunStats& stats, const std::string& history_path) {
+                                   const sim::RunStats& stats, const std::string& history_path,
+                                   const checks::LossStats& losses) {
   nlohmann::ordered_json j;
   j["scenario"] = scenario.name;
   j["file"] = scenario.file;
@@ -36,9 +37,9 @@ nlohmann::ordered_json result_json(const Scenario& scenario, const std::vector<c
                 {"wall_s", stats.wall_s},
                 {"events", stats.events},
                 {"messages", stats.messages},
-                {"acked", 0},
-                {"lost_acks1", 0},
-                {"lost_unclean", 0}};
+                {"acked", losses.acked},
+                {"lost_acks1", losses.lost_acks1},
+                {"lost_unclean", losses.lost_unclean}};
   j["history"] = history_path.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(history_path);
   j["checked"] = checks::checked_properties();
   return j;

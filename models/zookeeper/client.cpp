@@ -122,6 +122,16 @@ void Client::send_op(std::unique_ptr<ZkRequest> r, ResponseHandler done) {
                  });
 }
 
+void Client::close_session(std::function<void()> done) {
+  if (state_ != State::Connected) {
+    owner_.after(0, done);
+    return;
+  }
+  auto r = std::make_unique<ZkRequest>();
+  r->kind = ZkRequest::Kind::Close;
+  send_op(std::move(r), [done](Error, const ZkResponse*) { done(); });
+}
+
 void Client::watch(WatchKind kind, const std::string& path, WatchHandler handler) {
   if (handler) watches_.emplace(std::make_pair(static_cast<int>(kind), path), std::move(handler));
 }

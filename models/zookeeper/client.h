@@ -36,6 +36,9 @@ class Client {
   void get_data(const std::string& path, WatchHandler watch, ResponseHandler done);
   void get_children(const std::string& path, WatchHandler watch, ResponseHandler done);
   void multi(const std::vector<Op>& ops, ResponseHandler done);
+  // Closes the session (its ephemeral nodes go at once); `done` runs when the server answered or the
+  // connection is gone.
+  void close_session(std::function<void()> done);
 
   // The owner forwards ZkWatch messages here.
   void on_watch(const ZkWatch& w);

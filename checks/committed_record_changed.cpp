@@ -1,0 +1,59 @@
+// `committed-record-changed`: once a record is below a leader's HW at offset o, no replica that is or
+// later becomes leader holds a different record at o (TLA+ StrongIsr, Raft's ConsistentCommittedData).
+// A later leader whose log ends before o is reported once it writes something else at o; until then the
+// record is missing rather than changed, and if it was acknowledged that is acked-write-lost's to report.
+#include <fmt/format.h>
+
+#include "checks/checkers.h"
+#include "checks/replay.h"
+
+namespace kafkasim::checks {
+
+namespace {
+class CommittedRecordChanged : public Checker {
+ public:
+  std::string_view property() const override { return "committed-record-changed"; }
+  std::vector<Violation> check(const Scenario&, const sim::History& history) override {
+    Replay replay;
+    std::map<std::string, std::vector<LoggedRecord>> committed;  // partition -> records below some leader's HW
+    std::set<std::string> reported;
+    std::vector<Violation> out;
+    auto verify = [&](const sim::HistoryEvent& e, int broker, const std::string& partition) {
+      if (reported.count(partition) > 0) return;
+      const auto& log = replay.log(broker, partition);
+      const auto& c = committed[partition];
+      for (std::size_t o = 0; o < c.size() && o < log.size(); ++o) {
+        if (log[o] == c[o]) continue;
+        reported.insert(partition);
+        out.push_back(Violation{
+            std::string(property()), e.t, partition, {broker},
+            fmt::format("{} (epoch {}) was committed at offset {} of {}, but leader broker-{} holds {} (epoch {}) there",
+                        c[o].value, c[o].leader_epoch, o, partition, broker, log[o].value, log[o].leader_epoch)});
+        return;
+      }
+    };
+    for (const auto& e : history.events()) {
+      replay.apply(e);
+      const std::string partition = e.str_or("partition", "");
+      const int broker = static_cast<int>(e.int_or("broker", -1));
+      if (e.name == "became-leader") {
+        verify(e, broker, partition);
+      } else if (e.name == "hw-advanced" || e.name == "appended") {
+        auto lead = replay.leader(partition);
+        if (!lead || lead->broker != broker) continue;
+        verify(e, broker, partition);
+        if (e.name != "hw-advanced") continue;
+        const auto& log = replay.log(broker, partition);
+        auto& c = committed[partition];
+        for (auto o = static_cast<std::int64_t>(c.size()); o < lead->hw && o < static_cast<std::int64_t>(log.size()); ++o)
+          c.push_back(log[static_cast<std::size_t>(o)]);
+      }
+    }
+    return out;
+  }
+};
+}  // namespace
+
+std::unique_ptr<Checker> make_committed_record_changed() { return std::make_unique<CommittedRecordChanged>(); }
+
+}  // namespace kafkasim::checks

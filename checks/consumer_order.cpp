@@ -1,0 +1,39 @@
+// `consumer-order`: each consumer reads each partition's offsets in strictly increasing order without
+// gaps (Jepsen's nonmonotonic and skip anomalies).
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "checks/checkers.h"
+
+namespace kafkasim::checks {
+
+namespace {
+class ConsumerOrder : public Checker {
+ public:
+  std::string_view property() const override { return "consumer-order"; }
+  std::vector<Violation> check(const Scenario&, const sim::History& history) override {
+    std::map<std::pair<std::string, std::string>, std::int64_t> last;  // (consumer, partition) -> offset
+    std::set<std::pair<std::string, std::string>> reported;
+    std::vector<Violation> out;
+    for (const auto& e : history.events()) {
+      if (e.name != "consumed") continue;
+      const auto key = std::make_pair(e.str_or("consumer", ""), e.str_or("partition", ""));
+      const std::int64_t offset = e.int_or("offset", -1);
+      auto [it, fresh] = last.try_emplace(key, offset);
+      if (fresh) continue;
+      if (offset != it->second + 1 && reported.insert(key).second)
+        out.push_back(Violation{std::string(property()), e.t, key.second, {},
+                                fmt::format("{} read offset {} of {} right after offset {} ({})", key.first, offset,
+                                            key.second, it->second, offset <= it->second ? "backwards" : "a gap")});
+      it->second = offset;
+    }
+    return out;
+  }
+};
+}  // namespace
+
+std::unique_ptr<Checker> make_consumer_order() { return std::make_unique<ConsumerOrder>(); }
+
+}  // namespace kafkasim::checks

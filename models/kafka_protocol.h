@@ -1,0 +1,98 @@
+// The data plane's messages: Metadata, Produce, Fetch (followers and consumers) and
+// OffsetsForLeaderEpoch, with the fields reference section 2 lists for each.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/log.h"
+#include "sim/node.h"
+
+namespace kafkasim::models {
+
+struct MetadataRequest : sim::Message {
+  std::string topic;
+  std::string_view type() const override { return "Metadata"; }
+};
+struct MetadataResponse : sim::Message {
+  std::map<std::string, int> leaders;  // partition -> leader id (-1: none known)
+  std::map<std::string, std::int64_t> leader_epochs;
+  std::string_view type() const override { return "Metadata"; }
+  std::size_t bytes() const override { return 64 + leaders.size() * 32; }
+};
+
+struct ProduceRequest : sim::Message {
+  std::string producer;
+  std::string partition;
+  std::string acks;  // "0", "1", "all"
+  Micros timeout = 0;
+  std::string value;
+  bool idempotent = false;
+  std::size_t record_bytes = 100;
+  std::string_view type() const override { return "Produce"; }
+  std::size_t bytes() const override { return 64 + record_bytes; }
+};
+struct ProduceResponse : sim::Message {
+  std::string partition;
+  std::string error;  // "" = success
+  std::int64_t offset = -1;
+  std::string_view type() const override { return "Produce"; }
+};
+
+struct FetchPartition {
+  std::string partition;
+  std::int64_t fetch_offset = 0;
+  std::int64_t current_leader_epoch = -1;  // KIP-320; -1 = not sent
+  std::int64_t last_fetched_epoch = -1;    // 2.8+; -1 = not sent
+};
+struct FetchRequest : sim::Message {
+  int replica_id = -1;  // -1: a consumer
+  std::string consumer;
+  Micros max_wait = 0;
+  std::vector<FetchPartition> partitions;
+  std::string_view type() const override { return "Fetch"; }
+  std::size_t bytes() const override { return 64 + partitions.size() * 32; }
+};
+struct FetchedPartition {
+  std::string partition;
+  std::string error;
+  std::int64_t hw = 0;
+  std::int64_t leo = 0;
+  std::vector<Record> records;
+  std::optional<std::pair<std::int64_t, std::int64_t>> diverging;  // (epoch, end offset)
+};
+struct FetchResponse : sim::Message {
+  std::vector<FetchedPartition> partitions;
+  std::size_t record_bytes = 100;
+  std::string_view type() const override { return "Fetch"; }
+  std::size_t bytes() const override {
+    std::size_t n = 64;
+    for (const auto& p : partitions) n += 32 + p.records.size() * record_bytes;
+    return n;
+  }
+};
+
+struct EpochQuery {
+  std::string partition;
+  std::int64_t leader_epoch = 0;           // the epoch whose end offset is asked
+  std::int64_t current_leader_epoch = -1;  // KIP-320
+};
+struct OffsetsForLeaderEpochRequest : sim::Message {
+  int replica_id = -1;
+  std::vector<EpochQuery> partitions;
+  std::string_view type() const override { return "OffsetsForLeaderEpoch"; }
+};
+struct EpochAnswer {
+  std::string partition;
+  std::string error;
+  std::int64_t leader_epoch = -1;  // KIP-279: the epoch answered for (-1: undefined / not sent by KIP-101)
+  std::int64_t end_offset = -1;    // -1: undefined
+};
+struct OffsetsForLeaderEpochResponse : sim::Message {
+  std::vector<EpochAnswer> partitions;
+  std::string_view type() const override { return "OffsetsForLeaderEpoch"; }
+};
+
+}  // namespace kafkasim::models

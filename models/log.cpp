@@ -1,0 +1,80 @@
+// The log, its leader epoch cache, and power-loss semantics.
+#include "models/log.h"
+
+#include <algorithm>
+#include <cassert>
+
+#include "sim/world.h"
+
+namespace kafkasim::models {
+
+void PartitionLog::append(Record r, Micros now) {
+  assert(r.offset == leo());
+  if (r.leader_epoch > latest_epoch()) assign_epoch(r.leader_epoch, r.offset);
+  records_.push_back(std::move(r));
+  appended_at_.push_back(now);
+}
+
+void PartitionLog::truncate_to(std::int64_t offset) {
+  if (offset < 0) offset = 0;
+  if (offset >= leo()) return;
+  records_.resize(static_cast<std::size_t>(offset));
+  appended_at_.resize(static_cast<std::size_t>(offset));
+  // LeaderEpochFileCache.truncateFromEnd: entries starting at or after the new end go.
+  while (!epochs_.empty() && epochs_.back().second >= offset) epochs_.pop_back();
+}
+
+void PartitionLog::assign_epoch(std::int64_t epoch, std::int64_t start_offset) {
+  if (!epochs_.empty() && epoch <= epochs_.back().first) return;
+  // maybeTruncateNonMonotonicEntries: entries starting at or beyond the new epoch's start are superseded.
+  while (!epochs_.empty() && epochs_.back().second >= start_offset) epochs_.pop_back();
+  epochs_.emplace_back(epoch, start_offset);
+}
+
+std::pair<std::int64_t, std::int64_t> PartitionLog::end_offset_for(std::int64_t epoch) const {
+  if (epochs_.empty()) return {kUndefinedEpoch, kUndefinedOffset};
+  if (epoch == latest_epoch()) return {epoch, leo()};
+  // higherEntry / floorEntry as in LeaderEpochFileCache.endOffsetFor.
+  auto higher = std::find_if(epochs_.begin(), epochs_.end(), [&](const auto& e) { return e.first > epoch; });
+  if (higher == epochs_.end()) return {kUndefinedEpoch, kUndefinedOffset};
+  if (higher == epochs_.begin()) return {epoch, higher->second};
+  return {std::prev(higher)->first, higher->second};
+}
+
+std::int64_t PartitionLog::end_offset_for_kip101(std::int64_t epoch) const {
+  if (epochs_.empty()) return kUndefinedOffset;
+  if (epoch == latest_epoch()) return leo();
+  for (const auto& [e, start] : epochs_)
+    if (e > epoch) return start;
+  return kUndefinedOffset;
+}
+
+std::int64_t PartitionLog::drop_unwritten(Micros cutoff) {
+  std::size_t keep = 0;
+  while (keep < appended_at_.size() && appended_at_[keep] <= cutoff) ++keep;
+  const auto lost = static_cast<std::int64_t>(records_.size() - keep);
+  if (lost > 0) truncate_to(static_cast<std::int64_t>(keep));
+  return lost;
+}
+
+BrokerStorage::BrokerStorage(sim::World& world, int broker_id, Micros os_flush_interval)
+    : world_(world), broker_id_(broker_id), os_flush_interval_(os_flush_interval) {}
+
+std::int64_t BrokerStorage::lose_unwritten(Micros now) {
+  std::int64_t lost = 0;
+  for (auto& [name, log] : logs_) {
+    const std::int64_t from = log.leo();
+    const std::int64_t n = log.drop_unwritten(now - os_flush_interval_);
+    if (n == 0) continue;
+    lost += n;
+    // The log a checker rebuilds from the history must match what is on disk.
+    world_.record("truncated", {{"broker", std::int64_t{broker_id_}},
+                                {"partition", name},
+                                {"from_offset", from},
+                                {"to_offset", log.leo()},
+                                {"reason", std::string("power-loss")}});
+  }
+  return lost;
+}
+
+}  // namespace kafkasim::models

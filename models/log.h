@@ -1,0 +1,77 @@
+// A replica's durable log: records stamped with the leader epoch that appended them, the leader epoch
+// cache (epoch -> start offset, KIP-101), and the broker's storage of every log plus the HW checkpoint.
+// A process crash keeps all of it (the OS page cache survives); a power loss drops the records the OS
+// had not written back (older than `sim.os.flush.interval.ms`). Checkpoint files are fsynced when
+// written, as Kafka's CheckpointFile does, so they survive both.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sim/node.h"
+
+namespace kafkasim::sim {
+class World;
+}
+
+namespace kafkasim::models {
+
+struct Record {
+  std::int64_t offset = 0;
+  std::int64_t leader_epoch = 0;
+  std::string value;
+  std::string producer;
+};
+
+constexpr std::int64_t kUndefinedEpoch = -1;
+constexpr std::int64_t kUndefinedOffset = -1;
+
+class PartitionLog {
+ public:
+  std::int64_t leo() const { return static_cast<std::int64_t>(records_.size()); }  // log start is always 0
+  const std::vector<Record>& records() const { return records_; }
+  const Record& at(std::int64_t offset) const { return records_.at(static_cast<std::size_t>(offset)); }
+  // Appends at the LEO; a record of a newer epoch starts that epoch in the cache.
+  void append(Record r, Micros now);
+  // Removes every record at or above `offset` (and the cache's entries that start there).
+  void truncate_to(std::int64_t offset);
+
+  // The leader epoch cache.
+  const std::vector<std::pair<std::int64_t, std::int64_t>>& epochs() const { return epochs_; }
+  std::int64_t latest_epoch() const { return epochs_.empty() ? kUndefinedEpoch : epochs_.back().first; }
+  void assign_epoch(std::int64_t epoch, std::int64_t start_offset);
+  // KIP-279 (LeaderEpochFileCache.endOffsetFor): (largest epoch <= asked, its end offset), or undefined.
+  std::pair<std::int64_t, std::int64_t> end_offset_for(std::int64_t epoch) const;
+  // KIP-101 (0.11): the LEO when `epoch` is the latest, else the start of the first later epoch.
+  std::int64_t end_offset_for_kip101(std::int64_t epoch) const;
+
+  // Power loss: keep only what the OS wrote back by `cutoff`; returns how many records were lost.
+  std::int64_t drop_unwritten(Micros cutoff);
+
+ private:
+  std::vector<Record> records_;
+  std::vector<Micros> appended_at_;  // local append time of each record: what OS write-back depends on
+  std::vector<std::pair<std::int64_t, std::int64_t>> epochs_;
+};
+
+// Everything a broker keeps on disk.
+class BrokerStorage : public sim::DurableState {
+ public:
+  BrokerStorage(sim::World& world, int broker_id, Micros os_flush_interval);
+  PartitionLog& log(const std::string& partition) { return logs_[partition]; }
+  const std::map<std::string, PartitionLog>& logs() const { return logs_; }
+  std::map<std::string, std::int64_t> hw_checkpoint;  // replication-offset-checkpoint
+  std::int64_t lose_unwritten(Micros now) override;
+
+ private:
+  sim::World& world_;
+  int broker_id_;
+  Micros os_flush_interval_;
+  std::map<std::string, PartitionLog> logs_;
+};
+
+}  // namespace kafkasim::models

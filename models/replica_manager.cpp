@@ -1,0 +1,704 @@
+// ReplicaManager and Partition, ZooKeeper mode (core/src/main/scala/kafka/server/ReplicaManager.scala,
+// cluster/Partition.scala, ReplicaFetcherThread.scala, AbstractFetcherThread.scala), with the design
+// switches of spec/designs.md deciding truncation, fencing, ISR joins, HW advance and the ISR path.
+#include "models/replica_manager.h"
+
+#include <algorithm>
+
+#include "models/broker.h"
+#include "sim/world.h"
+
+namespace kafkasim::models {
+
+namespace {
+constexpr std::int64_t kMaxRecordsPerFetch = 500;
+
+sim::Envelope reply_address(const sim::Envelope& e) {
+  sim::Envelope a;
+  a.from = e.from;
+  a.id = e.id;
+  return a;
+}
+std::int64_t i64(int v) { return v; }
+}  // namespace
+
+ReplicaManager::ReplicaManager(Broker& broker, BrokerStorage& storage) : broker_(broker), storage_(storage) {}
+
+bool ReplicaManager::design_on(const char* sw) const { return broker_.world().scenario().design.on(sw); }
+const std::string& ReplicaManager::truncation() const { return broker_.world().scenario().design.get("truncation"); }
+int ReplicaManager::min_insync() const {
+  return static_cast<int>(broker_.world().scenario().config.integer("min.insync.replicas"));
+}
+
+void ReplicaManager::start() {
+  const auto& config = broker_.world().scenario().config;
+  const Micros lag = from_ms(config.integer("replica.lag.time.max.ms"));
+  const Micros checkpoint = from_ms(config.integer("replica.high.watermark.checkpoint.interval.ms"));
+  // isr-expiration task, every replica.lag.time.max.ms / 2; the HW checkpoint task.
+  schedule_every(std::max<Micros>(lag / 2, kMicrosPerMs), [this] { shrink_isrs(); });
+  schedule_every(std::max<Micros>(checkpoint, kMicrosPerMs), [this] { checkpoint_hw(); });
+}
+
+void ReplicaManager::schedule_every(Micros interval, std::function<void()> task) {
+  broker_.after(interval, [this, interval, task] {
+    task();
+    schedule_every(interval, task);
+  });
+}
+
+std::vector<std::string> ReplicaManager::led() const {
+  std::vector<std::string> out;
+  for (const auto& [name, r] : replicas_)
+    if (r.is_leader) out.push_back(name);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Control requests.
+
+void ReplicaManager::apply_leader_and_isr(const LeaderAndIsr& request) {
+  for (const auto& s : request.partitions) {
+    auto [it, created] = replicas_.try_emplace(s.partition);
+    Replica& r = it->second;
+    if (created) {
+      // A replica this process has not seen: its HW comes from the checkpoint file.
+      r.name = s.partition;
+      auto cp = storage_.hw_checkpoint.find(s.partition);
+      r.hw = std::min(cp == storage_.hw_checkpoint.end() ? 0 : cp->second, storage_.log(s.partition).leo());
+    }
+    // Applied only when the leader epoch is newer (becomeLeaderOrFollower).
+    if (s.state.leader_epoch <= r.leader_epoch) continue;
+    r.replicas = s.replicas;
+    r.controller_epoch = request.controller_epoch;
+    if (s.state.leader == broker_.broker_id()) make_leader(r, s);
+    else make_follower(r, s);
+  }
+}
+
+void ReplicaManager::apply_update_metadata(const UpdateMetadata& request) {
+  for (const auto& s : request.partitions) {
+    auto it = metadata_.find(s.partition);
+    if (it == metadata_.end() || it->second.state.leader_epoch <= s.state.leader_epoch ||
+        it->second.state.controller_epoch < s.state.controller_epoch)
+      metadata_[s.partition] = s;
+  }
+}
+
+void ReplicaManager::make_leader(Replica& r, const PartitionStateData& s) {
+  const bool was_leader = r.is_leader;
+  PartitionLog& log = storage_.log(r.name);
+  r.leader = broker_.broker_id();
+  r.leader_epoch = s.state.leader_epoch;
+  r.isr = s.state.isr;
+  r.partition_epoch = s.partition_epoch;
+  r.pending_isr.reset();
+  r.is_leader = true;
+  r.fetch_state = FetchState::None;
+  log.assign_epoch(r.leader_epoch, log.leo());
+  r.epoch_start_offset = log.leo();
+  for (int b : r.replicas) {
+    if (b == broker_.broker_id()) continue;
+    FollowerState& f = r.followers[b];
+    if (!was_leader) f = FollowerState{};  // a new leader does not know its followers' LEOs
+    f.last_caught_up = contains(r.isr, b) ? broker_.now() : 0;
+  }
+  broker_.record("became-leader", {{"broker", i64(broker_.broker_id())},
+                                   {"partition", r.name},
+                                   {"leader", i64(r.leader)},
+                                   {"leader_epoch", r.leader_epoch},
+                                   {"isr", to_int64s(r.isr)},
+                                   {"leo", log.leo()},
+                                   {"hw", r.hw}});
+  maybe_advance_hw(r);
+}
+
+void ReplicaManager::stop_leading(Replica& r, const std::string& error) {
+  r.is_leader = false;
+  r.pending_isr.reset();
+  for (auto it = delayed_produces_.begin(); it != delayed_produces_.end();) {
+    if (it->partition != r.name) {
+      ++it;
+      continue;
+    }
+    broker_.cancel(it->timer);
+    auto resp = std::make_unique<ProduceResponse>();
+    resp->partition = r.name;
+    resp->error = error;
+    broker_.reply(it->reply_to, std::move(resp));
+    it = delayed_produces_.erase(it);
+  }
+}
+
+void ReplicaManager::make_follower(Replica& r, const PartitionStateData& s) {
+  const bool same_leader = !r.is_leader && r.leader_epoch >= 0 && r.leader == s.state.leader;
+  if (r.is_leader) stop_leading(r, "NOT_LEADER_OR_FOLLOWER");
+  r.leader = s.state.leader;
+  r.leader_epoch = s.state.leader_epoch;
+  r.isr = s.state.isr;
+  r.partition_epoch = s.partition_epoch;
+  broker_.record("became-follower", {{"broker", i64(broker_.broker_id())},
+                                     {"partition", r.name},
+                                     {"leader", i64(r.leader)},
+                                     {"leader_epoch", r.leader_epoch},
+                                     {"leo", storage_.log(r.name).leo()},
+                                     {"hw", r.hw}});
+  // KAFKA-7164: before the fix, makeFollower reported "no change" when the leader id was the same, so
+  // the replica went on fetching without truncating.
+  if (same_leader && !design_on("truncate-on-every-epoch-change")) return;
+  if (r.leader == kNoLeader) {
+    r.fetch_state = FetchState::None;
+    return;
+  }
+  PartitionLog& log = storage_.log(r.name);
+  const std::string& design = truncation();
+  if (design == "high-watermark" || log.latest_epoch() == kUndefinedEpoch) {
+    // Before KIP-101 (and for a log with no epochs): truncate to the local high watermark.
+    truncate(r, r.hw, "high-watermark");
+    r.fetch_state = FetchState::Fetching;
+  } else if (design == "diverging-epoch") {
+    r.fetch_state = FetchState::Fetching;  // the fetch itself carries the last fetched epoch
+  } else {
+    r.fetch_state = FetchState::Truncating;  // OffsetsForLeaderEpoch first
+  }
+  r.fetch_backoff_until = 0;
+  kick_fetcher(r.leader);
+}
+
+void ReplicaManager::truncate(Replica& r, std::int64_t to, const char* reason) {
+  PartitionLog& log = storage_.log(r.name);
+  const std::int64_t from = log.leo();
+  if (to >= from) return;
+  log.truncate_to(to);
+  r.hw = std::min(r.hw, log.leo());
+  broker_.record("truncated", {{"broker", i64(broker_.broker_id())},
+                               {"partition", r.name},
+                               {"from_offset", from},
+                               {"to_offset", log.leo()},
+                               {"reason", std::string(reason)}});
+}
+
+void ReplicaManager::set_follower_hw(Replica& r, std::int64_t leader_hw) {
+  const std::int64_t hw = std::min(leader_hw, storage_.log(r.name).leo());
+  if (hw <= r.hw) return;
+  r.hw = hw;
+  broker_.record("hw-advanced", {{"broker", i64(broker_.broker_id())}, {"partition", r.name}, {"hw", hw}});
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Leader side.
+
+std::vector<int> ReplicaManager::maximal_isr(const Replica& r) const {
+  std::vector<int> isr = r.isr;
+  if (r.pending_isr)
+    for (int b : *r.pending_isr)
+      if (!contains(isr, b)) isr.push_back(b);
+  return isr;
+}
+
+void ReplicaManager::maybe_advance_hw(Replica& r) {
+  if (!r.is_leader) return;
+  // KAFKA-15583: no HW advance while the ISR is below min.insync.replicas.
+  if (design_on("hw-requires-min-isr") && static_cast<int>(r.isr.size()) < min_insync()) return;
+  std::int64_t hw = storage_.log(r.name).leo();
+  for (int b : maximal_isr(r)) {
+    if (b == broker_.broker_id()) continue;
+    hw = std::min(hw, r.followers[b].leo);
+  }
+  if (hw <= r.hw) return;
+  r.hw = hw;
+  broker_.record("hw-advanced", {{"broker", i64(broker_.broker_id())}, {"partition", r.name}, {"hw", hw}});
+  complete_delayed_produces(r.name);
+  wake_parked_fetches();
+}
+
+void ReplicaManager::update_follower(Replica& r, int follower, std::int64_t fetch_offset) {
+  // Partition.updateFollowerFetchState: caught up if it reached the leader's LEO now, or the LEO the
+  // leader had at its previous fetch.
+  FollowerState& f = r.followers[follower];
+  const std::int64_t leo = storage_.log(r.name).leo();
+  const Micros now = broker_.now();
+  if (fetch_offset >= leo) f.last_caught_up = now;
+  else if (f.leader_leo_at_last_fetch >= 0 && fetch_offset >= f.leader_leo_at_last_fetch)
+    f.last_caught_up = std::max(f.last_caught_up, f.last_fetch);
+  f.leo = fetch_offset;
+  f.leader_leo_at_last_fetch = leo;
+  f.last_fetch = now;
+  maybe_expand_isr(r, follower);
+  maybe_advance_hw(r);
+}
+
+void ReplicaManager::maybe_expand_isr(Replica& r, int follower) {
+  if (r.pending_isr || contains(r.isr, follower) || !contains(r.replicas, follower)) return;
+  const FollowerState& f = r.followers[follower];
+  if (f.leo < r.hw) return;
+  // KAFKA-7128: and not before it has reached the start of this leader's epoch.
+  if (design_on("isr-join-requires-epoch-start") && f.leo < r.epoch_start_offset) return;
+  std::vector<int> isr = r.isr;
+  isr.push_back(follower);
+  change_isr(r, isr);
+}
+
+void ReplicaManager::shrink_isrs() {
+  const Micros lag = from_ms(broker_.world().scenario().config.integer("replica.lag.time.max.ms"));
+  for (auto& [name, r] : replicas_) {
+    if (!r.is_leader || r.pending_isr) continue;
+    std::vector<int> isr;
+    for (int b : r.isr)
+      if (b == broker_.broker_id() || broker_.now() - r.followers[b].last_caught_up <= lag) isr.push_back(b);
+    if (isr != r.isr) change_isr(r, isr);
+  }
+}
+
+void ReplicaManager::change_isr(Replica& r, std::vector<int> new_isr) {
+  r.pending_isr = new_isr;
+  const std::string name = r.name;
+  const std::int64_t epoch = r.leader_epoch;
+  auto still_mine = [this, name, epoch]() -> Replica* {
+    auto it = replicas_.find(name);
+    return it != replicas_.end() && it->second.is_leader && it->second.leader_epoch == epoch ? &it->second : nullptr;
+  };
+  if (broker_.world().scenario().design.get("isr-change-path") == "alter-partition") {
+    // KIP-497: ask the controller.
+    auto request = std::make_unique<AlterPartitionRequest>();
+    request->broker = broker_.broker_id();
+    request->broker_epoch = broker_.broker_epoch();
+    request->partition = name;
+    request->leader_epoch = epoch;
+    request->partition_epoch = r.partition_epoch;
+    request->new_isr = new_isr;
+    const int controller = broker_.known_controller();
+    if (controller < 1) {
+      r.pending_isr.reset();
+      return;
+    }
+    const Micros timeout = from_ms(broker_.world().scenario().config.integer("controller.socket.timeout.ms"));
+    broker_.request(broker_.world().broker_node(controller), std::move(request), timeout,
+                    [this, still_mine](sim::Failure f, const sim::Message* m) {
+                      Replica* r2 = still_mine();
+                      if (r2 == nullptr) return;
+                      r2->pending_isr.reset();
+                      if (f != sim::Failure::None) return;
+                      const auto& resp = static_cast<const AlterPartitionResponse&>(*m);
+                      if (!resp.error.empty() || resp.state.leader_epoch != r2->leader_epoch) return;
+                      r2->isr = resp.state.isr;
+                      r2->partition_epoch = resp.partition_epoch;
+                      maybe_advance_hw(*r2);
+                    });
+    return;
+  }
+  // Before KIP-497 the leader writes the state znode itself, conditional on the partition epoch.
+  const PartitionInfo* info = nullptr;
+  static thread_local std::vector<PartitionInfo> partitions;
+  partitions = scenario_partitions(broker_.world().scenario());
+  for (const auto& p : partitions)
+    if (p.name == name) info = &p;
+  if (info == nullptr) {
+    r.pending_isr.reset();
+    return;
+  }
+  LeaderIsr state{broker_.broker_id(), epoch, new_isr, r.controller_epoch};
+  broker_.zk().set_data(partition_state_path(*info), encode_leader_isr(state), r.partition_epoch,
+                        [this, still_mine, new_isr, name, epoch](zk::Error e, const zk::ZkResponse* resp) {
+                          Replica* r2 = still_mine();
+                          if (r2 == nullptr) return;
+                          r2->pending_isr.reset();
+                          // BADVERSION: "Cached zkVersion not equal to that in zookeeper, skip updating ISR".
+                          if (e != zk::Error::Ok) return;
+                          r2->isr = new_isr;
+                          r2->partition_epoch = resp->result.stat.version;
+                          broker_.record("isr-changed", {{"partition", name},
+                                                         {"isr", to_int64s(new_isr)},
+                                                         {"leader_epoch", epoch},
+                                                         {"by", std::string("leader")},
+                                                         {"leader", i64(broker_.broker_id())}});
+                          maybe_advance_hw(*r2);
+                        });
+}
+
+void ReplicaManager::complete_delayed_produces(const std::string& partition) {
+  auto it_r = replicas_.find(partition);
+  for (auto it = delayed_produces_.begin(); it != delayed_produces_.end();) {
+    if (it->partition != partition) {
+      ++it;
+      continue;
+    }
+    std::string error;
+    if (it_r == replicas_.end() || !it_r->second.is_leader) error = "NOT_LEADER_OR_FOLLOWER";
+    else if (it_r->second.hw <= it->offset) {
+      ++it;
+      continue;
+    } else if (static_cast<int>(it_r->second.isr.size()) < min_insync())
+      error = "NOT_ENOUGH_REPLICAS_AFTER_APPEND";
+    broker_.cancel(it->timer);
+    auto resp = std::make_unique<ProduceResponse>();
+    resp->partition = partition;
+    resp->error = error;
+    resp->offset = error.empty() ? it->offset : -1;
+    broker_.reply(it->reply_to, std::move(resp));
+    it = delayed_produces_.erase(it);
+  }
+}
+
+std::int64_t ReplicaManager::fencing_epoch(const Replica& r) const {
+  return design_on("leader-epoch-fencing") ? r.leader_epoch : -1;
+}
+
+FetchedPartition ReplicaManager::read(Replica* r, const FetchPartition& p, bool from_follower) {
+  FetchedPartition out;
+  out.partition = p.partition;
+  if (r == nullptr) {
+    out.error = "UNKNOWN_TOPIC_OR_PARTITION";
+    return out;
+  }
+  if (!r->is_leader) {
+    out.error = "NOT_LEADER_OR_FOLLOWER";
+    return out;
+  }
+  if (design_on("leader-epoch-fencing") && p.current_leader_epoch >= 0) {
+    if (p.current_leader_epoch < r->leader_epoch) out.error = "FENCED_LEADER_EPOCH";
+    else if (p.current_leader_epoch > r->leader_epoch) out.error = "UNKNOWN_LEADER_EPOCH";
+    if (!out.error.empty()) return out;
+  }
+  const PartitionLog& log = storage_.log(r->name);
+  out.hw = r->hw;
+  out.leo = log.leo();
+  if (from_follower && truncation() == "diverging-epoch" && p.last_fetched_epoch >= 0) {
+    // KAFKA-10554: the leader checks the follower's last fetched epoch and says where it diverges.
+    auto [epoch, end] = log.end_offset_for(p.last_fetched_epoch);
+    if (end < p.fetch_offset || epoch < p.last_fetched_epoch) {
+      out.diverging = std::make_pair(epoch, end);
+      return out;
+    }
+  }
+  if (p.fetch_offset > log.leo() || p.fetch_offset < 0) {
+    out.error = "OFFSET_OUT_OF_RANGE";
+    return out;
+  }
+  const std::int64_t limit = std::min(from_follower ? log.leo() : r->hw, p.fetch_offset + kMaxRecordsPerFetch);
+  for (std::int64_t o = p.fetch_offset; o < limit; ++o) out.records.push_back(log.at(o));
+  return out;
+}
+
+void ReplicaManager::on_fetch(const sim::Envelope& e, const FetchRequest& request) {
+  const bool from_follower = request.replica_id >= 0;
+  for (const auto& p : request.partitions) {
+    auto it = replicas_.find(p.partition);
+    Replica* r = it == replicas_.end() ? nullptr : &it->second;
+    FetchedPartition check = read(r, p, from_follower);
+    if (check.error == "FENCED_LEADER_EPOCH" || check.error == "UNKNOWN_LEADER_EPOCH")
+      broker_.record("request-rejected", {{"broker", i64(broker_.broker_id())},
+                                          {"request", std::string("Fetch")},
+                                          {"from", i64(request.replica_id)},
+                                          {"reason", check.error},
+                                          {"partition", p.partition}});
+    if (from_follower && check.error.empty() && !check.diverging) update_follower(*r, request.replica_id, p.fetch_offset);
+  }
+  if (answer_fetch(reply_address(e), request, false)) return;
+  // Long poll: nothing to send yet; wait for data or for max_wait.
+  ParkedFetch parked{reply_address(e), request, 0, ++next_delayed_id_};
+  const std::uint64_t id = parked.id;
+  parked.timer = broker_.after(request.max_wait, [this, id] {
+    for (auto it = parked_fetches_.begin(); it != parked_fetches_.end(); ++it)
+      if (it->id == id) {
+        ParkedFetch p = std::move(*it);
+        parked_fetches_.erase(it);
+        answer_fetch(p.reply_to, p.request, true);
+        return;
+      }
+  });
+  parked_fetches_.push_back(std::move(parked));
+}
+
+bool ReplicaManager::answer_fetch(const sim::Envelope& reply_to, const FetchRequest& request, bool final) {
+  auto resp = std::make_unique<FetchResponse>();
+  resp->record_bytes = static_cast<std::size_t>(broker_.world().scenario().config.integer("sim.record.bytes"));
+  bool anything = false;
+  for (const auto& p : request.partitions) {
+    auto it = replicas_.find(p.partition);
+    FetchedPartition out = read(it == replicas_.end() ? nullptr : &it->second, p, request.replica_id >= 0);
+    anything |= !out.records.empty() || !out.error.empty() || out.diverging.has_value();
+    resp->partitions.push_back(std::move(out));
+  }
+  if (!anything && !final && request.max_wait > 0) return false;
+  broker_.reply(reply_to, std::move(resp));
+  return true;
+}
+
+void ReplicaManager::wake_parked_fetches() {
+  for (auto it = parked_fetches_.begin(); it != parked_fetches_.end();) {
+    if (answer_fetch(it->reply_to, it->request, false)) {
+      broker_.cancel(it->timer);
+      it = parked_fetches_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void ReplicaManager::on_offsets_for_leader_epoch(const sim::Envelope& e, const OffsetsForLeaderEpochRequest& request) {
+  auto resp = std::make_unique<OffsetsForLeaderEpochResponse>();
+  for (const auto& q : request.partitions) {
+    EpochAnswer a;
+    a.partition = q.partition;
+    auto it = replicas_.find(q.partition);
+    if (it == replicas_.end() || !it->second.is_leader) {
+      a.error = "NOT_LEADER_OR_FOLLOWER";
+    } else if (design_on("leader-epoch-fencing") && q.current_leader_epoch >= 0 &&
+               q.current_leader_epoch != it->second.leader_epoch) {
+      a.error = q.current_leader_epoch < it->second.leader_epoch ? "FENCED_LEADER_EPOCH" : "UNKNOWN_LEADER_EPOCH";
+      broker_.record("request-rejected", {{"broker", i64(broker_.broker_id())},
+                                          {"request", std::string("OffsetsForLeaderEpoch")},
+                                          {"from", i64(request.replica_id)},
+                                          {"reason", a.error},
+                                          {"partition", q.partition}});
+    } else {
+      const PartitionLog& log = storage_.log(q.partition);
+      if (truncation() == "leader-epoch") {
+        a.end_offset = log.end_offset_for_kip101(q.leader_epoch);
+      } else {
+        auto [epoch, end] = log.end_offset_for(q.leader_epoch);
+        a.leader_epoch = epoch;
+        a.end_offset = end;
+      }
+    }
+    resp->partitions.push_back(a);
+  }
+  broker_.reply(e, std::move(resp));
+}
+
+void ReplicaManager::on_produce(const sim::Envelope& e, const ProduceRequest& request) {
+  auto answer = [&](std::string error, std::int64_t offset) {
+    if (request.acks == "0") return;
+    auto resp = std::make_unique<ProduceResponse>();
+    resp->partition = request.partition;
+    resp->error = std::move(error);
+    resp->offset = offset;
+    broker_.reply(e, std::move(resp));
+  };
+  auto it = replicas_.find(request.partition);
+  if (it == replicas_.end() || !it->second.is_leader) return answer("NOT_LEADER_OR_FOLLOWER", -1);
+  Replica& r = it->second;
+  // acks=all is refused before the append when the ISR is below min.insync.replicas.
+  if (request.acks == "all" && static_cast<int>(r.isr.size()) < min_insync()) return answer("NOT_ENOUGH_REPLICAS", -1);
+  PartitionLog& log = storage_.log(r.name);
+  std::int64_t offset = -1;
+  if (request.idempotent) {
+    // The idempotent producer's retry of a record the log already has gets the original offset back.
+    for (std::int64_t o = log.leo() - 1; o >= 0 && o >= log.leo() - 1000; --o)
+      if (log.at(o).producer == request.producer && log.at(o).value == request.value) {
+        offset = o;
+        break;
+      }
+  }
+  if (offset < 0) {
+    offset = log.leo();
+    log.append(Record{offset, r.leader_epoch, request.value, request.producer}, broker_.now());
+    broker_.record("appended", {{"broker", i64(broker_.broker_id())},
+                                {"partition", r.name},
+                                {"offset", offset},
+                                {"leader_epoch", r.leader_epoch},
+                                {"value", request.value}});
+  }
+  if (request.acks == "all" && r.hw <= offset) {
+    const std::uint64_t id = ++next_delayed_id_;
+    const sim::TimerId timer = broker_.after(request.timeout, [this, id] {
+      for (auto d = delayed_produces_.begin(); d != delayed_produces_.end(); ++d)
+        if (d->id == id) {
+          auto resp = std::make_unique<ProduceResponse>();
+          resp->partition = d->partition;
+          resp->error = "REQUEST_TIMED_OUT";
+          broker_.reply(d->reply_to, std::move(resp));
+          delayed_produces_.erase(d);
+          return;
+        }
+    });
+    delayed_produces_.push_back(DelayedProduce{r.name, offset, reply_address(e), timer, id});
+    wake_parked_fetches();
+    maybe_advance_hw(r);
+    return;
+  }
+  wake_parked_fetches();
+  maybe_advance_hw(r);
+  answer("", offset);
+}
+
+void ReplicaManager::on_metadata(const sim::Envelope& e, const MetadataRequest& request) {
+  auto resp = std::make_unique<MetadataResponse>();
+  for (const auto& [name, s] : metadata_) {
+    if (name.rfind(request.topic + "-", 0) != 0) continue;
+    resp->leaders[name] = s.state.leader;
+    resp->leader_epochs[name] = s.state.leader_epoch;
+  }
+  broker_.reply(e, std::move(resp));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Follower side.
+
+void ReplicaManager::kick_fetcher(int leader) {
+  if (fetcher_busy_[leader]) return;
+  fetcher_busy_[leader] = true;
+  broker_.after(0, [this, leader] {
+    fetcher_busy_[leader] = false;
+    run_fetcher(leader);
+  });
+}
+
+void ReplicaManager::fetcher_backoff(int leader) {
+  fetcher_busy_[leader] = true;
+  broker_.after(from_ms(broker_.world().scenario().config.integer("replica.fetch.backoff.ms")), [this, leader] {
+    fetcher_busy_[leader] = false;
+    run_fetcher(leader);
+  });
+}
+
+void ReplicaManager::run_fetcher(int leader) {
+  if (fetcher_busy_[leader]) return;
+  std::vector<std::string> truncating, fetching;
+  for (const auto& [name, r] : replicas_) {
+    if (r.is_leader || r.leader != leader) continue;
+    if (r.fetch_state == FetchState::Truncating) truncating.push_back(name);
+    else if (r.fetch_state == FetchState::Fetching) fetching.push_back(name);
+  }
+  if (!truncating.empty()) send_epoch_queries(leader, truncating);
+  else if (!fetching.empty()) send_fetch(leader, fetching);
+}
+
+void ReplicaManager::send_epoch_queries(int leader, const std::vector<std::string>& partitions) {
+  auto request = std::make_unique<OffsetsForLeaderEpochRequest>();
+  request->replica_id = broker_.broker_id();
+  std::map<std::string, std::int64_t> epochs;
+  for (const auto& name : partitions) {
+    const Replica& r = replicas_[name];
+    request->partitions.push_back(EpochQuery{name, storage_.log(name).latest_epoch(), fencing_epoch(r)});
+    epochs[name] = r.leader_epoch;
+  }
+  fetcher_busy_[leader] = true;
+  const Micros timeout = from_ms(broker_.world().scenario().config.integer("replica.socket.timeout.ms"));
+  broker_.request(broker_.world().broker_node(leader), std::move(request), timeout,
+                  [this, leader, epochs](sim::Failure f, const sim::Message* m) {
+                    fetcher_busy_[leader] = false;
+                    if (f != sim::Failure::None) return fetcher_backoff(leader);
+                    on_epoch_answers(leader, static_cast<const OffsetsForLeaderEpochResponse&>(*m), epochs);
+                  });
+}
+
+std::pair<std::int64_t, bool> ReplicaManager::truncation_point(Replica& r, std::int64_t leader_epoch,
+                                                               std::int64_t end_offset) {
+  PartitionLog& log = storage_.log(r.name);
+  if (end_offset == kUndefinedOffset) return {std::min(r.hw, log.leo()), true};
+  if (leader_epoch == kUndefinedEpoch) return {std::min(end_offset, log.leo()), true};
+  auto [follower_epoch, follower_end] = log.end_offset_for(leader_epoch);
+  if (follower_end == kUndefinedOffset) return {std::min(end_offset, log.leo()), true};
+  if (follower_epoch != leader_epoch) {
+    // The follower does not know that epoch: truncate to the end of its largest smaller epoch, ask again.
+    const std::int64_t to = std::min(follower_end, log.leo());
+    return {to, to >= log.leo()};
+  }
+  return {std::min({follower_end, end_offset, log.leo()}), true};
+}
+
+void ReplicaManager::on_epoch_answers(int leader, const OffsetsForLeaderEpochResponse& resp,
+                                      const std::map<std::string, std::int64_t>& epochs) {
+  bool failed = false;
+  for (const auto& a : resp.partitions) {
+    auto it = replicas_.find(a.partition);
+    if (it == replicas_.end()) continue;
+    Replica& r = it->second;
+    if (r.is_leader || r.leader != leader || r.leader_epoch != epochs.at(a.partition) ||
+        r.fetch_state != FetchState::Truncating)
+      continue;
+    if (!a.error.empty()) {
+      failed = true;
+      continue;
+    }
+    if (truncation() == "leader-epoch") {
+      // KIP-101: truncate to min(the leader's answer, own LEO); undefined -> the high watermark.
+      const std::int64_t to = a.end_offset == kUndefinedOffset ? r.hw : std::min(a.end_offset, storage_.log(r.name).leo());
+      truncate(r, to, "leader-epoch");
+      r.fetch_state = FetchState::Fetching;
+    } else {
+      auto [to, completed] = truncation_point(r, a.leader_epoch, a.end_offset);
+      truncate(r, to, "leader-epoch");
+      if (completed) r.fetch_state = FetchState::Fetching;
+    }
+  }
+  if (failed) return fetcher_backoff(leader);
+  run_fetcher(leader);
+}
+
+void ReplicaManager::send_fetch(int leader, const std::vector<std::string>& partitions) {
+  const auto& config = broker_.world().scenario().config;
+  auto request = std::make_unique<FetchRequest>();
+  request->replica_id = broker_.broker_id();
+  request->max_wait = from_ms(config.integer("replica.fetch.wait.max.ms"));
+  std::map<std::string, std::int64_t> epochs;
+  const bool diverging = truncation() == "diverging-epoch";
+  for (const auto& name : partitions) {
+    const Replica& r = replicas_[name];
+    const PartitionLog& log = storage_.log(name);
+    request->partitions.push_back(
+        FetchPartition{name, log.leo(), fencing_epoch(r), diverging ? log.latest_epoch() : kUndefinedEpoch});
+    epochs[name] = r.leader_epoch;
+  }
+  fetcher_busy_[leader] = true;
+  const Micros timeout = from_ms(config.integer("replica.socket.timeout.ms"));
+  broker_.request(broker_.world().broker_node(leader), std::move(request), timeout,
+                  [this, leader, epochs](sim::Failure f, const sim::Message* m) {
+                    fetcher_busy_[leader] = false;
+                    if (f != sim::Failure::None) return fetcher_backoff(leader);
+                    on_fetch_response(leader, static_cast<const FetchResponse&>(*m), epochs);
+                  });
+}
+
+void ReplicaManager::on_fetch_response(int leader, const FetchResponse& resp,
+                                       const std::map<std::string, std::int64_t>& epochs) {
+  bool failed = false;
+  for (const auto& d : resp.partitions) {
+    auto it = replicas_.find(d.partition);
+    if (it == replicas_.end()) continue;
+    Replica& r = it->second;
+    if (r.is_leader || r.leader != leader || r.leader_epoch != epochs.at(d.partition) ||
+        r.fetch_state != FetchState::Fetching)
+      continue;
+    PartitionLog& log = storage_.log(r.name);
+    if (d.diverging) {
+      // KAFKA-14704: before 3.5 the HW of this response was applied before truncating.
+      const bool hw_first = !design_on("truncate-before-hw");
+      if (hw_first) set_follower_hw(r, d.hw);
+      auto [to, completed] = truncation_point(r, d.diverging->first, d.diverging->second);
+      (void)completed;  // not completed: the next fetch carries the new last epoch and diverges again
+      truncate(r, to, "diverging-epoch");
+      if (!hw_first) set_follower_hw(r, d.hw);
+      continue;
+    }
+    if (d.error == "OFFSET_OUT_OF_RANGE") {
+      // handleOffsetOutOfRange: the leader's log is shorter (an unclean election): truncate to its end.
+      if (d.leo < log.leo()) truncate(r, d.leo, "out-of-range");
+      continue;
+    }
+    if (!d.error.empty()) {
+      failed = true;
+      continue;
+    }
+    for (const Record& rec : d.records) {
+      if (rec.offset < log.leo()) continue;
+      if (rec.offset > log.leo()) break;
+      log.append(rec, broker_.now());
+      broker_.record("appended", {{"broker", i64(broker_.broker_id())},
+                                  {"partition", r.name},
+                                  {"offset", rec.offset},
+                                  {"leader_epoch", rec.leader_epoch},
+                                  {"value", rec.value}});
+    }
+    set_follower_hw(r, d.hw);
+  }
+  if (failed) return fetcher_backoff(leader);
+  run_fetcher(leader);
+}
+
+void ReplicaManager::checkpoint_hw() {
+  for (const auto& [name, r] : replicas_) storage_.hw_checkpoint[name] = r.hw;
+}
+
+}  // namespace kafkasim::models

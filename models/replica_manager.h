@@ -1,0 +1,134 @@
+// A broker's replicas (ReplicaManager + Partition): becoming leader or follower from LeaderAndIsr, the
+// leader's side (appends, follower fetch state, high watermark, ISR shrink and expansion, delayed
+// produces and long-polled fetches), the follower's side (one fetcher per leader broker, truncation by
+// the selected design), the HW checkpoint, and the metadata cache that UpdateMetadata fills.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "models/control_requests.h"
+#include "models/kafka_protocol.h"
+#include "models/log.h"
+#include "sim/node.h"
+
+namespace kafkasim::models {
+
+class Broker;
+
+struct FollowerState {
+  std::int64_t leo = -1;  // unknown until it fetches
+  Micros last_fetch = 0;
+  Micros last_caught_up = 0;
+  std::int64_t leader_leo_at_last_fetch = -1;
+};
+
+enum class FetchState { None, Truncating, Fetching };
+
+struct Replica {
+  std::string name;
+  std::vector<int> replicas;
+  int leader = -1;
+  std::int64_t leader_epoch = -1;  // -1: no LeaderAndIsr applied yet
+  std::int32_t partition_epoch = -1;
+  std::vector<int> isr;
+  std::int64_t controller_epoch = 0;
+  bool is_leader = false;
+  std::int64_t hw = 0;
+  // Leader only.
+  std::int64_t epoch_start_offset = 0;
+  std::map<int, FollowerState> followers;
+  std::optional<std::vector<int>> pending_isr;  // an ISR change under way (the maximal ISR counts it)
+  // Follower only.
+  FetchState fetch_state = FetchState::None;
+  Micros fetch_backoff_until = 0;
+};
+
+class ReplicaManager {
+ public:
+  ReplicaManager(Broker& broker, BrokerStorage& storage);
+  void start();
+
+  void apply_leader_and_isr(const LeaderAndIsr& request);
+  void apply_update_metadata(const UpdateMetadata& request);
+  void on_fetch(const sim::Envelope& e, const FetchRequest& r);
+  void on_offsets_for_leader_epoch(const sim::Envelope& e, const OffsetsForLeaderEpochRequest& r);
+  void on_produce(const sim::Envelope& e, const ProduceRequest& r);
+  void on_metadata(const sim::Envelope& e, const MetadataRequest& r);
+
+  const std::map<std::string, Replica>& replicas() const { return replicas_; }
+  const PartitionLog& log(const std::string& partition) { return storage_.log(partition); }
+  std::int64_t leo(const std::string& partition) { return storage_.log(partition).leo(); }
+  // Partitions this broker leads.
+  std::vector<std::string> led() const;
+
+ private:
+  struct DelayedProduce {
+    std::string partition;
+    std::int64_t offset;
+    sim::Envelope reply_to;
+    sim::TimerId timer;
+    std::uint64_t id;
+  };
+  struct ParkedFetch {
+    sim::Envelope reply_to;
+    FetchRequest request;
+    sim::TimerId timer;
+    std::uint64_t id;
+  };
+
+  void make_leader(Replica& r, const PartitionStateData& s);
+  void make_follower(Replica& r, const PartitionStateData& s);
+  void stop_leading(Replica& r, const std::string& error);
+  void truncate(Replica& r, std::int64_t to, const char* reason);
+  void set_follower_hw(Replica& r, std::int64_t leader_hw);
+
+  // Leader side.
+  std::vector<int> maximal_isr(const Replica& r) const;
+  void maybe_advance_hw(Replica& r);
+  void update_follower(Replica& r, int follower, std::int64_t fetch_offset);
+  void maybe_expand_isr(Replica& r, int follower);
+  void shrink_isrs();
+  void change_isr(Replica& r, std::vector<int> new_isr);
+  void complete_delayed_produces(const std::string& partition);
+  FetchedPartition read(Replica* r, const FetchPartition& p, bool from_follower);
+  bool answer_fetch(const sim::Envelope& reply_to, const FetchRequest& request, bool final);
+  void wake_parked_fetches();
+  int min_insync() const;
+
+  // Follower side: one fetcher per leader broker.
+  void kick_fetcher(int leader);
+  void run_fetcher(int leader);
+  void fetcher_backoff(int leader);
+  void send_epoch_queries(int leader, const std::vector<std::string>& partitions);
+  void send_fetch(int leader, const std::vector<std::string>& partitions);
+  void on_fetch_response(int leader, const FetchResponse& resp, const std::map<std::string, std::int64_t>& epochs);
+  void on_epoch_answers(int leader, const OffsetsForLeaderEpochResponse& resp,
+                        const std::map<std::string, std::int64_t>& epochs);
+  // KIP-279's getOffsetTruncationState: where to truncate given the leader's (epoch, end offset);
+  // returns (offset, completed).
+  std::pair<std::int64_t, bool> truncation_point(Replica& r, std::int64_t leader_epoch, std::int64_t end_offset);
+
+  void checkpoint_hw();
+  void schedule_every(Micros interval, std::function<void()> task);
+  std::int64_t fencing_epoch(const Replica& r) const;
+  bool design_on(const char* sw) const;
+  const std::string& truncation() const;
+
+  Broker& broker_;
+  BrokerStorage& storage_;
+  std::map<std::string, Replica> replicas_;
+  std::map<int, bool> fetcher_busy_;  // leader broker -> a request is out or a backoff is pending
+  std::vector<DelayedProduce> delayed_produces_;
+  std::vector<ParkedFetch> parked_fetches_;
+  std::uint64_t next_delayed_id_ = 0;
+  // Metadata cache.
+  std::map<std::string, PartitionStateData> metadata_;
+};
+
+}  // namespace kafkasim::models
