@@ -1,5 +1,6 @@
 // run / check / designs. Scenarios are all parsed before any runs, so a typo in the last file
 // is reported before minutes of simulation; each run is a forked child.
+#include <algorithm>
 #include "cli/commands.h"
 
 #include <unistd.h>
@@ -170,7 +171,10 @@ int command_run(const RunCommand& cmd, std::ostream& out, std::ostream& err) {
     }
     const auto& res = r.result;
     std::vector<std::string> found;
-    for (const auto& v : res["violations"]) found.push_back(v["property"].get<std::string>());
+    for (const auto& v : res["violations"]) {
+      const std::string property = v["property"].get<std::string>();
+      if (std::find(found.begin(), found.end(), property) == found.end()) found.push_back(property);
+    }
     const bool pass = res["verdict"] == "pass";
     any_fail = any_fail || !pass;
     const auto& st = res["stats"];

@@ -1,6 +1,8 @@
 // Sentences for history events. Events without a sentence of their own are written generically.
 #include "reports/narrative.h"
 
+#include <map>
+
 #include <fmt/format.h>
 
 namespace kafkasim::reports {
@@ -128,6 +130,63 @@ std::optional<NarrativeLine> narrate(const sim::HistoryEvent& e, bool explain) {
     if (!explain) return std::nullopt;
     line.text = fmt::format("{} applies {} from broker-{} (controller epoch {})", broker_name(e),
                             e.str_or("request", "a request"), e.int_or("from", -1), e.int_or("controller_epoch", 0));
+    return line;
+  }
+  if (n == "leader-elected") {
+    const sim::Value* clean = e.get("clean");
+    const bool unclean = clean != nullptr && std::get_if<bool>(clean) != nullptr && !std::get<bool>(*clean);
+    const std::int64_t leader = e.int_or("leader", -1);
+    const sim::Value* isr = e.get("isr");
+    line.text = leader < 0 ? fmt::format("the controller leaves {} without a leader (epoch {})", e.str_or("partition", "?"),
+                                         e.int_or("leader_epoch", 0))
+                           : fmt::format("the controller elects broker-{} leader of {} (leader epoch {}, ISR {}){}", leader,
+                                         e.str_or("partition", "?"), e.int_or("leader_epoch", 0),
+                                         isr ? sim::value_text(*isr) : "?",
+                                         unclean ? ": an UNCLEAN election, it was not in the ISR" : "");
+    line.tone = unclean ? Tone::Bad : Tone::Plain;
+    return line;
+  }
+  if (n == "isr-changed") {
+    const sim::Value* isr = e.get("isr");
+    line.text = fmt::format("the ISR of {} becomes {} (by the {}, leader epoch {})", e.str_or("partition", "?"),
+                            isr ? sim::value_text(*isr) : "?", e.str_or("by", "?"), e.int_or("leader_epoch", 0));
+    return line;
+  }
+  if (n == "became-leader" || n == "became-follower") {
+    if (!explain) return std::nullopt;
+    line.text = n == "became-leader"
+                    ? fmt::format("{} becomes leader of {} in leader epoch {} (LEO {}, HW {})", broker_name(e),
+                                  e.str_or("partition", "?"), e.int_or("leader_epoch", 0), e.int_or("leo", 0),
+                                  e.int_or("hw", 0))
+                    : fmt::format("{} becomes follower of broker-{} for {} in leader epoch {} (LEO {}, HW {})",
+                                  broker_name(e), e.int_or("leader", -1), e.str_or("partition", "?"),
+                                  e.int_or("leader_epoch", 0), e.int_or("leo", 0), e.int_or("hw", 0));
+    return line;
+  }
+  if (n == "truncated") {
+    const std::string reason = e.str_or("reason", "?");
+    const std::map<std::string, std::string> why = {
+        {"high-watermark", "to its high watermark"},
+        {"leader-epoch", "where the leader's epoch ends (OffsetsForLeaderEpoch)"},
+        {"diverging-epoch", "where its log diverges from the leader's (DivergingEpoch)"},
+        {"out-of-range", "to the leader's shorter log (offset out of range)"},
+        {"power-loss", "by a power loss: the OS had not written these back"}};
+    auto it = why.find(reason);
+    line.text = fmt::format("{} truncates {} from offset {} to {}, {}", broker_name(e), e.str_or("partition", "?"),
+                            e.int_or("from_offset", 0), e.int_or("to_offset", 0), it == why.end() ? reason : it->second);
+    line.tone = Tone::Fault;
+    return line;
+  }
+  if (n == "produce-failed") {
+    if (!explain) return std::nullopt;
+    line.text = fmt::format("{} gives up on {} to {}: {}", e.str_or("producer", "?"), e.str_or("value", "?"),
+                            e.str_or("partition", "?"), e.str_or("error", "?"));
+    return line;
+  }
+  if (n == "controller-zk-write") {
+    if (!explain) return std::nullopt;
+    line.text = fmt::format("{} writes {} in ZooKeeper as controller (epoch {})", broker_name(e), e.str_or("path", "?"),
+                            e.int_or("controller_epoch", 0));
     return line;
   }
   if (n == "violation") {
