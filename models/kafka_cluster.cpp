@@ -127,7 +127,7 @@ std::string KafkaCluster::produce(sim::World& world, const ProduceSpec& produce)
   if (!node || !world.up(*node)) return fmt::format("producer {} is not running", produce.producer);
   const int n = *node;
   world.on_node(n, 0, [&world, n, produce] {
-    static_cast<Producer*>(world.process(n))->send_scripted(produce.partition, produce.value, produce.count);
+    if (auto* p = dynamic_cast<Producer*>(world.process(n))) p->send_scripted(produce.partition, produce.value, produce.count);
   });
   return "";
 }
@@ -137,7 +137,9 @@ void KafkaCluster::stop_producers(sim::World& world) {
     auto node = world.find_node(p.id);
     if (!node || !world.up(*node)) continue;
     const int n = *node;
-    world.on_node(n, 0, [&world, n] { static_cast<Producer*>(world.process(n))->stop(); });
+    world.on_node(n, 0, [&world, n] {
+      if (auto* p = dynamic_cast<Producer*>(world.process(n))) p->stop();  // a test may run another process there
+    });
   }
 }
 
@@ -178,7 +180,9 @@ bool KafkaCluster::converged(sim::World& world) {
     for (const auto& c : world.scenario().consumers) {
       if (c.topic != p.topic) continue;
       auto node = world.find_node(c.id);
-      const auto& positions = static_cast<Consumer*>(world.process(*node))->positions();
+      const auto* consumer = dynamic_cast<Consumer*>(world.process(*node));
+      if (consumer == nullptr) continue;
+      const auto& positions = consumer->positions();
       auto pos = positions.find(p.name);
       if (pos == positions.end() || pos->second != r.hw) return false;
     }
