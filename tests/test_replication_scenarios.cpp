@@ -185,6 +185,11 @@ TEST(ReplicationProperty, LatestIsSafeAndConvergesUnderRandomFaultsWithoutPowerL
 }
 
 TEST(ReplicationProperty, Kafka010LosesDataUnderRandomFaultsAndShrinksToAFewEvents) {
+#ifdef KAFKASIM_SANITIZED
+  // Search and shrinking run hundreds of simulations: minutes under ASan. The normal build runs it; the
+  // sanitizer build's job (memory and UB errors in these code paths) is done by the `latest` search.
+  GTEST_SKIP() << "search-and-shrink runs in the normal build only";
+#endif
   static std::size_t smallest = 1000;
   smallest = 1000;
   auto result = rc::detail::checkTestable(
