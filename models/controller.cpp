@@ -347,12 +347,7 @@ void Controller::create_topics(std::size_t next, Done done) {
                  for (const auto& [name, s] : created) {
                    states_[name] = CachedState{s, 0};
                    names.push_back(name);
-                   broker_.record("leader-elected", {{"partition", name},
-                                                     {"leader", std::int64_t{s.leader}},
-                                                     {"leader_epoch", s.leader_epoch},
-                                                     {"isr", to_int64s(s.isr)},
-                                                     {"clean", true},
-                                                     {"controller_epoch", epoch_}});
+                   record_leader_elected(name, s, true);
                  }
                  send_leader_and_isr(live_brokers_, names);
                  send_update_metadata(live_brokers_);
@@ -452,12 +447,7 @@ void Controller::elect_offline(std::vector<std::string> partitions, Done done) {
             },
             [this, changed, clean](const std::string& n, const LeaderIsr& s) {
               changed->push_back(n);
-              broker_.record("leader-elected", {{"partition", n},
-                                                {"leader", std::int64_t{s.leader}},
-                                                {"leader_epoch", s.leader_epoch},
-                                                {"isr", to_int64s(s.isr)},
-                                                {"clean", *clean},
-                                                {"controller_epoch", epoch_}});
+              record_leader_elected(n, s, *clean);
             },
             next);
       },
@@ -506,11 +496,7 @@ void Controller::on_brokers_dead(const std::set<int>& dead, Done done) {
               },
               [this, changed](const std::string& n, const LeaderIsr& s) {
                 changed->push_back(n);
-                broker_.record("isr-changed", {{"partition", n},
-                                               {"isr", to_int64s(s.isr)},
-                                               {"leader_epoch", s.leader_epoch},
-                                               {"by", std::string("controller")},
-                                               {"leader", std::int64_t{s.leader}}});
+                record_isr_changed(n, s, "controller");
               },
               next);
         },
@@ -560,12 +546,7 @@ void Controller::elect_preferred(const std::string& partition) {
               },
               [this, changed](const std::string& n, const LeaderIsr& s) {
                 changed->push_back(n);
-                broker_.record("leader-elected", {{"partition", n},
-                                                  {"leader", std::int64_t{s.leader}},
-                                                  {"leader_epoch", s.leader_epoch},
-                                                  {"isr", to_int64s(s.isr)},
-                                                  {"clean", true},
-                                                  {"controller_epoch", epoch_}});
+                record_leader_elected(n, s, true);
               },
               next);
         },
@@ -619,18 +600,9 @@ void Controller::on_controlled_shutdown(const sim::Envelope& e, const Controlled
               [this, changed, moved](const std::string& n, const LeaderIsr& s) {
                 changed->push_back(n);
                 if (*moved)
-                  broker_.record("leader-elected", {{"partition", n},
-                                                    {"leader", std::int64_t{s.leader}},
-                                                    {"leader_epoch", s.leader_epoch},
-                                                    {"isr", to_int64s(s.isr)},
-                                                    {"clean", true},
-                                                    {"controller_epoch", epoch_}});
+                  record_leader_elected(n, s, true);
                 else
-                  broker_.record("isr-changed", {{"partition", n},
-                                                 {"isr", to_int64s(s.isr)},
-                                                 {"leader_epoch", s.leader_epoch},
-                                                 {"by", std::string("controller")},
-                                                 {"leader", std::int64_t{s.leader}}});
+                  record_isr_changed(n, s, "controller");
               },
               next);
         },
@@ -696,11 +668,7 @@ void Controller::on_alter_partition(const sim::Envelope& e, const AlterPartition
           resp->error = "";
           resp->state = s;
           resp->partition_epoch = states_[n].version;
-          broker_.record("isr-changed", {{"partition", n},
-                                         {"isr", to_int64s(s.isr)},
-                                         {"leader_epoch", s.leader_epoch},
-                                         {"by", std::string("leader")},
-                                         {"leader", std::int64_t{s.leader}}});
+          record_isr_changed(n, s, "leader");
           send_update_metadata(live_brokers_);
         },
         answer);
@@ -708,7 +676,24 @@ void Controller::on_alter_partition(const sim::Envelope& e, const AlterPartition
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Requests to brokers.
+// History and requests to brokers.
+
+void Controller::record_leader_elected(const std::string& partition, const LeaderIsr& s, bool clean) {
+  broker_.record("leader-elected", {{"partition", partition},
+                                    {"leader", std::int64_t{s.leader}},
+                                    {"leader_epoch", s.leader_epoch},
+                                    {"isr", to_int64s(s.isr)},
+                                    {"clean", clean},
+                                    {"controller_epoch", epoch_}});
+}
+
+void Controller::record_isr_changed(const std::string& partition, const LeaderIsr& s, const char* by) {
+  broker_.record("isr-changed", {{"partition", partition},
+                                 {"isr", to_int64s(s.isr)},
+                                 {"leader_epoch", s.leader_epoch},
+                                 {"by", std::string(by)},
+                                 {"leader", std::int64_t{s.leader}}});
+}
 
 const PartitionInfo* Controller::info(const std::string& partition) const {
   for (const auto& p : partitions_)

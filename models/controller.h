@@ -90,6 +90,8 @@ class Controller {
   void zk_retry(std::function<void(std::function<void(zk::Error, const zk::ZkResponse*)>)> call,
                 std::function<void(zk::Error, const zk::ZkResponse*)> done, int attempt = 0);
 
+  void record_leader_elected(const std::string& partition, const LeaderIsr& state, bool clean);
+  void record_isr_changed(const std::string& partition, const LeaderIsr& state, const char* by);
   void send_leader_and_isr(const std::set<int>& brokers, const std::vector<std::string>& partitions);
   void send_update_metadata(const std::set<int>& brokers);
   PartitionStateData state_data(const std::string& partition) const;
