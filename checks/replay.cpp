@@ -27,8 +27,15 @@ void Replay::apply(const sim::HistoryEvent& e) {
     const auto to = static_cast<std::size_t>(std::max<std::int64_t>(0, e.int_or("to_offset", 0)));
     if (log.size() > to) log.resize(to);
   } else if (e.name == "became-leader") {
-    leaders_[partition] = Leadership{broker, e.int_or("leader_epoch", 0), ints(e, "isr"), e.int_or("hw", 0)};
-    last_leader_[partition] = {broker, e.t};
+    // A broker applying a delayed LeaderAndIsr of an older epoch (after a pause) is a deposed leader for
+    // a moment, not the partition's leader: the leader is the one of the highest epoch yet.
+    const std::int64_t epoch = e.int_or("leader_epoch", 0);
+    auto [seen, fresh] = highest_epoch_.try_emplace(partition, epoch);
+    if (fresh || epoch >= seen->second) {
+      seen->second = epoch;
+      leaders_[partition] = Leadership{broker, epoch, ints(e, "isr"), e.int_or("hw", 0)};
+      last_leader_[partition] = {broker, e.t};
+    }
     logs_.try_emplace({broker, partition});
   } else if (e.name == "became-follower") {
     auto it = leaders_.find(partition);

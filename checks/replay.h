@@ -48,6 +48,7 @@ class Replay {
  private:
   std::map<ReplicaKey, std::vector<LoggedRecord>> logs_;
   std::map<std::string, Leadership> leaders_;
+  std::map<std::string, std::int64_t> highest_epoch_;  // partition -> highest leader epoch a broker took up
   std::map<std::string, std::pair<int, Micros>> last_leader_;
   std::set<int> running_;
   bool converged_ = false;

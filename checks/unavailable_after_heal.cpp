@@ -19,8 +19,9 @@ class UnavailableAfterHeal : public Checker {
       const sim::Value* converged = e.get("converged");
       if (converged != nullptr && std::get_if<bool>(converged) && !std::get<bool>(*converged))
         return {Violation{std::string(property()), e.t, "", {},
-                          fmt::format("the cluster had not converged {} after the faults were healed at {} s",
-                                      format_duration(scenario.settle), format_seconds(settle_start))}};
+                          fmt::format("the cluster had not converged {} after the faults were healed at {} s{}",
+                                      format_duration(scenario.settle), format_seconds(settle_start),
+                                      e.str_or("detail", "").empty() ? "" : ": " + e.str_or("detail", ""))}};
     }
     return {};
   }

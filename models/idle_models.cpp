@@ -1,6 +1,8 @@
 // Idle processes: they start, receive nothing, and send nothing.
 #include "models/idle_models.h"
 
+#include <fmt/format.h>
+
 #include "sim/world.h"
 
 namespace kafkasim::models {
@@ -27,10 +29,10 @@ std::string IdleCluster::produce(sim::World&, const ProduceSpec&) { return "no p
 
 void IdleCluster::stop_producers(sim::World&) {}
 
-bool IdleCluster::converged(sim::World& world) {
+std::string IdleCluster::convergence_gap(sim::World& world) {
   for (int n = 0; n < world.node_count(); ++n)
-    if (world.node_kind(n) == NodeKind::Broker && !world.up(n)) return false;
-  return true;
+    if (world.node_kind(n) == NodeKind::Broker && !world.up(n)) return fmt::format("{} is not running", world.node_name(n));
+  return "";
 }
 
 }  // namespace kafkasim::models

@@ -143,39 +143,45 @@ void KafkaCluster::stop_producers(sim::World& world) {
   }
 }
 
-bool KafkaCluster::converged(sim::World& world) {
+std::string KafkaCluster::convergence_gap(sim::World& world) {
   // Every broker running and registered under the ZooKeeper session it holds now.
   zk::ServerState& zk = zookeeper_state(world);
   for (int n = 0; n < world.node_count(); ++n) {
     if (world.node_kind(n) != NodeKind::Broker) continue;
-    if (world.state(n) != sim::ProcessState::Up) return false;
+    if (world.state(n) != sim::ProcessState::Up) return fmt::format("{} is not running", world.node_name(n));
     auto* broker = static_cast<Broker*>(world.process(n));
     auto stat = zk.tree.exists(fmt::format("/brokers/ids/{}", broker->broker_id()));
     if (!stat || broker->broker_epoch() != stat->czxid || zk.sessions.count(stat->ephemeral_owner) == 0)
-      return false;
+      return fmt::format("{} is not registered in ZooKeeper under its current session", world.node_name(n));
   }
   // Exactly one broker acts as controller, and it is the one /controller names.
   int acting = 0;
   for (int n = 0; n < world.node_count(); ++n)
     if (world.node_kind(n) == NodeKind::Broker && static_cast<Broker*>(world.process(n))->controller().active()) ++acting;
   auto named = resolve(world, Target{Target::Kind::Controller, "", ""});
-  if (acting != 1 || !named || !static_cast<Broker*>(world.process(*named))->controller().active()) return false;
+  if (acting != 1 || !named || !static_cast<Broker*>(world.process(*named))->controller().active())
+    return fmt::format("{} brokers act as controller{}", acting, named ? fmt::format(" and /controller names {}", world.node_name(*named)) : ", /controller is empty");
   // Every partition led by a live broker that knows it leads, its ISR the whole assignment, every
   // replica's LEO = the leader's LEO = its HW, and every consumer at the HW.
   for (const auto& p : scenario_partitions(world.scenario())) {
     auto state = zk_partition_state(world, p.name);
-    if (!state || state->leader < 1) return false;
+    if (!state || state->leader < 1) return fmt::format("{} has no leader in ZooKeeper", p.name);
     auto* leader = static_cast<Broker*>(world.process(world.broker_node(state->leader)));
     const auto& replicas = leader->replica_manager().replicas();
     auto it = replicas.find(p.name);
-    if (it == replicas.end() || !it->second.is_leader || it->second.leader_epoch != state->leader_epoch) return false;
+    if (it == replicas.end() || !it->second.is_leader || it->second.leader_epoch != state->leader_epoch)
+      return fmt::format("{}: ZooKeeper names broker-{} leader in epoch {}, which it has not taken up", p.name, state->leader,
+                         state->leader_epoch);
     const Replica& r = it->second;
-    if (r.isr.size() != p.replicas.size() || r.pending_isr) return false;
+    if (r.isr.size() != p.replicas.size() || r.pending_isr)
+      return fmt::format("{}: the leader's ISR is {} of {} replicas{}", p.name, r.isr.size(), p.replicas.size(),
+                         r.pending_isr ? " (an ISR change is pending)" : "");
     const std::int64_t leo = leader->replica_manager().leo(p.name);
-    if (r.hw != leo) return false;
+    if (r.hw != leo) return fmt::format("{}: the leader's HW {} is below its LEO {}", p.name, r.hw, leo);
     for (int b : p.replicas) {
       auto* follower = static_cast<Broker*>(world.process(world.broker_node(b)));
-      if (follower->replica_manager().leo(p.name) != leo) return false;
+      if (follower->replica_manager().leo(p.name) != leo)
+        return fmt::format("{}: broker-{}'s LEO {} differs from the leader's {}", p.name, b, follower->replica_manager().leo(p.name), leo);
     }
     for (const auto& c : world.scenario().consumers) {
       if (c.topic != p.topic) continue;
@@ -184,10 +190,12 @@ bool KafkaCluster::converged(sim::World& world) {
       if (consumer == nullptr) continue;
       const auto& positions = consumer->positions();
       auto pos = positions.find(p.name);
-      if (pos == positions.end() || pos->second != r.hw) return false;
+      if (pos == positions.end() || pos->second != r.hw)
+        return fmt::format("{}: consumer {} is at {}, the HW is {}", p.name, c.id,
+                           pos == positions.end() ? std::string("no position") : std::to_string(pos->second), r.hw);
     }
   }
-  return true;
+  return "";
 }
 
 }  // namespace kafkasim::models

@@ -16,7 +16,7 @@ class KafkaCluster : public sim::ClusterModel {
   std::string elect_preferred_leader(sim::World& world, const std::string& partition) override;
   std::string produce(sim::World& world, const ProduceSpec& produce) override;
   void stop_producers(sim::World& world) override;
-  bool converged(sim::World& world) override;
+  std::string convergence_gap(sim::World& world) override;
 };
 
 }  // namespace kafkasim::models

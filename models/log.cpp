@@ -17,7 +17,13 @@ void PartitionLog::append(Record r, Micros now) {
 
 void PartitionLog::truncate_to(std::int64_t offset) {
   if (offset < 0) offset = 0;
-  if (offset >= leo()) return;
+  if (offset >= leo()) {
+    // UnifiedLog.truncateTo: a truncation at or past the end removes no record but still truncates the
+    // epoch cache at the end, since a replica that became leader and appended nothing before it was
+    // deposed holds an entry for that epoch at its LEO; kept, every fetch would diverge again there.
+    while (!epochs_.empty() && epochs_.back().second >= leo()) epochs_.pop_back();
+    return;
+  }
   records_.resize(static_cast<std::size_t>(offset));
   appended_at_.resize(static_cast<std::size_t>(offset));
   // LeaderEpochFileCache.truncateFromEnd: entries starting at or after the new end go.

@@ -167,8 +167,8 @@ void ReplicaManager::make_follower(Replica& r, const PartitionStateData& s) {
 void ReplicaManager::truncate(Replica& r, std::int64_t to, const char* reason) {
   PartitionLog& log = storage_.log(r.name);
   const std::int64_t from = log.leo();
+  log.truncate_to(to);  // at or past the end: no record goes, but the epoch cache is trimmed
   if (to >= from) return;
-  log.truncate_to(to);
   r.hw = std::min(r.hw, log.leo());
   broker_.record("truncated", {{"broker", i64(broker_.broker_id())},
                                {"partition", r.name},

@@ -31,8 +31,9 @@ class ClusterModel {
 
   // The settle phase begins: producers stop sending new records.
   virtual void stop_producers(World& world) = 0;
-  // Every partition led, ISRs full and caught up, consumers at the HW (spec/properties.md).
-  virtual bool converged(World& world) = 0;
+  // Every partition led, ISRs full and caught up, consumers at the HW (spec/properties.md): "" when
+  // converged, else the first thing that is not, in words ("t-1: broker-3's LEO 66 is behind ...").
+  virtual std::string convergence_gap(World& world) = 0;
 };
 
 }  // namespace kafkasim::sim

@@ -217,7 +217,15 @@ void Engine::listen(int host, std::function<void(void*)> on_receive) {
     sg4::Mailbox* mailbox = impl_->mailboxes.at(host);
     sg4::ActorPtr actor = sg4::Actor::create("receiver", impl_->hosts.at(host), [this, mailbox, host, on_receive] {
       while (true) {
-        on_receive(mailbox->get<void>());
+        void* payload = nullptr;
+        try {
+          payload = mailbox->get<void>();
+        } catch (const simgrid::NetworkFailureException&) {
+          // The mailbox was cleared under a parked get: this receiver's host is going down (a crash
+          // fired in the same instant as the restart that created it). Nothing was delivered.
+          return;
+        }
+        on_receive(payload);
         impl_->flush(host);
       }
     });

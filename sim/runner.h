@@ -1,9 +1,16 @@
 // Fork-per-run: each simulation runs in a child of a parent that never touches SimGrid, so an abort,
 // a crash or a hung run costs one child, never the caller. The child sends its result back on a pipe.
+// ChildPool keeps up to J children running at once (explore, matrix); run_in_child is a pool of one.
 #pragma once
 
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace kafkasim::sim {
 
@@ -19,5 +26,32 @@ struct ChildOutcome {
 // Runs `body` in a forked child; its return value comes back as `payload`. A child still running after
 // `wall_limit_s` is killed. An exception in `body` exits the child with code 70 and its message.
 ChildOutcome run_in_child(const std::function<std::string()>& body, double wall_limit_s);
+
+class ChildPool {
+ public:
+  ChildPool() = default;
+  ChildPool(const ChildPool&) = delete;
+  ChildPool& operator=(const ChildPool&) = delete;
+  ~ChildPool();  // kills and reaps whatever still runs
+
+  // Forks a child running `body`; `tag` comes back with its outcome. With `stderr_path`, the child's
+  // standard error (SimGrid's own messages on an abort) goes to that file instead of the caller's.
+  void start(std::uint64_t tag, const std::function<std::string()>& body, double wall_limit_s,
+             const std::string& stderr_path = "");
+  std::size_t running() const { return children_.size(); }
+  // Blocks until one child has finished (or overstayed and been killed); requires running() > 0.
+  std::pair<std::uint64_t, ChildOutcome> wait_one();
+
+ private:
+  struct Child {
+    pid_t pid = 0;
+    int fd = -1;
+    std::uint64_t tag = 0;
+    std::chrono::steady_clock::time_point deadline;
+    std::string payload;
+  };
+  std::pair<std::uint64_t, ChildOutcome> reap(std::size_t index, bool timed_out);
+  std::vector<Child> children_;
+};
 
 }  // namespace kafkasim::sim

@@ -255,6 +255,13 @@ void World::send(int from, Envelope envelope) {
     return;
   }
   envelope.to_incarnation = dest.incarnation;
+  // The connection's sequence number is taken now, not when a delay rule lets the message go: as on a TCP
+  // connection, a delayed message holds back what is sent after it (a ZooKeeper watch event must not
+  // overtake the reply that registered the watch).
+  auto& [connected_to, next_seq] = slots_[from].sent_seq[to];
+  if (connected_to != dest.incarnation) connected_to = dest.incarnation, next_seq = 0;  // a new connection
+  envelope.from_incarnation = slots_[from].incarnation;
+  envelope.connection_seq = next_seq++;
   auto boxed = std::make_unique<Envelope>(std::move(envelope));
   const Micros delay = network_.extra_delay(from, to, type);
   if (delay > 0) {
@@ -272,10 +279,6 @@ void World::transmit(std::unique_ptr<Envelope> envelope) {
     ++outcome_.stats.messages_lost;  // held back by a delay rule while its connection died
     return;
   }
-  auto& [connected_to, next_seq] = slots_[from].sent_seq[to];
-  if (connected_to != dest.incarnation) connected_to = dest.incarnation, next_seq = 0;  // a new connection
-  envelope->from_incarnation = slots_[from].incarnation;
-  envelope->connection_seq = next_seq++;
   const std::size_t bytes = envelope->body->bytes();
   engine_->transmit(from, to, envelope.release(), bytes, free_envelope);
 }
@@ -335,7 +338,8 @@ void World::begin_settle() {
 
 void World::check_converged() {
   if (phase_ != Phase::Settle) return;
-  if (model_.converged(*this)) {
+  last_gap_ = model_.convergence_gap(*this);
+  if (last_gap_.empty()) {
     finish(true);
     return;
   }
@@ -345,7 +349,9 @@ void World::check_converged() {
 void World::finish(bool converged) {
   if (phase_ == Phase::Done) return;
   outcome_.converged = converged;
-  record("phase", {{"name", std::string("done")}, {"converged", converged}});
+  std::vector<Field> fields = {{"name", std::string("done")}, {"converged", converged}};
+  if (!converged && !last_gap_.empty()) fields.push_back({"detail", last_gap_});
+  record("phase", std::move(fields));
   phase_ = Phase::Done;
   engine_->close_loop(control_);
 }

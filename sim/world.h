@@ -129,6 +129,7 @@ class World {
   std::vector<Slot> slots_;
   NetworkRules network_;
   History history_;
+  std::string last_gap_;  // why the cluster had not converged at the last check
   std::map<std::string, std::unique_ptr<Rng>> rngs_;
   std::unique_ptr<Scheduler> scheduler_;
   LoopId control_ = 0;

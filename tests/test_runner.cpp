@@ -3,6 +3,7 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <map>
 #include <thread>
 
 #include "sim/runner.h"
@@ -36,4 +37,40 @@ TEST(Runner, AHungChildIsKilledAtItsWallLimit) {
   }, 0.3);
   EXPECT_FALSE(r.completed);
   EXPECT_TRUE(r.timed_out);
+}
+
+TEST(ChildPool, RunsSeveralAtOnceAndReturnsEachWithItsTag) {
+  ChildPool pool;
+  for (std::uint64_t tag = 0; tag < 4; ++tag)
+    pool.start(tag, [tag] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50 * (4 - static_cast<int>(tag))));
+      return std::to_string(tag * 10);
+    }, 30);
+  EXPECT_EQ(pool.running(), 4u);
+  std::map<std::uint64_t, std::string> got;
+  while (pool.running() > 0) {
+    auto [tag, outcome] = pool.wait_one();
+    ASSERT_TRUE(outcome.completed);
+    got[tag] = outcome.payload;
+  }
+  EXPECT_EQ(got, (std::map<std::uint64_t, std::string>{{0, "0"}, {1, "10"}, {2, "20"}, {3, "30"}}));
+}
+
+TEST(ChildPool, OneHungChildIsKilledWhileTheOthersFinish) {
+  ChildPool pool;
+  pool.start(1, []() -> std::string {
+    std::this_thread::sleep_for(std::chrono::seconds(60));
+    return "late";
+  }, 0.3);
+  pool.start(2, []() -> std::string { std::abort(); }, 30);
+  pool.start(3, [] { return std::string("fine"); }, 30);
+  std::map<std::uint64_t, ChildOutcome> got;
+  while (pool.running() > 0) {
+    auto [tag, outcome] = pool.wait_one();
+    got[tag] = outcome;
+  }
+  EXPECT_TRUE(got[1].timed_out);
+  EXPECT_EQ(got[2].signal, SIGABRT);
+  EXPECT_TRUE(got[3].completed);
+  EXPECT_EQ(got[3].payload, "fine");
 }

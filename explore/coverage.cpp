@@ -1,0 +1,62 @@
+// Counting the rare paths of one run's history.
+#include "explore/coverage.h"
+
+#include <fmt/format.h>
+
+namespace kafkasim::explore {
+
+Coverage coverage_of(const sim::History& history) {
+  Coverage c;
+  int controllers = 0;
+  for (const auto& e : history.events()) {
+    if (e.name == "fault") {
+      const bool undo = e.get("undo") != nullptr;
+      const bool noop = e.get("detail") != nullptr;
+      if (!undo) ++c[fmt::format("fault:{}", e.str_or("action", "?"))];
+      if (noop) ++c["fault:no-op (target not found)"];
+    } else if (e.name == "truncated") {
+      ++c[fmt::format("truncated:{}", e.str_or("reason", "?"))];
+    } else if (e.name == "request-rejected") {
+      ++c[fmt::format("rejected:{}", e.str_or("reason", "?"))];
+    } else if (e.name == "leader-elected") {
+      const sim::Value* clean = e.get("clean");
+      if (clean != nullptr && std::holds_alternative<bool>(*clean) && !std::get<bool>(*clean)) ++c["election:unclean"];
+    } else if (e.name == "controller-elected") {
+      if (++controllers > 1) ++c["controller:moves"];
+    } else if (e.name == "isr-changed") {
+      const sim::Value* isr = e.get("isr");
+      if (isr != nullptr && std::holds_alternative<std::vector<std::int64_t>>(*isr) &&
+          std::get<std::vector<std::int64_t>>(*isr).size() == 1)
+        ++c["isr:shrunk-to-one"];
+    } else if (e.name == "zk-session-expired") {
+      ++c["zk:session-expired"];
+    } else if (e.name == "broker-crashed") {
+      c["power-loss:records-lost"] += e.int_or("lost_records", 0);
+    } else if (e.name == "produce-failed") {
+      ++c["produce:failed"];
+    }
+  }
+  return c;
+}
+
+std::vector<std::string> coverage_keys(const std::vector<std::string>& fault_kinds) {
+  std::vector<std::string> keys;
+  for (const auto& k : fault_kinds) keys.push_back("fault:" + k);
+  for (const char* k : {"truncated:high-watermark", "truncated:leader-epoch", "truncated:diverging-epoch",
+                        "truncated:power-loss", "rejected:STALE_CONTROLLER_EPOCH", "rejected:STALE_BROKER_EPOCH",
+                        "rejected:FENCED_LEADER_EPOCH", "election:unclean", "controller:moves",
+                        "isr:shrunk-to-one", "zk:session-expired"})
+    keys.emplace_back(k);
+  return keys;
+}
+
+std::string coverage_table(const Coverage& times, const Coverage& runs, std::int64_t total_runs) {
+  std::string text = fmt::format("coverage over {} runs:\n  {:<34} {:>10} {:>8}\n", total_runs, "", "times", "runs");
+  for (const auto& [key, n] : times) {
+    const auto r = runs.find(key);
+    text += fmt::format("  {:<34} {:>10} {:>8}\n", key, n, r == runs.end() ? 0 : r->second);
+  }
+  return text;
+}
+
+}  // namespace kafkasim::explore

@@ -1,0 +1,191 @@
+// Fault schedules drawn with RapidCheck and written as scenario events. The raw choices are plain
+// integers so that RapidCheck shrinks them (fewer events, earlier kinds, smaller numbers); the mapping to
+// actions, targets and triggers happens afterwards, against the base scenario's cluster.
+#include "explore/schedule.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "sim/random.h"
+
+namespace kafkasim::explore {
+
+namespace {
+
+// Event triggers: the history event, and which of its fields the schedule pins. Chosen for the narrow
+// windows where the historical bugs live: right after an acknowledgement, a restart, a follower's return,
+// a truncation, an election, an ISR change, a controller move, a session expiry.
+struct TriggerKind {
+  const char* event;
+  bool broker;     // pins `broker: <subject broker>`
+  bool partition;  // pins `partition: <subject partition>`
+  bool producer;   // pins `producer: <first producer>`
+};
+constexpr TriggerKind kTriggers[] = {
+    {"produce-acked", false, false, true}, {"broker-started", true, false, false},
+    {"became-follower", true, true, false}, {"became-leader", false, true, false},
+    {"truncated", true, false, false},      {"leader-elected", false, true, false},
+    {"isr-changed", false, true, false},    {"controller-elected", false, false, false},
+    {"zk-session-expired", false, false, false}, {"broker-registered", true, false, false},
+};
+constexpr int kTimeTriggers = 6;  // trigger values below this are `at:` times
+constexpr int kTriggerValues = kTimeTriggers + static_cast<int>(std::size(kTriggers));
+constexpr int kSubjects = 64;
+constexpr int kAfterMaxMs = 50;
+const char* const kDropTypes[] = {"", "Fetch", "LeaderAndIsr", "Produce", "ZkPing", "AlterPartition"};
+
+std::string quoted(const std::string& s) { return "'" + s + "'"; }
+
+template <typename T>
+const T& pick(const std::vector<T>& v, int index) {
+  return v[static_cast<std::size_t>(index) % v.size()];
+}
+
+std::int64_t duration_ms(const RawEvent& e, const ScheduleContext& ctx) {
+  const double f = e.duration_frac / 1000.0;
+  switch (e.duration_bucket) {
+    case 0: return 5 + static_cast<std::int64_t>(245 * f);
+    case 1: return 250 + static_cast<std::int64_t>(2750 * f);
+    case 2: return std::max<std::int64_t>(1, static_cast<std::int64_t>(static_cast<double>(ctx.lag_time_ms) * (0.5 + f)));
+    default: return std::max<std::int64_t>(1, static_cast<std::int64_t>(static_cast<double>(ctx.session_timeout_ms) * (1.0 + f)));
+  }
+}
+
+std::vector<std::string> targets(const ScheduleContext& ctx) {
+  std::vector<std::string> t = ctx.brokers;
+  t.push_back("controller");
+  for (const auto& p : ctx.partitions) t.push_back("leader:" + p);
+  return t;
+}
+
+// The action part of one event: `crash: 'broker-2', for: 800ms` and the like.
+std::string action_text(const RawEvent& e, const ScheduleContext& ctx, const std::string& kind) {
+  const auto all_targets = targets(ctx);
+  const std::string target = pick(all_targets, e.target);
+  const std::string for_text = fmt::format(", for: {}ms", duration_ms(e, ctx));
+  if (kind == "crash" || kind == "power-loss" || kind == "pause" || kind == "isolate" || kind == "shutdown")
+    return fmt::format("{}: {}{}", kind, quoted(target), for_text);
+  if (kind == "expire-session") return fmt::format("expire-session: {}", quoted(target));
+  if (kind == "elect-preferred-leader") {
+    const int choice = e.subject % static_cast<int>(ctx.partitions.size() + 1);
+    return fmt::format("elect-preferred-leader: {}",
+                       choice == static_cast<int>(ctx.partitions.size()) ? "all" : ctx.partitions[static_cast<std::size_t>(choice)]);
+  }
+  if (kind == "partition") {
+    // One broker against the others; ZooKeeper unlisted (reachable from both sides), or with either side.
+    const std::string alone = pick(ctx.brokers, e.target);
+    std::vector<std::string> minority = {alone}, majority;
+    for (const auto& b : ctx.brokers)
+      if (b != alone) majority.push_back(b);
+    const int zk_side = e.subject % 3;
+    for (const auto& z : ctx.zookeepers) {
+      if (zk_side == 1) minority.push_back(z);
+      if (zk_side == 2) majority.push_back(z);
+    }
+    if (majority.empty()) majority = ctx.zookeepers;  // a one-broker cluster: the broker against ZooKeeper
+    return fmt::format("partition: [[{}], [{}]]{}", fmt::join(minority, ", "), fmt::join(majority, ", "), for_text);
+  }
+  if (kind == "cut") {
+    std::vector<std::string> others = ctx.brokers;
+    others.insert(others.end(), ctx.zookeepers.begin(), ctx.zookeepers.end());
+    std::string to = pick(others, e.subject);
+    if (to == target) to = pick(others, e.subject + 1);
+    return fmt::format("cut: {{from: {}, to: {}}}{}", quoted(target), quoted(to), for_text);
+  }
+  if (kind == "drop") {
+    const std::string type = kDropTypes[static_cast<std::size_t>(e.subject) % std::size(kDropTypes)];
+    const double probability = 1.0 - 0.75 * e.after_ms / kAfterMaxMs;
+    return fmt::format("drop: {{from: {}{}, probability: {:.2f}}}{}", quoted(target),
+                       type.empty() ? "" : fmt::format(", type: {}", type), probability, for_text);
+  }
+  if (kind == "delay") {
+    const int by_ms = 20 + e.after_ms * 40;
+    return fmt::format("delay: {{to: {}, by: {}ms}}{}", quoted(target), by_ms, for_text);
+  }
+  throw std::logic_error("no schedule mapping for fault kind " + kind);
+}
+
+std::string trigger_text(const RawEvent& e, const ScheduleContext& ctx) {
+  const int at_ms = static_cast<int>(std::min<std::int64_t>(e.at_ms, ctx.duration_ms - 1));
+  if (e.trigger < kTimeTriggers) return fmt::format("at: {}ms", at_ms);
+  const TriggerKind& t = kTriggers[e.trigger - kTimeTriggers];
+  if (t.producer && ctx.producers.empty()) return fmt::format("at: {}ms", at_ms);
+  std::string fields = fmt::format("event: {}", t.event);
+  if (t.broker) {
+    const std::string& b = pick(ctx.brokers, e.subject);
+    fields += fmt::format(", broker: {}", b.substr(b.rfind('-') + 1));
+  }
+  if (t.partition) fields += fmt::format(", partition: {}", pick(ctx.partitions, e.subject));
+  if (t.producer) fields += fmt::format(", producer: {}", ctx.producers.front());
+  std::string out = fmt::format("when: {{{}}}", fields);
+  if (at_ms > 0) out += fmt::format(", since: {}ms", at_ms);
+  if (e.after_ms > 0) out += fmt::format(", after: {}ms", e.after_ms);
+  return out;
+}
+
+}  // namespace
+
+ScheduleContext ScheduleContext::of(const Scenario& base) {
+  ScheduleContext ctx;
+  for (int b = 1; b <= base.brokers; ++b) ctx.brokers.push_back(fmt::format("broker-{}", b));
+  for (int z = 1; z <= base.zookeepers; ++z) ctx.zookeepers.push_back(fmt::format("zk-{}", z));
+  for (const auto& t : base.topics)
+    for (int p = 0; p < t.partitions; ++p) ctx.partitions.push_back(fmt::format("{}-{}", t.name, p));
+  for (const auto& p : base.producers) ctx.producers.push_back(p.id);
+  ctx.duration_ms = base.duration / kMicrosPerMs;
+  ctx.session_timeout_ms = base.config.integer("zookeeper.session.timeout.ms");
+  ctx.lag_time_ms = base.config.integer("replica.lag.time.max.ms");
+  return ctx;
+}
+
+std::vector<std::string> swarm_kinds(const std::vector<std::string>& allowed, std::uint64_t seed) {
+  sim::Rng rng(sim::derive_seed(seed, "explore.swarm"));
+  std::vector<std::string> out;
+  for (const auto& k : allowed)
+    if (rng.chance(0.5)) out.push_back(k);
+  if (out.empty() && !allowed.empty()) out.push_back(allowed[static_cast<std::size_t>(rng.between(0, static_cast<std::int64_t>(allowed.size()) - 1))]);
+  return out;
+}
+
+rc::Gen<Schedule> schedule_gen(const ScheduleContext& ctx) {
+  const int duration_ms = static_cast<int>(std::max<std::int64_t>(1, ctx.duration_ms));
+  // Elements always at full size: RapidCheck scales inRange by the size, and the size is what varies
+  // the number of events from run to run.
+  auto event = rc::gen::resize(
+      rc::kNominalSize,
+      rc::gen::map(rc::gen::tuple(rc::gen::inRange(0, kTriggerValues), rc::gen::inRange(0, duration_ms),
+                                  rc::gen::inRange(0, 64), rc::gen::inRange(0, 64), rc::gen::inRange(0, kSubjects),
+                                  rc::gen::inRange(0, 4), rc::gen::inRange(0, 1001), rc::gen::inRange(0, kAfterMaxMs + 1)),
+                   [](const std::tuple<int, int, int, int, int, int, int, int>& t) {
+                     const auto& [trigger, at, kind, target, subject, bucket, frac, after] = t;
+                     return RawEvent{trigger, at, kind, target, subject, bucket, frac, after};
+                   }));
+  const std::size_t max_events = static_cast<std::size_t>(ctx.max_events);
+  return rc::gen::map(rc::gen::container<std::vector<RawEvent>>(event), [max_events](std::vector<RawEvent> v) {
+    if (v.size() > max_events) v.resize(max_events);  // bounded by mapping, which keeps shrinking intact
+    return v;
+  });
+}
+
+rc::Shrinkable<Schedule> draw_schedule(const ScheduleContext& ctx, std::uint64_t seed) {
+  sim::Rng rng(sim::derive_seed(seed, "explore.size"));
+  const int size = static_cast<int>(rng.between(1, 2 * ctx.max_events));
+  return schedule_gen(ctx)(rc::Random(sim::derive_seed(seed, "explore.schedule")), size);
+}
+
+std::vector<std::string> event_lines(const Schedule& schedule, const ScheduleContext& ctx,
+                                     const std::vector<std::string>& kinds) {
+  std::vector<const RawEvent*> order;
+  for (const auto& e : schedule) order.push_back(&e);
+  std::stable_sort(order.begin(), order.end(), [](const RawEvent* a, const RawEvent* b) { return a->at_ms < b->at_ms; });
+  std::vector<std::string> lines;
+  for (const RawEvent* e : order) {
+    const std::string& kind = pick(kinds, e->kind);
+    lines.push_back(fmt::format("  - {{{}, {}}}", trigger_text(*e, ctx), action_text(*e, ctx, kind)));
+  }
+  return lines;
+}
+
+}  // namespace kafkasim::explore

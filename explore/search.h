@@ -1,0 +1,45 @@
+// `kafkasim explore` and `kafkasim merge`: the random search over fault schedules, its parallel and
+// sharded runs, shrinking a violation to a minimal replayable scenario, and the summary files.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace kafkasim::explore {
+
+struct ExploreOptions {
+  std::string base_file;                 // empty: the built-in default cluster and workload
+  std::optional<std::string> design;     // preset or PRESET,switch=value; default: the base's design
+  std::vector<std::string> faults;       // fault kinds; empty: all
+  std::optional<std::int64_t> runs;      // per shard
+  std::optional<double> time_s;          // wall-clock budget of the search, per shard
+  std::uint64_t seed = 1;
+  int jobs = 1;
+  int shard_index = 0;                   // I of --shard I/N
+  int shard_count = 1;                   // N
+  std::string out_dir = "kafkasim-explore";
+  double check_determinism_percent = 0;  // rerun this share of the runs and compare history digests
+  int max_events = 16;                   // events per generated schedule
+  int max_shrink_runs = 500;            // bound on the shrinking of one counterexample
+  bool shrink = true;
+  std::optional<bool> progress;          // default: when stderr is a terminal
+  std::string command_line;              // written into the counterexamples' comments
+};
+
+// The flag checks of explore (exit 2 on failure with a message on `err`), then the search.
+int command_explore(const ExploreOptions& options, std::ostream& out, std::ostream& err);
+
+// Combines the summary.json of several explore runs (folders or files) into `out_dir/summary.json`.
+int command_merge(const std::vector<std::string>& inputs, const std::string& out_dir, std::ostream& out,
+                  std::ostream& err);
+
+// The built-in base scenario of explore (a valid scenario file's text).
+const std::string& default_base_text();
+
+// Parses "I/N" (0 <= I < N); on error returns false and sets `error`.
+bool parse_shard(const std::string& text, int& index, int& count, std::string& error);
+
+}  // namespace kafkasim::explore
