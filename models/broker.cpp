@@ -168,28 +168,38 @@ void Broker::register_broker() {
   const zk::SessionId session = zk_.session();
   const std::string path = fmt::format("/brokers/ids/{}", broker_id());
   const std::string data = fmt::format(R"({{"host":"{}","port":9092,"version":5}})", name());
-  zk_.create(path, data, zk::CreateMode::Ephemeral, [this, session](zk::Error e, const zk::ZkResponse* resp) {
+  zk_.create(path, data, zk::CreateMode::Ephemeral, [this, session, path](zk::Error e, const zk::ZkResponse* resp) {
     if (session != zk_.session()) {
       registering_ = false;
       return;  // that session is over; its successor registers afresh
     }
-    if (e == zk::Error::Ok) {
-      registering_ = false;
-      registered_in_ = session;
-      broker_epoch_ = resp->result.stat.czxid;
-      record("broker-registered", {{"broker", std::int64_t{broker_id()}}, {"broker_epoch", broker_epoch_}});
-      controller_.startup();
-      return;
-    }
+    if (e == zk::Error::Ok) return registered(session, resp->result.stat.czxid);
     if (e == zk::Error::NodeExists) {
-      after(kRegistrationRetry, [this, session] {
-        if (session == zk_.session() && zk_.state() == zk::Client::State::Connected) register_broker();
-        else registration_failed();
+      // KafkaZkClient.CheckedEphemeral: the node may be this session's own, created by an attempt whose
+      // reply was lost; then the registration stands. Another session's node is waited out.
+      zk_.exists(path, nullptr, [this, session](zk::Error e2, const zk::ZkResponse* r2) {
+        if (session != zk_.session()) {
+          registering_ = false;
+          return;
+        }
+        if (e2 == zk::Error::Ok && r2->exists && r2->stat.ephemeral_owner == session) return registered(session, r2->stat.czxid);
+        after(kRegistrationRetry, [this, session] {
+          if (session == zk_.session() && zk_.state() == zk::Client::State::Connected) register_broker();
+          else registration_failed();
+        });
       });
       return;
     }
     registration_failed();
   });
+}
+
+void Broker::registered(zk::SessionId session, std::int64_t czxid) {
+  registering_ = false;
+  registered_in_ = session;
+  broker_epoch_ = czxid;
+  record("broker-registered", {{"broker", std::int64_t{broker_id()}}, {"broker_epoch", broker_epoch_}});
+  controller_.startup();
 }
 
 }  // namespace kafkasim::models

@@ -19,6 +19,9 @@ class Broker : public sim::Node {
   Broker(sim::World& world, int node, int zookeeper_node, BrokerStorage& storage);
   void on_start() override;
   void on_message(const sim::Envelope& envelope) override;
+  void on_connection_reset(int peer) override {
+    if (peer == zk_.server_node()) zk_.connection_closed();
+  }
 
   int broker_id() const { return node() + 1; }
   // The broker epoch (KIP-380): the czxid of this broker's registration; -1 until registered.
@@ -41,6 +44,7 @@ class Broker : public sim::Node {
 
  private:
   void on_zk_state(zk::Client::State state, zk::SessionId session);
+  void registered(zk::SessionId session, std::int64_t czxid);
   void maybe_register();
   void registration_failed();
   void create_top_level_paths(std::size_t next);

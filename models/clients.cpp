@@ -50,9 +50,15 @@ void MetadataView::ask(int attempt, std::function<void()>) {
                      return ask(attempt + 1, nullptr);
                    }
                    const auto& resp = static_cast<const MetadataResponse&>(*m);
+                   // KIP-320 (with leader-epoch fencing): Metadata.updateLatestMetadata keeps what it knows
+                   // when a broker's cache reports an older leader epoch (a stale or deposed broker).
+                   const bool monotonic = owner_.world().scenario().design.on("leader-epoch-fencing");
                    for (const auto& [p, l] : resp.leaders) {
+                     const std::int64_t epoch = resp.leader_epochs.at(p);
+                     auto known = epochs_.find(p);
+                     if (monotonic && known != epochs_.end() && epoch < known->second) continue;
                      leaders_[p] = l;
-                     epochs_[p] = resp.leader_epochs.at(p);
+                     epochs_[p] = epoch;
                    }
                    finish();
                  });

@@ -88,6 +88,7 @@ void Node::peer_reset(int peer) {
       const std::uint64_t request_id = id;
       after(world_.latency(), [this, request_id] { fail_request(request_id, Failure::Disconnected); });
     }
+  after(world_.latency(), [this, peer] { on_connection_reset(peer); });
 }
 
 }  // namespace kafkasim::sim

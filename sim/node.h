@@ -27,6 +27,9 @@ struct Message {
   virtual ~Message() = default;
   virtual std::string_view type() const = 0;
   virtual std::size_t bytes() const { return 64; }
+  // Travels on a long-lived session connection (ZooKeeper's) whose TCP retransmits across a cut path:
+  // held and delivered, in order, once the path heals, instead of lost (see World::send).
+  virtual bool retransmitted() const { return false; }
 };
 using MessagePtr = std::unique_ptr<Message>;
 
@@ -47,6 +50,7 @@ struct Envelope {
   std::uint32_t to_incarnation = 0;
   std::uint32_t from_incarnation = 0;
   std::uint64_t connection_seq = 0;  // order on the (from, to) connection: delivered in this order, as TCP
+  Micros sent_at = 0;
   MessagePtr body;
 };
 
@@ -73,6 +77,9 @@ class Node {
   virtual void on_start() {}
   // A one-way message or a request (reply with `reply`).
   virtual void on_message(const Envelope& envelope) = 0;
+  // The peer reset or closed the connection to this process (its process died, or it closed it on
+  // purpose, as ZooKeeper does for an expired session). Pending requests to it have failed already.
+  virtual void on_connection_reset(int /*peer*/) {}
 
   int node() const { return node_; }
   const std::string& name() const;

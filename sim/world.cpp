@@ -23,6 +23,10 @@ const char* process_state_name(ProcessState s) {
 
 namespace {
 constexpr Micros kConvergenceCheckInterval = 100 * kMicrosPerMs;
+// TCP on a session connection: a segment caught by a cut is sent again every so often, until the path
+// heals or TCP gives up (Linux tcp_retries2 takes about 15 minutes; the runs here are shorter).
+constexpr Micros kRetransmitInterval = 200 * kMicrosPerMs;
+constexpr Micros kRetransmitGiveUp = 120 * kMicrosPerSecond;
 void free_envelope(void* p) { delete static_cast<Envelope*>(p); }
 }  // namespace
 
@@ -172,7 +176,17 @@ std::string World::stop(int node) {
   if (s.kind == NodeKind::Broker) record("broker-shutdown", {{"broker", std::int64_t{broker_id(node)}}});
   for (int n = 0; n < node_count(); ++n)
     if (n != node && slots_[n].process && network_.reachable(node, n)) slots_[n].process->peer_reset(node);
+  // A controlled shutdown begun in the fault phase may end after the settle phase began, which restarts
+  // every stopped broker at its start: this one is restarted when it has stopped.
+  if (phase_ == Phase::Settle && s.kind == NodeKind::Broker)
+    on_control(0, [this, node] {
+      if (phase_ == Phase::Settle && !up(node)) restart(node);
+    });
   return "";
+}
+
+void World::close_connection(int from, int to) {
+  if (slots_[to].process && network_.reachable(from, to)) slots_[to].process->peer_reset(from);
 }
 
 std::string World::restart(int node) {
@@ -239,7 +253,10 @@ void World::send(int from, Envelope envelope) {
   ++outcome_.stats.messages;
   const int to = envelope.to;
   const std::string type(envelope.body->type());
-  if (!network_.reachable(from, to) || network_.dropped(from, to, type, rng("transport"))) {
+  // A cut path loses a message (Kafka's clients and brokers time the request out and reconnect), except
+  // on a session connection that TCP keeps retransmitting on (ZooKeeper's); drop rules always lose it.
+  const bool cut = !network_.reachable(from, to);
+  if ((cut && !envelope.body->retransmitted()) || network_.dropped(from, to, type, rng("transport"))) {
     ++outcome_.stats.messages_lost;  // like TCP to a silent peer: the request will time out
     return;
   }
@@ -262,7 +279,9 @@ void World::send(int from, Envelope envelope) {
   if (connected_to != dest.incarnation) connected_to = dest.incarnation, next_seq = 0;  // a new connection
   envelope.from_incarnation = slots_[from].incarnation;
   envelope.connection_seq = next_seq++;
+  envelope.sent_at = now();
   auto boxed = std::make_unique<Envelope>(std::move(envelope));
+  if (cut) return retransmit_later(std::move(boxed));
   const Micros delay = network_.extra_delay(from, to, type);
   if (delay > 0) {
     auto held = std::make_shared<std::unique_ptr<Envelope>>(std::move(boxed));
@@ -270,6 +289,20 @@ void World::send(int from, Envelope envelope) {
     return;
   }
   transmit(std::move(boxed));
+}
+
+void World::retransmit_later(std::unique_ptr<Envelope> envelope) {
+  const int from = envelope->from;
+  auto held = std::make_shared<std::unique_ptr<Envelope>>(std::move(envelope));
+  node_timer(from, kRetransmitInterval, [this, held] {
+    Envelope& e = **held;
+    if (now() - e.sent_at > kRetransmitGiveUp) {
+      ++outcome_.stats.messages_lost;  // TCP gives up; the connection is dead
+      return;
+    }
+    if (!network_.reachable(e.from, e.to)) return retransmit_later(std::move(*held));
+    transmit(std::move(*held));
+  });
 }
 
 void World::transmit(std::unique_ptr<Envelope> envelope) {
@@ -291,13 +324,26 @@ void World::receive(int node, std::unique_ptr<Envelope> envelope) {
     return;
   }
   if (envelope->from_incarnation > in.from_incarnation) in = Slot::Inbound{envelope->from_incarnation, 0, {}};
-  if (envelope->connection_seq != in.expected) {
-    in.early.emplace(envelope->connection_seq, std::move(envelope));
-    return;
-  }
-  accept(node, std::move(envelope));
-  ++in.expected;
+  const int from = envelope->from;
+  in.early.emplace(envelope->connection_seq, std::move(envelope));
+  deliver_in_order(node, from);
+}
+
+void World::deliver_in_order(int node, int from) {
+  Slot::Inbound& in = slots_[node].inbound[from];
   for (auto it = in.early.find(in.expected); it != in.early.end(); it = in.early.find(in.expected)) {
+    Envelope& e = *it->second;
+    if (e.body->retransmitted() && !network_.reachable(from, node) && now() - e.sent_at <= kRetransmitGiveUp) {
+      // Caught by a cut while it travelled: TCP retransmits it, and what follows waits behind it.
+      if (!in.retry_armed) {
+        in.retry_armed = true;
+        node_timer(node, kRetransmitInterval, [this, node, from] {
+          slots_[node].inbound[from].retry_armed = false;
+          deliver_in_order(node, from);
+        });
+      }
+      return;
+    }
     std::unique_ptr<Envelope> next = std::move(it->second);
     in.early.erase(it);
     accept(node, std::move(next));

@@ -76,6 +76,8 @@ class World {
   std::string pause(int node);
   std::string resume(int node);
   std::string stop(int node);  // a clean stop, after a controlled shutdown
+  // `from` closes its connection to `to` (a TCP close reaching `to` one latency later, if reachable).
+  void close_connection(int from, int to);
 
   // Runs `fn` on the control loop at now + delay (scenario actions, phase changes).
   void on_control(Micros delay, std::function<void()> fn);
@@ -104,6 +106,7 @@ class World {
       std::uint32_t from_incarnation = 0;
       std::uint64_t expected = 0;
       std::map<std::uint64_t, std::unique_ptr<Envelope>> early;  // arrived ahead of their turn
+      bool retry_armed = false;  // the next in turn waits for its cut path to heal
     };
     std::vector<Inbound> inbound;  // per sender, for this incarnation
   };
@@ -112,6 +115,8 @@ class World {
   void cancel_node_timer(int node, TimerId timer);
   void send(int from, Envelope envelope);
   void transmit(std::unique_ptr<Envelope> envelope);
+  void retransmit_later(std::unique_ptr<Envelope> envelope);
+  void deliver_in_order(int node, int from);
   void receive(int node, std::unique_ptr<Envelope> envelope);
   void accept(int node, std::unique_ptr<Envelope> envelope);
   void run_work(int node, std::uint32_t incarnation, std::function<void()> work);

@@ -39,6 +39,9 @@ class Client {
   // Closes the session (its ephemeral nodes go at once); `done` runs when the server answered or the
   // connection is gone.
   void close_session(std::function<void()> done);
+  // The server closed the connection: reconnect (and learn whether the session still exists).
+  void connection_closed() { lost_connection(); }
+  int server_node() const { return server_; }
 
   // The owner forwards ZkWatch messages here.
   void on_watch(const ZkWatch& w);

@@ -25,6 +25,7 @@ struct ZkRequest : sim::Message {
   std::vector<std::string> data_watches, exist_watches, child_watches;
   std::int64_t last_zxid = 0;
   std::string_view type() const override { return "ZkRequest"; }
+  bool retransmitted() const override { return true; }
   std::size_t bytes() const override { return 64 + path.size() + data.size() + ops.size() * 64; }
 };
 
@@ -40,6 +41,7 @@ struct ZkResponse : sim::Message {
   std::vector<OpResult> results;  // Multi
   std::int64_t zxid = 0;          // the server's last zxid when it answered
   std::string_view type() const override { return "ZkResponse"; }
+  bool retransmitted() const override { return true; }
   std::size_t bytes() const override { return 64 + data.size() + children.size() * 16 + results.size() * 32; }
 };
 
@@ -47,12 +49,14 @@ struct ZkWatch : sim::Message {
   WatchType watch_type = WatchType::NodeCreated;
   std::string path;
   std::string_view type() const override { return "ZkWatch"; }
+  bool retransmitted() const override { return true; }
 };
 
 struct ZkPing : sim::Message {
   SessionId session = 0;
   bool expired = false;  // the reply: the server no longer knows this session
   std::string_view type() const override { return "ZkPing"; }
+  bool retransmitted() const override { return true; }
 };
 
 }  // namespace kafkasim::models::zk

@@ -51,6 +51,9 @@ void Server::expire(SessionId s) {
   record_session("zk-session-expired", s, client);
   state_.tree.close_session(s);
   deliver_watches();
+  // NIOServerCnxnFactory.closeSession: the expired session's connection is closed, so a client that
+  // is still connected learns of the expiry when it reconnects, not at its next ping.
+  world().close_connection(node(), client);
 }
 
 void Server::deliver_watches() {
