@@ -1,6 +1,8 @@
 // `stale-controller-obeyed`: no broker applies a control request from a controller epoch that ZooKeeper
 // had already moved past (a higher epoch was elected) when the request was sent, and no ZooKeeper write
-// of a controller (`controller-zk-write`) succeeds after a newer controller epoch exists.
+// of a controller (`controller-zk-write`) succeeds after a newer controller epoch exists. Writes and
+// elections are ordered by their ZooKeeper zxid when the history has it: both are recorded when the
+// broker reads the reply, which a pause can hold back long after ZooKeeper applied them.
 #include "checks/checkers.h"
 
 #include <map>
@@ -15,15 +17,26 @@ class StaleControllerObeyed : public Checker {
   std::string_view property() const override { return "stale-controller-obeyed"; }
   std::vector<Violation> check(const Scenario&, const sim::History& history) override {
     std::map<std::int64_t, Micros> elected_at;  // controller epoch -> when it was elected
+    std::map<std::int64_t, std::int64_t> elected_zxid;  // controller epoch -> the election's zxid
     std::vector<Violation> out;
     for (const auto& e : history.events()) {
       if (e.name == "controller-elected") {
         elected_at.try_emplace(e.int_or("controller_epoch", 0), e.t);
+        if (e.get("zxid") != nullptr) elected_zxid.try_emplace(e.int_or("controller_epoch", 0), e.int_or("zxid", 0));
         continue;
       }
       if (e.name == "controller-zk-write") {
         const std::int64_t epoch = e.int_or("controller_epoch", 0);
         auto newer = elected_at.upper_bound(epoch);
+        if (newer != elected_at.end() && e.get("zxid") != nullptr) {
+          // In ZooKeeper's order: some newer election came before this write.
+          newer = elected_at.end();
+          for (auto it = elected_zxid.upper_bound(epoch); it != elected_zxid.end(); ++it)
+            if (it->second < e.int_or("zxid", 0)) {
+              newer = elected_at.find(it->first);
+              break;
+            }
+        }
         if (newer != elected_at.end())
           out.push_back(Violation{std::string(property()), e.t, "", {static_cast<int>(e.int_or("broker", -1))},
                                   fmt::format("broker-{}, controller in epoch {}, wrote {} after controller epoch {} "

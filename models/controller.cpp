@@ -100,7 +100,7 @@ void Controller::check_controller_and_epoch() {
     zk_.get_data("/controller_epoch", nullptr, [this, gen](zk::Error e2, const zk::ZkResponse* r2) {
       if (gen != generation_ || active_) return;
       if (e2 != zk::Error::Ok) return retry_later();
-      become_controller(parse_int(r2->data, 0), r2->stat.version);
+      become_controller(parse_int(r2->data, 0), r2->stat.version, r2->stat.mzxid);
     });
   });
 }
@@ -145,7 +145,7 @@ void Controller::try_elect(std::int64_t epoch, std::int32_t epoch_version) {
   zk_.multi(ops, [this, gen, next](zk::Error e, const zk::ZkResponse* r) {
     if (gen != generation_) return;
     if (e == zk::Error::Ok) {
-      become_controller(next, r->results[1].stat.version);
+      become_controller(next, r->results[1].stat.version, r->zxid);
       return;
     }
     // NODEEXISTS or BADVERSION: someone else won (ControllerMovedException); watch it again. A lost
@@ -154,11 +154,13 @@ void Controller::try_elect(std::int64_t epoch, std::int32_t epoch_version) {
   });
 }
 
-void Controller::become_controller(std::int64_t epoch, std::int32_t epoch_version) {
+void Controller::become_controller(std::int64_t epoch, std::int32_t epoch_version, std::int64_t zxid) {
   active_ = true;
   epoch_ = epoch;
   epoch_zk_version_ = epoch_version;
-  broker_.record("controller-elected", {{"broker", std::int64_t{broker_.broker_id()}}, {"controller_epoch", epoch}});
+  // zxid: where the election sits in ZooKeeper's order (a paused winner may record it much later).
+  broker_.record("controller-elected",
+                 {{"broker", std::int64_t{broker_.broker_id()}}, {"controller_epoch", epoch}, {"zxid", zxid}});
   put("ControllerFailover", [this](Done done) { on_failover(std::move(done)); });
 }
 
@@ -230,7 +232,8 @@ void Controller::write(std::vector<zk::Op> ops, std::function<void(zk::Error, co
                for (const auto& path : paths)
                  broker_.record("controller-zk-write", {{"broker", std::int64_t{broker_.broker_id()}},
                                                         {"controller_epoch", epoch_},
-                                                        {"path", path}});
+                                                        {"path", path},
+                                                        {"zxid", r->zxid}});
              done(e, r);
            });
 }
@@ -654,12 +657,17 @@ void Controller::on_alter_partition(const sim::Envelope& e, const AlterPartition
             resp->error = "FENCED_LEADER_EPOCH";
             return std::nullopt;
           }
+          // "If a partition is already in the desired state, just return it": checked before the partition
+          // epoch, so a leader whose earlier response was lost learns that its change was made.
+          if (cur.isr == request.new_isr) {
+            resp->error = "";
+            return std::nullopt;
+          }
           if (cached.version != request.partition_epoch) {
             resp->error = "INVALID_UPDATE_VERSION";
             return std::nullopt;
           }
           resp->error = "";
-          if (cur.isr == request.new_isr) return std::nullopt;
           LeaderIsr n = cur;
           n.isr = request.new_isr;
           return n;

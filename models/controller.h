@@ -66,7 +66,7 @@ class Controller {
   void on_controller_change();
   void check_controller_and_epoch();
   void retry_later();
-  void become_controller(std::int64_t epoch, std::int32_t epoch_version);
+  void become_controller(std::int64_t epoch, std::int32_t epoch_version, std::int64_t zxid);
   void resign();
 
   // Events.

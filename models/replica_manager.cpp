@@ -12,6 +12,8 @@ namespace kafkasim::models {
 
 namespace {
 constexpr std::int64_t kMaxRecordsPerFetch = 500;
+// AlterPartitionManager sends a failed or unanswered request again after a short backoff.
+constexpr Micros kAlterPartitionRetry = 100 * kMicrosPerMs;
 
 sim::Envelope reply_address(const sim::Envelope& e) {
   sim::Envelope a;
@@ -258,32 +260,7 @@ void ReplicaManager::change_isr(Replica& r, std::vector<int> new_isr) {
     return it != replicas_.end() && it->second.is_leader && it->second.leader_epoch == epoch ? &it->second : nullptr;
   };
   if (broker_.world().scenario().design.get("isr-change-path") == "alter-partition") {
-    // KIP-497: ask the controller.
-    auto request = std::make_unique<AlterPartitionRequest>();
-    request->broker = broker_.broker_id();
-    request->broker_epoch = broker_.broker_epoch();
-    request->partition = name;
-    request->leader_epoch = epoch;
-    request->partition_epoch = r.partition_epoch;
-    request->new_isr = new_isr;
-    const int controller = broker_.known_controller();
-    if (controller < 1) {
-      r.pending_isr.reset();
-      return;
-    }
-    const Micros timeout = from_ms(broker_.world().scenario().config.integer("controller.socket.timeout.ms"));
-    broker_.request(broker_.world().broker_node(controller), std::move(request), timeout,
-                    [this, still_mine](sim::Failure f, const sim::Message* m) {
-                      Replica* r2 = still_mine();
-                      if (r2 == nullptr) return;
-                      r2->pending_isr.reset();
-                      if (f != sim::Failure::None) return;
-                      const auto& resp = static_cast<const AlterPartitionResponse&>(*m);
-                      if (!resp.error.empty() || resp.state.leader_epoch != r2->leader_epoch) return;
-                      r2->isr = resp.state.isr;
-                      r2->partition_epoch = resp.partition_epoch;
-                      maybe_advance_hw(*r2);
-                    });
+    send_alter_partition(name, epoch, r.partition_epoch, new_isr);
     return;
   }
   // Before KIP-497 the leader writes the state znode itself, conditional on the partition epoch.
@@ -313,6 +290,46 @@ void ReplicaManager::change_isr(Replica& r, std::vector<int> new_isr) {
                                                          {"leader", i64(broker_.broker_id())}});
                           maybe_advance_hw(*r2);
                         });
+}
+
+void ReplicaManager::send_alter_partition(const std::string& name, std::int64_t epoch, std::int64_t partition_epoch,
+                                          std::vector<int> new_isr) {
+  // KIP-497: ask the controller. As AlterPartitionManager does, the change stays pending (the HW counts
+  // the maximal ISR) and the request is sent again after a failure or NOT_CONTROLLER until an answer
+  // comes; the controller answers a change it already made with the current state.
+  auto still_pending = [this, name, epoch, new_isr]() -> Replica* {
+    auto it = replicas_.find(name);
+    if (it == replicas_.end() || !it->second.is_leader || it->second.leader_epoch != epoch) return nullptr;
+    return it->second.pending_isr == new_isr ? &it->second : nullptr;
+  };
+  auto retry = [this, name, epoch, partition_epoch, new_isr, still_pending] {
+    broker_.after(kAlterPartitionRetry, [this, name, epoch, partition_epoch, new_isr, still_pending] {
+      if (still_pending() != nullptr) send_alter_partition(name, epoch, partition_epoch, new_isr);
+    });
+  };
+  const int controller = broker_.known_controller();
+  if (controller < 1) return retry();
+  auto request = std::make_unique<AlterPartitionRequest>();
+  request->broker = broker_.broker_id();
+  request->broker_epoch = broker_.broker_epoch();
+  request->partition = name;
+  request->leader_epoch = epoch;
+  request->partition_epoch = partition_epoch;
+  request->new_isr = new_isr;
+  const Micros timeout = from_ms(broker_.world().scenario().config.integer("controller.socket.timeout.ms"));
+  broker_.request(broker_.world().broker_node(controller), std::move(request), timeout,
+                  [this, still_pending, retry](sim::Failure f, const sim::Message* m) {
+                    Replica* r2 = still_pending();
+                    if (r2 == nullptr) return;
+                    if (f != sim::Failure::None) return retry();
+                    const auto& resp = static_cast<const AlterPartitionResponse&>(*m);
+                    if (resp.error == "NOT_CONTROLLER") return retry();
+                    r2->pending_isr.reset();
+                    if (!resp.error.empty() || resp.state.leader_epoch != r2->leader_epoch) return;
+                    r2->isr = resp.state.isr;
+                    r2->partition_epoch = resp.partition_epoch;
+                    maybe_advance_hw(*r2);
+                  });
 }
 
 void ReplicaManager::complete_delayed_produces(const std::string& partition) {

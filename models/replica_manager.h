@@ -95,6 +95,8 @@ class ReplicaManager {
   void maybe_expand_isr(Replica& r, int follower);
   void shrink_isrs();
   void change_isr(Replica& r, std::vector<int> new_isr);
+  void send_alter_partition(const std::string& name, std::int64_t epoch, std::int64_t partition_epoch,
+                            std::vector<int> new_isr);
   void complete_delayed_produces(const std::string& partition);
   FetchedPartition read(Replica* r, const FetchPartition& p, bool from_follower);
   bool answer_fetch(const sim::Envelope& reply_to, const FetchRequest& request, bool final);

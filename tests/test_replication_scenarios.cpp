@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 
+#include <filesystem>
 #include <fstream>
 #include <set>
 
@@ -206,4 +207,19 @@ TEST(ReplicationProperty, Kafka010LosesDataUnderRandomFaultsAndShrinksToAFewEven
   rc::detail::FailureResult failure;
   ASSERT_TRUE(result.match(failure)) << "no violation found on kafka-0.10";
   EXPECT_LE(smallest, 3u) << failure.description;
+}
+
+TEST(Regressions, EveryScenarioExploreFoundOnLatestNowEndsWithNoViolation) {
+  // scenarios/regression-*.yaml: schedules `kafkasim explore` found and shrank on `latest`, each the proof
+  // of a defect fixed in the simulator, the model or a checker (their comments say which).
+  int seen = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(KAFKASIM_SOURCE_DIR) + "/scenarios")) {
+    const std::string name = entry.path().filename().string();
+    if (!name.starts_with("regression-")) continue;
+    ++seen;
+    auto o = run(parse_scenario_file(entry.path().string()), "latest");
+    EXPECT_TRUE(o.failure.empty()) << name << ": " << o.failure;
+    EXPECT_EQ(o.violated, kNone) << name;
+  }
+  EXPECT_GE(seen, 9);
 }
