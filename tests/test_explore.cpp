@@ -262,3 +262,29 @@ TEST(Explore, TheCommandLineRefusesBadFlagsWithExit2) {
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << args;
   }
 }
+
+TEST(Explore, ASimulatorFailureIsSavedAndTheSearchGoesOn) {
+  // A base whose runs all pass their event bound: every run is a simulator failure (exit 3), each saved
+  // as a replayable scenario, and the search still completes its runs.
+  const std::string base = testing::TempDir() + "/explore-bounded-base.yaml";
+  std::string text = explore::default_base_text();
+  text.replace(text.find("config: {min.insync.replicas: 2}"), std::string("config: {min.insync.replicas: 2}").size(),
+               "config: {min.insync.replicas: 2, sim.max.events: 2000}");
+  std::ofstream(base) << text;
+  explore::ExploreOptions o;
+  o.base_file = base;
+  o.design = "latest";
+  o.runs = 3;
+  o.jobs = 2;
+  o.out_dir = fresh_dir("failures");
+  auto e = run_explore(o);
+  EXPECT_EQ(e.code, cli::kExitSimulatorFailure) << e.out << e.err;
+  EXPECT_EQ(e.summary["runs"].get<int>(), 3);
+  ASSERT_EQ(e.summary["simulator_failures"].size(), 3u) << e.summary.dump(2);
+  for (const auto& f : e.summary["simulator_failures"]) {
+    const std::string file = o.out_dir + "/" + f["file"].get<std::string>();
+    EXPECT_TRUE(std::filesystem::exists(file)) << file;
+    EXPECT_NO_THROW(parse_scenario_file(file));
+    EXPECT_NE(f["reason"].get<std::string>().find("event"), std::string::npos) << f["reason"];
+  }
+}
