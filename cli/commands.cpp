@@ -28,8 +28,6 @@ bool use_colour(int fd) {
   return ::isatty(fd) != 0;
 }
 
-namespace {
-
 // What the child sends back: the result, the narrative, the digest, or the failure.
 std::string child_body(const Scenario& scenario, const RunOptions& options) {
   models::KafkaCluster model;
@@ -64,12 +62,17 @@ std::string child_body(const Scenario& scenario, const RunOptions& options) {
   return payload.dump();
 }
 
-}  // namespace
+double wall_limit_s(const Scenario& scenario) {
+  return static_cast<double>(scenario.config.integer("sim.max.wall.ms")) / 1000.0 + 10.0;
+}
 
 RunReport run_scenario(const Scenario& scenario, const RunOptions& options) {
+  sim::ChildOutcome child = sim::run_in_child([&] { return child_body(scenario, options); }, wall_limit_s(scenario));
+  return read_child(child, scenario, options);
+}
+
+RunReport read_child(const sim::ChildOutcome& child, const Scenario& scenario, const RunOptions& options) {
   RunReport report;
-  const double wall_limit_s = static_cast<double>(scenario.config.integer("sim.max.wall.ms")) / 1000.0 + 10.0;
-  sim::ChildOutcome child = sim::run_in_child([&] { return child_body(scenario, options); }, wall_limit_s);
   if (child.completed) {
     try {
       auto payload = nlohmann::ordered_json::parse(child.payload);
@@ -98,8 +101,6 @@ RunReport run_scenario(const Scenario& scenario, const RunOptions& options) {
   return report;
 }
 
-namespace {
-
 std::vector<Scenario> parse_all(const std::vector<std::string>& files, std::ostream& err, bool& ok) {
   std::vector<Scenario> out;
   ok = true;
@@ -113,8 +114,6 @@ std::vector<Scenario> parse_all(const std::vector<std::string>& files, std::ostr
   }
   return out;
 }
-
-}  // namespace
 
 int command_check(const std::vector<std::string>& files, std::ostream& out, std::ostream& err) {
   bool ok = true;

@@ -10,6 +10,7 @@
 
 #include "reports/narrative.h"
 #include "scenario/scenario.h"
+#include "sim/runner.h"
 
 namespace kafkasim::cli {
 
@@ -35,6 +36,24 @@ struct RunReport {
 
 // Runs one scenario in a forked child and reports what happened.
 RunReport run_scenario(const Scenario& scenario, const RunOptions& options);
+// The same in pieces, for running several children at once (matrix): what the child runs and returns,
+// its wall-clock bound, and the report made of what it sent back (saving the scenario after a failure).
+std::string child_body(const Scenario& scenario, const RunOptions& options);
+double wall_limit_s(const Scenario& scenario);
+RunReport read_child(const sim::ChildOutcome& child, const Scenario& scenario, const RunOptions& options);
+
+// Parses every file, reporting each bad one on `err` (FILE:LINE:COL: message); ok = all parsed.
+std::vector<Scenario> parse_all(const std::vector<std::string>& files, std::ostream& err, bool& ok);
+
+struct MatrixCommand {
+  std::vector<std::string> files;
+  std::vector<std::string> designs;
+  std::optional<std::uint64_t> seed;
+  int jobs = 1;
+  std::string json_out;
+};
+// Every scenario under every design, in parallel children: a table of violated properties.
+int command_matrix(const MatrixCommand& cmd, std::ostream& out, std::ostream& err);
 
 struct RunCommand {
   std::vector<std::string> files;
