@@ -13,6 +13,7 @@
 
 #include "checks/checkers.h"
 #include "models/kafka_cluster.h"
+#include "reports/html_report.h"
 #include "reports/replay_file.h"
 #include "reports/result_json.h"
 #include "sim/runner.h"
@@ -155,6 +156,11 @@ int command_run(const RunCommand& cmd, std::ostream& out, std::ostream& err) {
       options.history_path = scenarios.size() == 1 && cmd.history_dir.ends_with(".jsonl")
                                  ? cmd.history_dir
                                  : fmt::format("{}/{}-seed{}.jsonl", cmd.history_dir, s.name, s.seed);
+    std::string report_dir;
+    if (!cmd.report_dir.empty()) {
+      report_dir = scenarios.size() == 1 ? cmd.report_dir : fmt::format("{}/{}-seed{}", cmd.report_dir, s.name, s.seed);
+      if (options.history_path.empty()) options.history_path = report_dir + "/history.jsonl";
+    }
     out << fmt::format("{}{}{} ({}, seed {}, design {})\n", colour ? "\x1b[1m" : "", s.name, colour ? "\x1b[0m" : "",
                        s.file, s.seed, s.design.label());
     out << "  " << s.summary << "\n";
@@ -169,6 +175,14 @@ int command_run(const RunCommand& cmd, std::ostream& out, std::ostream& err) {
       continue;
     }
     const auto& res = r.result;
+    if (!report_dir.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(report_dir, ec);
+      if (options.history_path != report_dir + "/history.jsonl")
+        std::filesystem::copy_file(options.history_path, report_dir + "/history.jsonl",
+                                   std::filesystem::copy_options::overwrite_existing, ec);
+      reports::write_html_report(report_dir, s, res, r.lines);
+    }
     std::vector<std::string> found;
     for (const auto& v : res["violations"]) {
       const std::string property = v["property"].get<std::string>();
@@ -183,9 +197,11 @@ int command_run(const RunCommand& cmd, std::ostream& out, std::ostream& err) {
                                : fmt::format("expected: {}", fmt::join(res["expected"].get<std::vector<std::string>>(), ", "));
     out << fmt::format("  verdict: {}{}{}  ({}; {})\n", colour ? (pass ? "\x1b[1;32m" : "\x1b[1;31m") : "",
                        pass ? "PASS" : "FAIL", colour ? "\x1b[0m" : "", violated, expected);
-    out << fmt::format("  {:.3f} s simulated in {:.3f} s wall, {} events, {} messages; checked: {}\n\n",
+    out << fmt::format("  {:.3f} s simulated in {:.3f} s wall, {} events, {} messages; checked: {}\n",
                        st["simulated_s"].get<double>(), st["wall_s"].get<double>(), st["events"].get<std::int64_t>(),
                        st["messages"].get<std::int64_t>(), fmt::join(res["checked"].get<std::vector<std::string>>(), ", "));
+    if (!report_dir.empty()) out << fmt::format("  report: {}/index.html\n", report_dir);
+    out << '\n';
     results.push_back(res);
   }
   if (!cmd.json_out.empty()) {

@@ -61,6 +61,7 @@ struct RunCommand {
   std::optional<std::uint64_t> seed;
   std::string json_out;
   std::string history_dir;
+  std::string report_dir;  // write index.html, history.jsonl, result.json here (a folder per run for several)
   bool explain = false;
 };
 int command_run(const RunCommand& cmd, std::ostream& out, std::ostream& err);

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--json", run.json_out, "write the JSON result(s) here");
   run_cmd->add_option("--history", run.history_dir, "write each run's history.jsonl into this folder (or FILE.jsonl)");
   run_cmd->add_flag("--explain", run.explain, "print every history event, narrated");
+  run_cmd->add_option("--report", run.report_dir, "write an HTML report (index.html, history.jsonl, result.json) into this folder");
 
   std::vector<std::string> check_files;
   auto* check_cmd = app.add_subcommand("check", "validate scenario files; no simulation");

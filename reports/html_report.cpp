@@ -1,0 +1,278 @@
+// The HTML report: the run's data embedded as JSON (escaped so that nothing in a scenario can close the
+// element or inject markup), and a script that draws the timeline lanes, the logs as rows of cells at
+// chosen moments, and the narrative. The script only ever sets textContent and SVG attributes.
+#include "reports/html_report.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace kafkasim::reports {
+
+namespace {
+
+const char* const kStyle = R"CSS(
+body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1d2330;background:#fafbfc}
+header{padding:16px 24px;background:#fff;border-bottom:1px solid #dde}
+h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:18px 0 8px}
+.summary{color:#445}.desc{color:#556;max-width:70em;white-space:pre-wrap}
+.verdict{display:inline-block;padding:2px 10px;border-radius:4px;font-weight:600;margin-right:8px}
+.pass{background:#dcf5e3;color:#17652f}.fail{background:#fde2e1;color:#9b1c16}
+main{display:grid;grid-template-columns:minmax(0,3fr) minmax(300px,1.3fr);gap:16px;padding:16px 24px}
+section{background:#fff;border:1px solid #dde;border-radius:6px;padding:8px 12px;overflow:auto}
+svg text{font:11px system-ui,sans-serif}
+.lane-label{fill:#334}.moment{cursor:pointer}
+#narrative{max-height:80vh;overflow:auto;font:12px/1.5 ui-monospace,monospace}
+#narrative div{cursor:pointer;padding:1px 4px;border-radius:3px}#narrative div:hover{background:#eef}
+#narrative .sel{background:#dde6ff}.tone-1{color:#8a4b00}.tone-2{color:#17652f}.tone-3{color:#9b1c16;font-weight:600}
+.logs table{border-collapse:collapse;margin:4px 0 10px}.logs td{border:1px solid #ccd;padding:1px 3px;
+ font:11px ui-monospace,monospace;text-align:center;min-width:34px}
+.logs td.name{border:none;text-align:right;padding-right:8px;font-weight:600}
+.logs td.c{background:#d7ecff}.logs td.u{background:#fff7d6}.logs td.lost{background:#fde2e1}
+.logs .epoch{color:#667;font-size:10px}.legend span{display:inline-block;padding:0 6px;margin-right:6px;border:1px solid #ccd}
+#moments button{margin:0 4px 4px 0}#moments button.sel{background:#dde6ff}
+.violation{color:#9b1c16}
+)CSS";
+
+const char* const kScript = R"JS(
+'use strict';
+const errors = [];
+window.addEventListener('error', e => { errors.push(String(e.message)); document.body.dataset.errors = errors.join(' | '); });
+const data = JSON.parse(document.getElementById('kafkasim-data').textContent);
+const SVG = 'http://www.w3.org/2000/svg';
+function el(tag, attrs, text, parent) {
+  const n = tag.startsWith('svg:') ? document.createElementNS(SVG, tag.slice(4)) : document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) n.setAttribute(k, String(v));
+  if (text !== undefined && text !== null) n.textContent = String(text);
+  if (parent) parent.appendChild(n);
+  return n;
+}
+const fmtT = t => t.toFixed(3) + ' s';
+const events = data.events;
+const end = events.length ? events[events.length - 1].t : 1;
+const brokers = [], partitions = [];
+for (const e of events) {
+  if (e.broker !== undefined && typeof e.broker === 'number' && !brokers.includes(e.broker)) brokers.push(e.broker);
+  if (e.partition && !partitions.includes(e.partition)) partitions.push(e.partition);
+}
+brokers.sort((a, b) => a - b); partitions.sort();
+
+// ---- header
+document.getElementById('title').textContent = data.scenario.name;
+document.getElementById('summary').textContent = data.scenario.summary;
+document.getElementById('desc').textContent = data.scenario.description || '';
+const v = document.getElementById('verdict');
+v.textContent = data.result.verdict === 'pass' ? 'PASS' : 'FAIL';
+v.className = 'verdict ' + (data.result.verdict === 'pass' ? 'pass' : 'fail');
+const props = [...new Set(data.result.violations.map(x => x.property))];
+document.getElementById('verdict-text').textContent =
+  (props.length ? 'violated: ' + props.join(', ') : 'no violation') + '; expected: ' +
+  (data.result.expected.length ? data.result.expected.join(', ') : 'none') + ' — design ' + data.scenario.design +
+  ', seed ' + data.result.seed + ', ' + data.result.stats.simulated_s + ' s simulated';
+
+// ---- state at a time: logs, HWs, roles (rebuilt from the history, as the checkers do)
+function stateAt(t) {
+  const logs = {}, hw = {}, role = {};
+  for (const e of events) {
+    if (e.t > t) break;
+    const key = e.broker + '/' + e.partition;
+    if (e.event === 'appended') { (logs[key] = logs[key] || [])[e.offset] = {v: e.value, e: e.leader_epoch}; }
+    else if (e.event === 'truncated') { if (logs[key]) logs[key].length = Math.min(logs[key].length, e.to_offset); hw[key] = Math.min(hw[key] || 0, e.to_offset); }
+    else if (e.event === 'hw-advanced') hw[key] = e.hw;
+    else if (e.event === 'became-leader') { role[key] = 'leader e' + e.leader_epoch; if (e.hw !== undefined) hw[key] = e.hw; }
+    else if (e.event === 'became-follower') { role[key] = 'follower e' + e.leader_epoch; if (e.hw !== undefined) hw[key] = e.hw; }
+    else if (e.event === 'broker-crashed' || e.event === 'broker-shutdown') {
+      for (const p of partitions) role[e.broker + '/' + p] = 'down';
+    }
+  }
+  return {logs, hw, role};
+}
+
+// ---- timeline: lanes for ZooKeeper, each broker, the controller, and each partition's leadership
+const W = 1000, X0 = 150, LANE = 22;
+const x = t => X0 + (W - X0 - 10) * (t / Math.max(end, 0.001));
+const lanes = [];
+lanes.push({label: 'zk-1', spans: [{from: 0, to: end, text: 'up', cls: '#cfe8d4'}]});
+for (const b of brokers) {
+  const spans = []; let state = 'up', since = 0;
+  const close = (t, next) => { if (t > since || state !== 'up') spans.push({from: since, to: t, text: state, cls: state === 'up' ? '#cfe8d4' : state === 'paused' ? '#ffe5a8' : '#f3b9b5'}); state = next; since = t; };
+  for (const e of events) {
+    if (e.broker !== b) continue;
+    if (e.event === 'broker-crashed') close(e.t, e.kind === 'power-loss' ? 'powered off' : 'down');
+    else if (e.event === 'broker-shutdown') close(e.t, 'stopped');
+    else if (e.event === 'broker-paused') close(e.t, 'paused');
+    else if (e.event === 'broker-resumed' || (e.event === 'broker-started' && e.t > 0)) close(e.t, 'up');
+  }
+  close(end, state);
+  lanes.push({label: 'broker-' + b, spans});
+}
+{
+  const spans = []; let cur = null;
+  for (const e of events) {
+    if (e.event === 'controller-elected') { if (cur) spans.push({...cur, to: e.t}); cur = {from: e.t, text: 'b' + e.broker + ' epoch ' + e.controller_epoch, cls: '#d9def7'}; }
+    else if (e.event === 'controller-resigned' && cur) { spans.push({...cur, to: e.t}); cur = null; }
+  }
+  if (cur) spans.push({...cur, to: end});
+  lanes.push({label: 'controller', spans});
+}
+const palette = ['#cde4f7', '#f9dcc4', '#d9f2d0', '#eedcf5', '#f7f2c4', '#d4f0f0'];
+for (const p of partitions) {
+  const spans = []; let cur = null;
+  for (const e of events) {
+    if (e.event !== 'leader-elected' || e.partition !== p) continue;
+    if (cur) spans.push({...cur, to: e.t});
+    cur = {from: e.t, text: (e.leader > 0 ? 'b' + e.leader : 'none') + ' e' + e.leader_epoch + ' isr [' + e.isr.join(',') + ']' + (e.clean === false ? ' UNCLEAN' : ''),
+           cls: e.leader > 0 ? palette[e.leader % palette.length] : '#f3b9b5'};
+  }
+  if (cur) spans.push({...cur, to: end});
+  lanes.push({label: p + ' leader', spans});
+}
+const faults = events.filter(e => e.event === 'fault' && !e.undo && !e.detail);
+const violations = data.result.violations;
+const H = 30 + lanes.length * LANE + 40;
+const svg = el('svg:svg', {width: W, height: H, viewBox: '0 0 ' + W + ' ' + H, id: 'timeline-svg'}, null, document.getElementById('timeline'));
+lanes.forEach((lane, i) => {
+  const y = 20 + i * LANE;
+  const g = el('svg:g', {class: 'lane', 'data-lane': lane.label}, null, svg);
+  el('svg:text', {x: 4, y: y + 15, class: 'lane-label'}, lane.label, g);
+  for (const s of lane.spans) {
+    const r = el('svg:rect', {x: x(s.from), y: y + 2, width: Math.max(1, x(s.to) - x(s.from)), height: LANE - 4, fill: s.cls, rx: 2}, null, g);
+    el('svg:title', {}, lane.label + ': ' + s.text + ' (' + fmtT(s.from) + ' - ' + fmtT(s.to) + ')', r);
+    if (x(s.to) - x(s.from) > s.text.length * 6) el('svg:text', {x: x(s.from) + 3, y: y + 15}, s.text, g);
+  }
+});
+const fy = 20 + lanes.length * LANE;
+for (const f of faults) {
+  const len = f.for ? x(f.t + f.for) - x(f.t) : 2;
+  const r = el('svg:rect', {x: x(f.t), y: fy + 2, width: Math.max(2, len), height: 10, fill: '#f0a35e', opacity: 0.8, class: 'fault'}, null, svg);
+  el('svg:title', {}, fmtT(f.t) + ' ' + f.action + ' ' + f.target + (f.for ? ' for ' + f.for + ' s' : ''), r);
+}
+el('svg:text', {x: 4, y: fy + 12, class: 'lane-label'}, 'faults', svg);
+for (const vi of violations) {
+  const l = el('svg:line', {x1: x(vi.time), x2: x(vi.time), y1: 10, y2: fy, stroke: '#c0261d', 'stroke-width': 2, class: 'violation-mark'}, null, svg);
+  el('svg:title', {}, fmtT(vi.time) + ' ' + vi.property + ': ' + vi.detail, l);
+}
+const cursor = el('svg:line', {x1: X0, x2: X0, y1: 10, y2: fy + 14, stroke: '#3050d0', 'stroke-dasharray': '3 3'}, null, svg);
+svg.addEventListener('click', ev => {
+  const box = svg.getBoundingClientRect();
+  const px = (ev.clientX - box.left) * (W / box.width);
+  if (px >= X0) select((px - X0) / (W - X0 - 10) * end, 'the moment you clicked');
+});
+
+// ---- logs as pictures at chosen moments
+const moments = [];
+for (const vi of violations) moments.push({t: vi.time, why: 'violation: ' + vi.property});
+for (const e of events) if (e.event === 'truncated') moments.push({t: e.t, why: 'broker-' + e.broker + ' truncates ' + e.partition + ' (' + e.reason + ')'});
+moments.push({t: end, why: 'the end'});
+const mbox = document.getElementById('moments');
+moments.slice(0, 60).forEach((m, i) => {
+  const b = el('button', {class: 'moment', 'data-t': m.t}, fmtT(m.t) + ' ' + m.why, mbox);
+  b.addEventListener('click', () => select(m.t, m.why));
+});
+const MAXCELLS = 40;
+function drawLogs(t, why) {
+  const box = document.getElementById('logs');
+  box.textContent = '';
+  el('h2', {}, 'Logs at ' + fmtT(t) + ' (' + why + ')', box);
+  const st = stateAt(t);
+  const lostValues = new Set(violations.filter(v => v.property === 'acked-write-lost').map(v => (v.detail.match(/^(\S+)/) || [])[1]));
+  for (const p of partitions) {
+    el('h3', {}, p, box);
+    const table = el('table', {class: 'log-picture', 'data-partition': p}, null, box);
+    let longest = 0;
+    for (const b of brokers) longest = Math.max(longest, (st.logs[b + '/' + p] || []).length);
+    const from = Math.max(0, longest - MAXCELLS);
+    const head = el('tr', {}, null, table);
+    el('td', {class: 'name'}, 'offset', head);
+    if (from > 0) el('td', {}, '…', head);
+    for (let o = from; o < longest; o++) el('td', {}, o, head);
+    for (const b of brokers) {
+      const key = b + '/' + p, log = st.logs[key] || [], hw = st.hw[key] || 0;
+      const tr = el('tr', {'data-replica': key}, null, table);
+      el('td', {class: 'name'}, 'broker-' + b + (st.role[key] ? ' (' + st.role[key] + ', HW ' + hw + ')' : ''), tr);
+      if (from > 0) el('td', {}, '…', tr);
+      for (let o = from; o < longest; o++) {
+        const r = log[o];
+        const td = el('td', {class: r ? (lostValues.has(r.v) ? 'lost' : o < hw ? 'c' : 'u') : ''}, null, tr);
+        if (r) { el('div', {}, r.v, td); el('div', {class: 'epoch'}, 'e' + r.e, td); td.title = 'offset ' + o + ', epoch ' + r.e + ', ' + r.v + (o < hw ? ' (below the HW: committed here)' : ''); }
+      }
+    }
+  }
+}
+function select(t, why) {
+  cursor.setAttribute('x1', x(t)); cursor.setAttribute('x2', x(t));
+  drawLogs(t, why);
+  for (const b of mbox.children) b.classList.toggle('sel', Math.abs(Number(b.dataset.t) - t) < 1e-9);
+  for (const d of document.getElementById('narrative').children) d.classList.toggle('sel', Math.abs(Number(d.dataset.t) - t) < 1e-9);
+}
+
+// ---- the narrative, each line linked to its moment
+const nar = document.getElementById('narrative');
+for (const [t, text, tone] of data.narrative) {
+  const d = el('div', {'data-t': t, class: 'tone-' + tone}, fmtT(t) + '  ' + text, nar);
+  d.addEventListener('click', () => select(t, text));
+}
+select(violations.length ? violations[0].time : end, violations.length ? 'violation: ' + violations[0].property : 'the end');
+document.body.dataset.lanes = String(document.querySelectorAll('g.lane').length);
+document.body.dataset.logPictures = String(document.querySelectorAll('table.log-picture').length);
+document.body.dataset.rendered = errors.length ? 'with-errors' : 'ok';
+)JS";
+
+}  // namespace
+
+std::string json_for_script(const nlohmann::ordered_json& value) {
+  const std::string raw = value.dump();
+  std::string out;
+  out.reserve(raw.size());
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    const char c = raw[i];
+    if (c == '<') out += "\\u003c";
+    else if (c == '>') out += "\\u003e";
+    else if (c == '&') out += "\\u0026";
+    else if (c == '\xe2' && i + 2 < raw.size() && raw[i + 1] == '\x80' && (raw[i + 2] == '\xa8' || raw[i + 2] == '\xa9')) {
+      out += raw[i + 2] == '\xa8' ? "\\u2028" : "\\u2029";
+      i += 2;
+    } else out += c;
+  }
+  return out;
+}
+
+void write_html_report(const std::string& dir, const Scenario& scenario, const nlohmann::ordered_json& result,
+                       const std::vector<NarrativeLine>& narrative) {
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/result.json") << result.dump(2) << '\n';
+  nlohmann::ordered_json data;
+  data["scenario"] = {{"name", scenario.name},     {"summary", scenario.summary}, {"description", scenario.description},
+                      {"file", scenario.file},     {"design", scenario.design.label()}};
+  data["result"] = result;
+  data["events"] = nlohmann::ordered_json::array();
+  std::ifstream history(dir + "/history.jsonl");
+  if (!history) throw std::runtime_error(fmt::format("{}/history.jsonl is missing", dir));
+  for (std::string line; std::getline(history, line);)
+    if (!line.empty()) data["events"].push_back(nlohmann::ordered_json::parse(line));
+  data["narrative"] = nlohmann::ordered_json::array();
+  for (const auto& l : narrative)
+    data["narrative"].push_back({static_cast<double>(l.t) / kMicrosPerSecond, l.text, static_cast<int>(l.tone)});
+  std::ofstream html(dir + "/index.html");
+  html << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+       << "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+          "script-src 'unsafe-inline'\">\n"
+       << "<title>kafkasim report</title>\n<style>" << kStyle << "</style></head>\n<body>\n"
+       << "<header><h1 id=\"title\"></h1><div class=\"summary\" id=\"summary\"></div>"
+       << "<p><span id=\"verdict\"></span><span id=\"verdict-text\"></span></p><div class=\"desc\" id=\"desc\"></div></header>\n"
+       << "<main><div><section><h2>Timeline</h2><div class=\"legend\"><span style=\"background:#cfe8d4\">up</span>"
+          "<span style=\"background:#ffe5a8\">paused</span><span style=\"background:#f3b9b5\">down</span>"
+          "<span style=\"background:#f0a35e\">fault</span><span style=\"color:#c0261d\">| violation</span>"
+          " click the timeline, a moment or a narrative line to see the logs then</div><div id=\"timeline\"></div></section>\n"
+       << "<section class=\"logs\"><div id=\"moments\"></div><div class=\"legend\"><span class=\"c\" "
+          "style=\"background:#d7ecff\">below the replica's HW</span><span style=\"background:#fff7d6\">above it</span>"
+          "<span style=\"background:#fde2e1\">acknowledged, then lost</span></div><div id=\"logs\"></div></section></div>\n"
+       << "<section><h2>Narrative</h2><div id=\"narrative\"></div></section></main>\n"
+       << "<script id=\"kafkasim-data\" type=\"application/json\">" << json_for_script(data) << "</script>\n"
+       << "<script>" << kScript << "</script>\n</body></html>\n";
+}
+
+}  // namespace kafkasim::reports

@@ -1,0 +1,115 @@
+// The HTML report in a real browser: headless Chromium (Debian's, installed by the test set-up) loads the
+// report of a run, which must draw its lanes and log pictures with no script error; a screenshot is
+// saved in the build folder. Nothing from a scenario file can inject markup or script into it.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "reports/html_report.h"
+
+namespace {
+
+const std::string kSource = KAFKASIM_SOURCE_DIR;
+const std::string kChromium = "/usr/bin/chromium";
+
+std::string run(const std::string& cmd, int* code = nullptr) {
+  FILE* p = popen((cmd + " 2>/dev/null").c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf;
+  while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+  const int status = pclose(p);
+  if (code) *code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+std::string chromium(const std::string& args) {
+  // The flags the machine's notes give for a closed network, and a fresh profile each time.
+  const std::string profile = testing::TempDir() + "/chromium-profile";
+  std::filesystem::remove_all(profile);
+  return run("timeout 120 " + kChromium +
+             " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking"
+             " --disable-component-update --disable-sync --user-data-dir=" + profile + " " + args);
+}
+
+std::string attribute(const std::string& dom, const std::string& name) {
+  std::smatch m;
+  if (std::regex_search(dom, m, std::regex("<body[^>]*\\s" + name + "=\"([^\"]*)\""))) return m[1];
+  return "";
+}
+
+std::string report_of(const std::string& scenario_args, const std::string& dir) {
+  std::filesystem::remove_all(dir);
+  int code = 0;
+  const std::string out = run("NO_COLOR=1 '" + std::string(KAFKASIM_BINARY) + "' run " + scenario_args + " --report '" + dir + "'", &code);
+  EXPECT_TRUE(code == 0 || code == 1) << out;
+  return out;
+}
+
+}  // namespace
+
+TEST(HtmlReport, RendersLanesAndLogPicturesInHeadlessChromiumWithoutErrors) {
+  ASSERT_TRUE(std::filesystem::exists(kChromium)) << "Chromium is part of the test set-up: bash scripts/install-deps.sh --test";
+  const std::string dir = testing::TempDir() + "/report-kip101";
+  const std::string out = report_of("'" + kSource + "/scenarios/kip101-hw-truncation.yaml' --design kafka-0.10", dir);
+  EXPECT_NE(out.find("report: " + dir + "/index.html"), std::string::npos) << out;
+  for (const char* f : {"index.html", "history.jsonl", "result.json"}) EXPECT_TRUE(std::filesystem::exists(dir + "/" + f)) << f;
+  // Self-contained: nothing is fetched.
+  std::ifstream in(dir + "/index.html");
+  const std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(html.find("src=\"http"), std::string::npos);
+  EXPECT_EQ(html.find("href=\"http"), std::string::npos);
+  EXPECT_EQ(html.find("<link"), std::string::npos);
+
+  const std::string dom = chromium("--dump-dom 'file://" + dir + "/index.html'");
+  ASSERT_FALSE(dom.empty()) << "chromium printed nothing";
+  EXPECT_EQ(attribute(dom, "data-rendered"), "ok") << attribute(dom, "data-errors");
+  EXPECT_EQ(attribute(dom, "data-errors"), "");
+  EXPECT_GE(std::stoi("0" + attribute(dom, "data-lanes")), 5);  // zk-1, two brokers, controller, t-0
+  EXPECT_GE(std::stoi("0" + attribute(dom, "data-log-pictures")), 1);
+  EXPECT_NE(dom.find("acked-write-lost"), std::string::npos);
+  EXPECT_NE(dom.find("class=\"lost\""), std::string::npos) << "the lost record is drawn as lost";
+
+  const std::string shot = std::string(KAFKASIM_BINARY_DIR) + "/report-kip101.png";
+  std::filesystem::remove(shot);
+  chromium("--hide-scrollbars --window-size=1500,1100 --screenshot='" + shot + "' 'file://" + dir + "/index.html'");
+  ASSERT_TRUE(std::filesystem::exists(shot));
+  EXPECT_GT(std::filesystem::file_size(shot), 10000u);
+}
+
+TEST(HtmlReport, AScenarioCannotInjectMarkupOrScript) {
+  const std::string evil = "</script><script>document.body.dataset.pwned=1</script><img src=x onerror=document.body.dataset.pwned=2>";
+  const std::string file = testing::TempDir() + "/evil.yaml";
+  std::ofstream(file) << "name: evil\nsummary: '" << evil << "'\ndescription: |\n  " << evil
+                      << "\nduration: 2s\nsettle: 5s\ncluster: {brokers: 2}\n"
+                         "topics: [{name: t, partitions: 1, replication.factor: 2}]\n"
+                         "producers: [{id: p1, topic: t, acks: all, rate: 5/s}]\nevents: []\n";
+  const std::string dir = testing::TempDir() + "/report-evil";
+  report_of("'" + file + "'", dir);
+  std::ifstream in(dir + "/index.html");
+  const std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(html.find("<script>document.body"), std::string::npos);
+  EXPECT_EQ(html.find("<img src=x"), std::string::npos);
+  if (!std::filesystem::exists(kChromium)) GTEST_SKIP() << "the file check passed; Chromium is not installed";
+  const std::string dom = chromium("--dump-dom 'file://" + dir + "/index.html'");
+  EXPECT_EQ(attribute(dom, "data-rendered"), "ok");
+  EXPECT_EQ(attribute(dom, "data-pwned"), "");
+  EXPECT_NE(dom.find("&lt;/script&gt;&lt;script&gt;"), std::string::npos) << "shown as text";
+}
+
+TEST(HtmlReport, EmbeddedJsonCannotCloseItsElement) {
+  nlohmann::ordered_json j = {{"text", "</script><b>&\u2028"}};
+  const std::string s = kafkasim::reports::json_for_script(j);
+  EXPECT_EQ(s.find('<'), std::string::npos);
+  EXPECT_EQ(s.find('>'), std::string::npos);
+  EXPECT_EQ(s.find('&'), std::string::npos);
+  EXPECT_EQ(nlohmann::json::parse(s)["text"], "</script><b>&\u2028");
+}
