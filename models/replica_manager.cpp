@@ -496,7 +496,14 @@ void ReplicaManager::on_produce(const sim::Envelope& e, const ProduceRequest& re
   if (it == replicas_.end() || !it->second.is_leader) return answer("NOT_LEADER_OR_FOLLOWER", -1);
   Replica& r = it->second;
   // acks=all is refused before the append when the ISR is below min.insync.replicas.
-  if (request.acks == "all" && static_cast<int>(r.isr.size()) < min_insync()) return answer("NOT_ENOUGH_REPLICAS", -1);
+  if (request.acks == "all" && static_cast<int>(r.isr.size()) < min_insync()) {
+    broker_.record("request-rejected", {{"broker", i64(broker_.broker_id())},
+                                        {"request", std::string("Produce")},
+                                        {"producer", request.producer},
+                                        {"reason", std::string("NOT_ENOUGH_REPLICAS")},
+                                        {"partition", request.partition}});
+    return answer("NOT_ENOUGH_REPLICAS", -1);
+  }
   PartitionLog& log = storage_.log(r.name);
   std::int64_t offset = -1;
   if (request.idempotent) {

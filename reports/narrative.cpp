@@ -3,6 +3,9 @@
 
 #include <map>
 
+#include "checks/checkers.h"
+
+
 #include <fmt/format.h>
 
 namespace kafkasim::reports {
@@ -120,6 +123,14 @@ std::optional<NarrativeLine> narrate(const sim::HistoryEvent& e, bool explain) {
                             e.int_or("controller_epoch", 0));
     return line;
   }
+  if (n == "request-rejected" && e.get("producer") != nullptr) {
+    // A refused produce request: every retry is one, so the short story counts them at the end instead.
+    if (!explain) return std::nullopt;
+    line.text = fmt::format("{} refuses {}'s write to {}: {}", broker_name(e), e.str_or("producer", "?"),
+                            e.str_or("partition", "?"), e.str_or("reason", "?"));
+    line.tone = Tone::Good;
+    return line;
+  }
   if (n == "request-rejected") {
     line.text = fmt::format("{} refuses {} from broker-{}: {}", broker_name(e), e.str_or("request", "a request"),
                             e.int_or("from", -1), e.str_or("reason", "?"));
@@ -203,6 +214,53 @@ std::vector<NarrativeLine> narrate_all(const sim::History& history, bool explain
   std::vector<NarrativeLine> out;
   for (const auto& e : history.events())
     if (auto line = narrate(e, explain)) out.push_back(std::move(*line));
+  // The short story ends with what the producers got: acknowledged, refused or failed (by error), and
+  // acknowledged records the final logs no longer hold.
+  struct Tally {
+    std::int64_t acked = 0, failed = 0, refused = 0;
+    std::map<std::string, std::int64_t> errors, refusals;
+  };
+  std::map<std::string, Tally> producers;
+  Micros last = 0;
+  for (const auto& e : history.events()) {
+    last = e.t;
+    if (e.name == "produce-acked") ++producers[e.str_or("producer", "?")].acked;
+    if (e.name == "request-rejected" && e.get("producer") != nullptr) {
+      Tally& t = producers[e.str_or("producer", "?")];
+      ++t.refused;
+      ++t.refusals[e.str_or("reason", "?")];
+    }
+    if (e.name == "produce-failed") {
+      Tally& t = producers[e.str_or("producer", "?")];
+      ++t.failed;
+      ++t.errors[e.str_or("error", "?")];
+    }
+  }
+  for (const auto& [id, t] : producers) {
+    std::vector<std::string> errors, refusals;
+    for (const auto& [error, n] : t.errors) errors.push_back(fmt::format("{} {}", n, error));
+    for (const auto& [reason, n] : t.refusals) refusals.push_back(fmt::format("{} {}", n, reason));
+    out.push_back({last,
+                   fmt::format("{}: {} record{} acknowledged{}{}", id, t.acked, t.acked == 1 ? "" : "s",
+                               t.refused == 0 ? ""
+                                              : fmt::format("; the leader refused {} request{} and the producer retried ({})",
+                                                            t.refused, t.refused == 1 ? "" : "s", fmt::join(refusals, ", ")),
+                               t.failed == 0 ? ""
+                                             : fmt::format("; {} record{} never acknowledged ({})", t.failed,
+                                                           t.failed == 1 ? "" : "s", fmt::join(errors, ", "))),
+                   t.failed == 0 ? Tone::Plain : Tone::Bad});
+  }
+  const checks::LossStats losses = checks::loss_stats(history);
+  if (losses.lost_acks1 > 0)
+    out.push_back({last,
+                   fmt::format("{} record{} acknowledged with acks=1 {} not in the final log: the leader had them alone",
+                               losses.lost_acks1, losses.lost_acks1 == 1 ? "" : "s", losses.lost_acks1 == 1 ? "is" : "are"),
+                   Tone::Bad});
+  if (losses.lost_unclean > 0)
+    out.push_back({last,
+                   fmt::format("{} acknowledged record{} lost to an unclean election", losses.lost_unclean,
+                               losses.lost_unclean == 1 ? " was" : "s were"),
+                   Tone::Bad});
   return out;
 }
 

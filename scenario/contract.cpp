@@ -63,7 +63,7 @@ const std::vector<HistoryEventInfo>& all_history_events() {
       {"produce-acked", {"producer", "partition", "value", "offset", "acks"}},
       {"produce-failed", {"producer", "partition", "value", "error", "acks"}},
       {"consumed", {"consumer", "partition", "offset", "value"}},
-      {"request-rejected", {"broker", "request", "from", "reason", "controller_epoch", "partition"}},
+      {"request-rejected", {"broker", "request", "from", "reason", "controller_epoch", "partition", "producer"}},
       // added: a broker applied a control request (what stale-controller-obeyed and epoch-monotonic read)
       // added: a controller's ZooKeeper write succeeded (the write half of stale-controller-obeyed)
       {"controller-zk-write", {"broker", "controller_epoch", "path"}},
