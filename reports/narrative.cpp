@@ -212,8 +212,29 @@ std::optional<NarrativeLine> narrate(const sim::HistoryEvent& e, bool explain) {
 
 std::vector<NarrativeLine> narrate_all(const sim::History& history, bool explain) {
   std::vector<NarrativeLine> out;
-  for (const auto& e : history.events())
-    if (auto line = narrate(e, explain)) out.push_back(std::move(*line));
+  std::map<std::pair<std::int64_t, std::string>, std::vector<std::string>> logs;  // (broker, partition) -> values
+  for (const auto& e : history.events()) {
+    auto line = narrate(e, explain);
+    const std::pair<std::int64_t, std::string> key{e.int_or("broker", -1), e.str_or("partition", "")};
+    if (e.name == "appended") {
+      auto& log = logs[key];
+      const auto offset = static_cast<std::size_t>(e.int_or("offset", 0));
+      if (log.size() <= offset) log.resize(offset + 1);
+      log[offset] = e.str_or("value", "?");
+    } else if (e.name == "truncated") {
+      // Name what went: "m2 is removed from its log".
+      auto& log = logs[key];
+      const auto to = static_cast<std::size_t>(std::max<std::int64_t>(0, e.int_or("to_offset", 0)));
+      if (line && to < log.size()) {
+        std::vector<std::string> removed(log.begin() + static_cast<std::ptrdiff_t>(to), log.end());
+        const std::size_t n = removed.size();
+        if (n > 6) removed.erase(removed.begin() + 3, removed.end() - 2), removed.insert(removed.begin() + 3, "...");
+        line->text += fmt::format(": {} {} removed from its log", fmt::join(removed, ", "), n == 1 ? "is" : "are");
+      }
+      if (to < log.size()) log.resize(to);
+    }
+    if (line) out.push_back(std::move(*line));
+  }
   // The short story ends with what the producers got: acknowledged, refused or failed (by error), and
   // acknowledged records the final logs no longer hold.
   struct Tally {
