@@ -51,6 +51,7 @@ struct MatrixCommand {
   std::optional<std::uint64_t> seed;
   int jobs = 1;
   std::string json_out;
+  std::string report_dir;  // an HTML matrix linking to each run's report
 };
 // Every scenario under every design, in parallel children: a table of violated properties.
 int command_matrix(const MatrixCommand& cmd, std::ostream& out, std::ostream& err);

@@ -67,6 +67,7 @@ int main(int argc, char** argv) {
   auto* matrix_seed_opt = matrix_cmd->add_option("--seed", matrix_seed, "root seed (overrides the files')");
   matrix_cmd->add_option("--jobs", matrix.jobs, "runs at once (forked children)")->capture_default_str();
   matrix_cmd->add_option("--json", matrix.json_out, "write the matrix as JSON here");
+  matrix_cmd->add_option("--report", matrix.report_dir, "write an HTML matrix here, linking to each run's report");
 
   std::vector<std::string> merge_inputs;
   std::string merge_out = "kafkasim-merged";

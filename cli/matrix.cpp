@@ -10,6 +10,7 @@
 #include <fmt/ranges.h>
 
 #include "cli/commands.h"
+#include "reports/html_report.h"
 #include "reports/result_json.h"
 
 namespace kafkasim::cli {
@@ -54,18 +55,29 @@ int command_matrix(const MatrixCommand& cmd, std::ostream& out, std::ostream& er
       if (cmd.seed) c.scenario.seed = *cmd.seed;
       cells.push_back(std::move(c));
     }
-  RunOptions options;
+  std::vector<RunOptions> cell_options(cells.size());
+  auto cell_dir = [&](std::size_t index) {
+    return fmt::format("{}/{}", reports::path_component(scenarios[index / designs.size()].name),
+                       reports::path_component(designs[index % designs.size()].label()));
+  };
+  if (!cmd.report_dir.empty())
+    for (std::size_t i = 0; i < cells.size(); ++i)
+      cell_options[i].history_path = cmd.report_dir + "/" + cell_dir(i) + "/history.jsonl";
   sim::ChildPool pool;
   std::size_t next = 0, done = 0;
   const bool live = ::isatty(STDERR_FILENO) != 0;
   while (next < cells.size() || pool.running() > 0) {
     while (next < cells.size() && static_cast<int>(pool.running()) < cmd.jobs) {
       const Scenario* s = &cells[next].scenario;
-      pool.start(next, [s, &options] { return child_body(*s, options); }, wall_limit_s(*s));
+      const RunOptions* o = &cell_options[next];
+      pool.start(next, [s, o] { return child_body(*s, *o); }, wall_limit_s(*s));
       ++next;
     }
     auto [tag, child] = pool.wait_one();
-    cells[tag].report = read_child(child, cells[tag].scenario, options);
+    cells[tag].report = read_child(child, cells[tag].scenario, cell_options[tag]);
+    if (!cmd.report_dir.empty() && cells[tag].report.failure.empty())
+      reports::write_html_report(cmd.report_dir + "/" + cell_dir(tag), cells[tag].scenario, cells[tag].report.result,
+                                 cells[tag].report.lines);
     ++done;
     if (live) err << fmt::format("\r\x1b[2Kmatrix: {}/{} runs", done, cells.size()) << std::flush;
   }
@@ -140,6 +152,20 @@ int command_matrix(const MatrixCommand& cmd, std::ostream& out, std::ostream& er
       row["cells"].push_back(cell);
     }
     json["rows"].push_back(row);
+  }
+  if (!cmd.report_dir.empty()) {
+    std::vector<std::string> design_names, scenario_names;
+    for (const auto& d : designs) design_names.push_back(d.label());
+    for (const auto& s : scenarios) scenario_names.push_back(s.name);
+    std::vector<std::vector<reports::MatrixCell>> table(scenarios.size());
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      const RunReport& r = cells[i].report;
+      const std::string text = cell_text(r);
+      table[i / designs.size()].push_back(
+          reports::MatrixCell{text, r.failure.empty() ? cell_dir(i) + "/index.html" : "", text != "ok"});
+    }
+    reports::write_matrix_report(cmd.report_dir, design_names, scenario_names, table);
+    out << fmt::format("report: {}/index.html\n", cmd.report_dir);
   }
   if (!cmd.json_out.empty()) {
     std::ofstream f(cmd.json_out);

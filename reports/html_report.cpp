@@ -3,6 +3,7 @@
 // chosen moments, and the narrative. The script only ever sets textContent and SVG attributes.
 #include "reports/html_report.h"
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -130,10 +131,39 @@ for (const p of partitions) {
   if (cur) spans.push({...cur, to: end});
   lanes.push({label: p + ' leader', spans});
 }
+// Per partition and replica: its role (leader or follower, with the epoch, or down) over time.
+for (const p of partitions) for (const b of brokers) {
+  const spans = []; let cur = null;
+  const open = (t, text, cls) => { if (cur) spans.push({...cur, to: t}); cur = text ? {from: t, text, cls} : null; };
+  for (const e of events) {
+    if (e.broker !== b) continue;
+    if ((e.event === 'became-leader' || e.event === 'became-follower') && e.partition === p)
+      open(e.t, (e.event === 'became-leader' ? 'leader' : 'follower') + ' e' + e.leader_epoch + ' LEO ' + e.leo + ' HW ' + e.hw,
+           e.event === 'became-leader' ? '#bcd7f5' : '#e4ecf5');
+    else if (e.event === 'broker-crashed' || e.event === 'broker-shutdown') open(e.t, 'down', '#f3b9b5');
+  }
+  open(end, null);
+  if (spans.length) lanes.push({label: p + ' b' + b, spans});
+}
+// Partitioned: a broker named in a partition, isolate or cut fault, until it heals (the settle phase heals all).
+const settleAt = (events.find(e => e.event === 'phase' && e.name === 'settle') || {t: end}).t;
+const cutOff = [];
+for (const e of events) {
+  if (e.event !== 'fault' || e.undo || e.detail || !['partition', 'isolate', 'cut'].includes(e.action)) continue;
+  const names = String(e.target).match(/broker-\d+/g) || [];
+  const until = Math.min(e.for ? e.t + e.for : settleAt, settleAt);
+  for (const n of new Set(names)) cutOff.push({lane: n, from: e.t, to: until, text: e.action + ' ' + e.target});
+}
 const faults = events.filter(e => e.event === 'fault' && !e.undo && !e.detail);
 const violations = data.result.violations;
 const H = 30 + lanes.length * LANE + 40;
 const svg = el('svg:svg', {width: W, height: H, viewBox: '0 0 ' + W + ' ' + H, id: 'timeline-svg'}, null, document.getElementById('timeline'));
+{
+  const defs = el('svg:defs', {}, null, svg);
+  const pat = el('svg:pattern', {id: 'hatch', width: 6, height: 6, patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)'}, null, defs);
+  el('svg:rect', {width: 6, height: 6, fill: 'rgba(120,90,200,0.15)'}, null, pat);
+  el('svg:line', {x1: 0, y1: 0, x2: 0, y2: 6, stroke: '#7a5ac8', 'stroke-width': 2}, null, pat);
+}
 lanes.forEach((lane, i) => {
   const y = 20 + i * LANE;
   const g = el('svg:g', {class: 'lane', 'data-lane': lane.label}, null, svg);
@@ -144,6 +174,13 @@ lanes.forEach((lane, i) => {
     if (x(s.to) - x(s.from) > s.text.length * 6) el('svg:text', {x: x(s.from) + 3, y: y + 15}, s.text, g);
   }
 });
+for (const c of cutOff) {
+  const i = lanes.findIndex(l => l.label === c.lane);
+  if (i < 0) continue;
+  const r = el('svg:rect', {x: x(c.from), y: 20 + i * LANE + 2, width: Math.max(2, x(c.to) - x(c.from)), height: LANE - 4,
+                            fill: 'url(#hatch)', class: 'partitioned'}, null, svg);
+  el('svg:title', {}, c.lane + ' partitioned (' + c.text + ')', r);
+}
 const fy = 20 + lanes.length * LANE;
 for (const f of faults) {
   const len = f.for ? x(f.t + f.for) - x(f.t) : 2;
@@ -223,6 +260,54 @@ document.body.dataset.rendered = errors.length ? 'with-errors' : 'ok';
 
 }  // namespace
 
+std::string html_escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string path_component(const std::string& text) {
+  std::string out;
+  for (char c : text) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_') ? c : '_';
+  if (out.empty() || out == "." || out == "..") out = "_" + out;
+  return out;
+}
+
+void write_matrix_report(const std::string& dir, const std::vector<std::string>& designs,
+                         const std::vector<std::string>& scenarios, const std::vector<std::vector<MatrixCell>>& cells) {
+  std::filesystem::create_directories(dir);
+  std::ofstream html(dir + "/index.html");
+  html << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+       << "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
+       << "<title>kafkasim matrix</title><style>body{font:14px system-ui,sans-serif;margin:24px;color:#1d2330}"
+          "table{border-collapse:collapse}td,th{border:1px solid #ccd;padding:6px 10px;text-align:left}"
+          "th{background:#f1f3f8}td.ok{background:#eaf7ee}td.bad{background:#fde9e8}a{color:inherit}</style></head><body>\n"
+       << "<h1>Which design breaks where</h1><p>Rows are scenarios, columns designs; each cell lists the violated "
+          "properties and links to that run's report.</p>\n<table><tr><th>scenario</th>";
+  for (const auto& d : designs) html << "<th>" << html_escape(d) << "</th>";
+  html << "</tr>\n";
+  for (std::size_t i = 0; i < scenarios.size(); ++i) {
+    html << "<tr><th>" << html_escape(scenarios[i]) << "</th>";
+    for (const auto& c : cells[i]) {
+      html << "<td class=\"" << (c.bad ? "bad" : "ok") << "\">";
+      if (!c.link.empty()) html << "<a href=\"" << html_escape(c.link) << "\">" << html_escape(c.text) << "</a>";
+      else html << html_escape(c.text);
+      html << "</td>";
+    }
+    html << "</tr>\n";
+  }
+  html << "</table></body></html>\n";
+}
+
 std::string json_for_script(const nlohmann::ordered_json& value) {
   const std::string raw = value.dump();
   std::string out;
@@ -265,7 +350,7 @@ void write_html_report(const std::string& dir, const Scenario& scenario, const n
        << "<p><span id=\"verdict\"></span><span id=\"verdict-text\"></span></p><div class=\"desc\" id=\"desc\"></div></header>\n"
        << "<main><div><section><h2>Timeline</h2><div class=\"legend\"><span style=\"background:#cfe8d4\">up</span>"
           "<span style=\"background:#ffe5a8\">paused</span><span style=\"background:#f3b9b5\">down</span>"
-          "<span style=\"background:#f0a35e\">fault</span><span style=\"color:#c0261d\">| violation</span>"
+          "<span style=\"background:#e6def7\">partitioned</span><span style=\"background:#f0a35e\">fault</span><span style=\"color:#c0261d\">| violation</span>"
           " click the timeline, a moment or a narrative line to see the logs then</div><div id=\"timeline\"></div></section>\n"
        << "<section class=\"logs\"><div id=\"moments\"></div><div class=\"legend\"><span class=\"c\" "
           "style=\"background:#d7ecff\">below the replica's HW</span><span style=\"background:#fff7d6\">above it</span>"

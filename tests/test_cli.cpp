@@ -147,7 +147,8 @@ TEST(Cli, ASettleTooShortForALingeringSessionIsReportedAsUnavailable) {
 TEST(Matrix, ShowsWhichDesignBreaksWhereAndWritesJson) {
   const std::string json_path = testing::TempDir() + "/matrix.json";
   auto r = kafkasim("matrix '" + kSource + "/scenarios/kip101-hw-truncation.yaml' '" + kSource +
-                    "/scenarios/steady-state.yaml' --designs kafka-0.10,kafka-0.11,latest --jobs 2 --json '" + json_path + "'");
+                    "/scenarios/steady-state.yaml' --designs kafka-0.10,kafka-0.11,latest --jobs 2 --json '" + json_path +
+                    "' --report '" + testing::TempDir() + "/matrix-report'");
   EXPECT_EQ(r.code, 1) << r.out;  // kip101 expects its loss, so it fails where the loss is fixed
   std::istringstream lines(r.out);
   std::string header, rule, kip101, steady;
@@ -168,6 +169,14 @@ TEST(Matrix, ShowsWhichDesignBreaksWhereAndWritesJson) {
   EXPECT_TRUE(cells[1]["violated"].empty());
   EXPECT_TRUE(cells[2]["violated"].empty());
   for (const auto& c : j["rows"][1]["cells"]) EXPECT_TRUE(c["violated"].empty()) << c.dump();
+  // --report: a matrix page linking to every run's own report.
+  const std::string report = testing::TempDir() + "/matrix-report";
+  std::ifstream page(report + "/index.html");
+  const std::string html((std::istreambuf_iterator<char>(page)), std::istreambuf_iterator<char>());
+  EXPECT_NE(html.find("href=\"kip101-hw-truncation/kafka-0.10/index.html\""), std::string::npos) << html;
+  for (const char* d : {"kafka-0.10", "kafka-0.11", "latest"})
+    for (const char* sc : {"kip101-hw-truncation", "steady-state"})
+      EXPECT_TRUE(std::filesystem::exists(report + "/" + sc + "/" + d + "/index.html")) << sc << " " << d;
 }
 
 TEST(Matrix, BadDesignsAndFilesAreRefusedWithExit2) {
