@@ -539,8 +539,13 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
     if (--slot.pending == 0) in_flight.erase(k);
     const double elapsed = seconds_since(t0);
     const double rate = elapsed > 0 ? static_cast<double>(completed) / elapsed : 0;
-    const std::string done = options.runs ? fmt::format("{}/{} runs", completed, *options.runs)
-                                          : fmt::format("{} runs, {:.0f} s left", completed, std::max(0.0, *options.time_s - elapsed));
+    double left_s = options.time_s ? std::max(0.0, *options.time_s - elapsed) : 0.0;
+    if (options.runs && rate > 0) {
+      const double by_runs = static_cast<double>(*options.runs - completed) / rate;
+      left_s = options.time_s ? std::min(left_s, by_runs) : by_runs;
+    }
+    const std::string done = options.runs ? fmt::format("{}/{} runs, about {:.0f} s left", completed, *options.runs, left_s)
+                                          : fmt::format("{} runs, {:.0f} s left", completed, left_s);
     progress.show(fmt::format("explore: {}  {:.1f} runs/s  {} violating  {} simulator failures", done, rate, found.size(),
                               failures.size()));
   }
