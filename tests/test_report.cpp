@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -33,11 +34,17 @@ std::string run(const std::string& cmd, int* code = nullptr) {
 
 std::string chromium(const std::string& args) {
   // The flags the machine's notes give for a closed network, and a fresh profile each time.
-  const std::string profile = testing::TempDir() + "/chromium-profile";
+  // A profile of its own per call: ctest runs tests in parallel, and two Chromiums cannot share one.
+  static int calls = 0;
+  const std::string profile =
+      testing::TempDir() + "/chromium-profile-" + std::to_string(::getpid()) + "-" + std::to_string(++calls);
   std::filesystem::remove_all(profile);
-  return run("timeout 120 " + kChromium +
-             " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking"
-             " --disable-component-update --disable-sync --user-data-dir=" + profile + " " + args);
+  const std::string out = run("timeout 120 " + kChromium +
+                              " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run"
+                              " --disable-background-networking --disable-component-update --disable-sync"
+                              " --user-data-dir=" + profile + " " + args);
+  std::filesystem::remove_all(profile);
+  return out;
 }
 
 std::string attribute(const std::string& dom, const std::string& name) {
