@@ -123,6 +123,12 @@ const palette = ['#cde4f7', '#f9dcc4', '#d9f2d0', '#eedcf5', '#f7f2c4', '#d4f0f0
 for (const p of partitions) {
   const spans = []; let cur = null;
   for (const e of events) {
+    if (e.event === 'isr-changed' && e.partition === p && cur) {
+      // The same leader with a new ISR: a new span, so the lane shows every ISR the partition had.
+      spans.push({...cur, to: e.t});
+      cur = {...cur, from: e.t, text: cur.text.replace(/isr \[[^\]]*\]/, 'isr [' + e.isr.join(',') + ']')};
+      continue;
+    }
     if (e.event !== 'leader-elected' || e.partition !== p) continue;
     if (cur) spans.push({...cur, to: e.t});
     cur = {from: e.t, text: (e.leader > 0 ? 'b' + e.leader : 'none') + ' e' + e.leader_epoch + ' isr [' + e.isr.join(',') + ']' + (e.clean === false ? ' UNCLEAN' : ''),
@@ -181,6 +187,25 @@ for (const c of cutOff) {
                             fill: 'url(#hatch)', class: 'partitioned'}, null, svg);
   el('svg:title', {}, c.lane + ' partitioned (' + c.text + ')', r);
 }
+// Each partition's leader lane also carries its log end (grey) and high watermark (blue) over time, as the
+// leaders of the time saw them, scaled to the partition's largest offset.
+lanes.forEach((lane, i) => {
+  if (!lane.label.endsWith(' leader')) return;
+  const p = lane.label.slice(0, -' leader'.length);
+  const leo = [], hwp = []; let leader = -1, epoch = -1, top = 1;
+  for (const e of events) {
+    if (e.partition !== p) continue;
+    if (e.event === 'became-leader' && e.leader_epoch >= epoch) { leader = e.broker; epoch = e.leader_epoch; }
+    if (e.broker !== leader) continue;
+    if (e.event === 'appended') { leo.push([e.t, e.offset + 1]); top = Math.max(top, e.offset + 1); }
+    else if (e.event === 'hw-advanced') hwp.push([e.t, e.hw]);
+    else if (e.event === 'truncated') leo.push([e.t, e.to_offset]);
+  }
+  const y0 = 20 + i * LANE + LANE - 3, span = LANE - 6;
+  const path = pts => pts.map(([t, v]) => x(t).toFixed(1) + ',' + (y0 - span * v / top).toFixed(1)).join(' ');
+  if (leo.length) { const l = el('svg:polyline', {points: path(leo), fill: 'none', stroke: '#777', 'stroke-dasharray': '2 2', class: 'leo-line'}, null, svg); el('svg:title', {}, p + ': the leader\'s log end over time (up to ' + top + ')', l); }
+  if (hwp.length) { const l = el('svg:polyline', {points: path(hwp), fill: 'none', stroke: '#2458c8', 'stroke-width': 1.5, class: 'hw-line'}, null, svg); el('svg:title', {}, p + ': the leader\'s high watermark over time', l); }
+});
 const fy = 20 + lanes.length * LANE;
 for (const f of faults) {
   const len = f.for ? x(f.t + f.for) - x(f.t) : 2;
@@ -350,7 +375,7 @@ void write_html_report(const std::string& dir, const Scenario& scenario, const n
        << "<p><span id=\"verdict\"></span><span id=\"verdict-text\"></span></p><div class=\"desc\" id=\"desc\"></div></header>\n"
        << "<main><div><section><h2>Timeline</h2><div class=\"legend\"><span style=\"background:#cfe8d4\">up</span>"
           "<span style=\"background:#ffe5a8\">paused</span><span style=\"background:#f3b9b5\">down</span>"
-          "<span style=\"background:#e6def7\">partitioned</span><span style=\"background:#f0a35e\">fault</span><span style=\"color:#c0261d\">| violation</span>"
+          "<span style=\"background:#e6def7\">partitioned</span><span style=\"color:#2458c8\">&#8213; HW</span><span style=\"color:#777\">- - LEO</span><span style=\"background:#f0a35e\">fault</span><span style=\"color:#c0261d\">| violation</span>"
           " click the timeline, a moment or a narrative line to see the logs then</div><div id=\"timeline\"></div></section>\n"
        << "<section class=\"logs\"><div id=\"moments\"></div><div class=\"legend\"><span class=\"c\" "
           "style=\"background:#d7ecff\">below the replica's HW</span><span style=\"background:#fff7d6\">above it</span>"

@@ -84,6 +84,7 @@ TEST(HtmlReport, RendersLanesAndLogPicturesInHeadlessChromiumWithoutErrors) {
   EXPECT_GE(std::stoi("0" + attribute(dom, "data-log-pictures")), 1);
   EXPECT_NE(dom.find("acked-write-lost"), std::string::npos);
   EXPECT_NE(dom.find("class=\"lost\""), std::string::npos) << "the lost record is drawn as lost";
+  EXPECT_NE(dom.find("class=\"hw-line\""), std::string::npos) << "the HW over time";
 
   const std::string shot = std::string(KAFKASIM_BINARY_DIR) + "/report-kip101.png";
   std::filesystem::remove(shot);
