@@ -281,8 +281,6 @@ ShrinkOutcome shrink(const Base& base, std::uint64_t seed, const std::vector<std
           break;
         }
       }
-      for (std::size_t i = 0; i < batch.size(); ++i)
-        if (results[i].failed) keep_stderr(stderr_files[i], "", false);  // already kept, or nothing to keep
       result.candidate_runs += static_cast<int>(batch.size());
       progress.show(fmt::format("shrinking {} (seed {}): {} -> {} events, {} candidate runs", property, seed, before,
                                 current.value().size(), result.candidate_runs));
@@ -301,13 +299,6 @@ bool is_fault_kind(const std::string& k) {
   return false;
 }
 
-YAML::Node design_node(const Design& d) {
-  if (d.overrides.empty()) return YAML::Node(d.preset);
-  YAML::Node n(YAML::NodeType::Map);
-  n["base"] = d.preset;
-  for (const auto& [k, v] : d.overrides) n[k] = v;
-  return n;
-}
 
 }  // namespace
 
@@ -409,7 +400,7 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
       err << "kafkasim explore: design metadata=kraft is not modelled yet (version 1 models ZooKeeper mode)\n";
       return kExitBadInput;
     }
-    base.doc["design"] = design_node(design);
+    base.doc["design"] = reports::design_yaml(design);
     base.doc.remove("events");
     base.doc.remove("expect");
     base.expected.insert(parsed.expected_violations.begin(), parsed.expected_violations.end());

@@ -9,17 +9,18 @@
 
 namespace kafkasim::reports {
 
+YAML::Node design_yaml(const Design& design) {
+  if (design.overrides.empty()) return YAML::Node(design.preset);
+  YAML::Node d(YAML::NodeType::Map);
+  d["base"] = design.preset;
+  for (const auto& [k, v] : design.overrides) d[k] = v;
+  return d;
+}
+
 std::string replay_yaml(const Scenario& scenario, const std::vector<std::string>& comment_lines) {
   YAML::Node doc = YAML::Load(scenario.source_text);
   doc["seed"] = scenario.seed;
-  if (scenario.design.overrides.empty()) {
-    doc["design"] = scenario.design.preset;
-  } else {
-    YAML::Node d(YAML::NodeType::Map);
-    d["base"] = scenario.design.preset;
-    for (const auto& [k, v] : scenario.design.overrides) d[k] = v;
-    doc["design"] = d;
-  }
+  doc["design"] = design_yaml(scenario.design);
   YAML::Emitter out;
   out << doc;
   std::string text;

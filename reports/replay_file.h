@@ -5,9 +5,14 @@
 #include <string>
 #include <vector>
 
+#include <yaml-cpp/yaml.h>
+
 #include "scenario/scenario.h"
 
 namespace kafkasim::reports {
+
+// The design as a scenario file writes it: the preset's name, or {base: preset, switch: value, ...}.
+YAML::Node design_yaml(const Design& design);
 
 std::string replay_yaml(const Scenario& scenario, const std::vector<std::string>& comment_lines);
 // Saves it under `dir` as <name>-seed<seed>.yaml (a new name if taken); returns the path.
