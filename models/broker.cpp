@@ -135,7 +135,8 @@ void Broker::on_zk_state(zk::Client::State state, zk::SessionId session) {
       });
       break;
     case zk::Client::State::Connecting:
-    case zk::Client::State::Disconnected: break;
+    case zk::Client::State::Disconnected:
+    case zk::Client::State::Closed: break;
   }
 }
 

@@ -87,6 +87,9 @@ class World {
   void record(std::string_view event, std::vector<Field> fields) { history_.record(now(), event, std::move(fields)); }
   bool in_fault_phase() const { return phase_ == Phase::Fault; }
   void fail_run(const std::string& why);
+  // Ends the run now, converged: for a model that drives its own steps and knows when it is done (the
+  // ZooKeeper conformance harness).
+  void end_run() { finish(true); }
 
  private:
   friend class Node;

@@ -11,6 +11,7 @@ const char* state_name(Client::State s) {
     case Client::State::Connected: return "connected";
     case Client::State::Disconnected: return "disconnected";
     case Client::State::Expired: return "expired";
+    case Client::State::Closed: return "closed";
   }
   return "?";
 }
@@ -23,10 +24,13 @@ void Client::set_state(State s) {
   on_state_(s, session_);
 }
 
-void Client::start_session() {
-  session_ = 0;
+void Client::start_session() { resume_session(0); }
+
+void Client::resume_session(SessionId session) {
+  session_ = session;
   last_zxid_ = 0;
   watches_.clear();
+  default_watches_.clear();
   state_ = State::Connecting;
   connect();
 }
@@ -38,11 +42,13 @@ void Client::connect() {
   r->session = session_;
   r->session_timeout = session_timeout_;
   r->last_zxid = last_zxid_;
-  for (const auto& [key, handler] : watches_) {
-    auto& list = key.first == static_cast<int>(WatchKind::Data)    ? r->data_watches
-                 : key.first == static_cast<int>(WatchKind::Exist) ? r->exist_watches
-                                                                   : r->child_watches;
-    if (list.empty() || list.back() != key.second) list.push_back(key.second);
+  std::set<std::pair<int, std::string>> outstanding = default_watches_;
+  for (const auto& entry : watches_) outstanding.insert(entry.first);
+  for (const auto& [kind, path] : outstanding) {
+    auto& list = kind == static_cast<int>(WatchKind::Data)    ? r->data_watches
+                 : kind == static_cast<int>(WatchKind::Exist) ? r->exist_watches
+                                                              : r->child_watches;
+    list.push_back(path);
   }
   owner_.request(server_, std::move(r), request_timeout(), [this, attempt](sim::Failure f, const sim::Message* m) {
     if (attempt != connection_) return;
@@ -56,6 +62,7 @@ void Client::connect() {
     const auto& resp = static_cast<const ZkResponse&>(*m);
     if (resp.error == Error::SessionExpired) {
       watches_.clear();
+      default_watches_.clear();
       set_state(State::Expired);  // the owner decides when to start a new session
       return;
     }
@@ -82,6 +89,7 @@ void Client::ping() {
     if (static_cast<const ZkPing&>(*m).expired) {
       ++connection_;
       watches_.clear();
+      default_watches_.clear();
       set_state(State::Expired);
       return;
     }
@@ -116,6 +124,7 @@ void Client::send_op(std::unique_ptr<ZkRequest> r, ResponseHandler done) {
                    if (resp.error == Error::SessionExpired && attempt == connection_) {
                      ++connection_;
                      watches_.clear();
+                     default_watches_.clear();
                      set_state(State::Expired);
                    }
                    done(resp.error, &resp);
@@ -123,17 +132,28 @@ void Client::send_op(std::unique_ptr<ZkRequest> r, ResponseHandler done) {
 }
 
 void Client::close_session(std::function<void()> done) {
-  if (state_ != State::Connected) {
-    owner_.after(0, done);
+  const bool connected = state_ == State::Connected;
+  auto closed = [this, done] {
+    ++connection_;  // no more pings or reconnects
+    watches_.clear();
+    default_watches_.clear();
+    state_ = State::Closed;
+    done();
+  };
+  if (!connected) {
+    owner_.after(0, closed);
     return;
   }
   auto r = std::make_unique<ZkRequest>();
   r->kind = ZkRequest::Kind::Close;
-  send_op(std::move(r), [done](Error, const ZkResponse*) { done(); });
+  send_op(std::move(r), [closed](Error, const ZkResponse*) { closed(); });
 }
 
 void Client::watch(WatchKind kind, const std::string& path, WatchHandler handler) {
-  if (handler) watches_.emplace(std::make_pair(static_cast<int>(kind), path), std::move(handler));
+  if (!handler) return;
+  auto key = std::make_pair(static_cast<int>(kind), path);
+  if (handler.target<DefaultWatch>() != nullptr) default_watches_.insert(std::move(key));
+  else watches_.emplace(std::move(key), std::move(handler));
 }
 
 namespace {
@@ -206,11 +226,15 @@ void Client::on_watch(const ZkWatch& w) {
     case WatchType::NodeDeleted: kinds = {WatchKind::Data, WatchKind::Exist, WatchKind::Child}; break;
   }
   std::vector<WatchHandler> fire;
+  bool fire_default = false;
   for (WatchKind k : kinds) {
-    auto range = watches_.equal_range(std::make_pair(static_cast<int>(k), w.path));
+    const auto key = std::make_pair(static_cast<int>(k), w.path);
+    auto range = watches_.equal_range(key);
     for (auto it = range.first; it != range.second; ++it) fire.push_back(std::move(it->second));
     watches_.erase(range.first, range.second);
+    fire_default = default_watches_.erase(key) > 0 || fire_default;
   }
+  if (fire_default && default_watcher_) fire.push_back(default_watcher_);
   for (auto& handler : fire) handler(w.watch_type, w.path);
 }
 

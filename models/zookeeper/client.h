@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <vector>
 
 #include "models/zookeeper/protocol.h"
@@ -16,7 +17,8 @@ namespace kafkasim::models::zk {
 
 class Client {
  public:
-  enum class State { Connecting, Connected, Disconnected, Expired };
+  // Closed: the owner closed the session (ZooKeeper's CLOSED); the client is done, as after close().
+  enum class State { Connecting, Connected, Disconnected, Expired, Closed };
   using StateHandler = std::function<void(State, SessionId)>;
   using ResponseHandler = std::function<void(Error, const ZkResponse*)>;  // nullptr unless Ok-ish
   using WatchHandler = std::function<void(WatchType, const std::string& path)>;
@@ -25,6 +27,13 @@ class Client {
 
   // Opens a new session (after Expired, or the first time).
   void start_session();
+  // Connects to an existing session by its id, as a second handle made with another handle's session id
+  // and password does (the ZooKeeper tests' way to expire a session: connect with it, then close it).
+  void resume_session(SessionId session);
+  // ZooKeeper's default watcher: a read given `default_watch()` leaves a watch that calls `watcher`, once
+  // per event however many reads left it (the client's watch sets hold each watcher once).
+  void set_default_watcher(WatchHandler watcher) { default_watcher_ = std::move(watcher); }
+  static WatchHandler default_watch() { return DefaultWatch{}; }
   State state() const { return state_; }
   SessionId session() const { return session_; }
 
@@ -37,7 +46,7 @@ class Client {
   void get_children(const std::string& path, WatchHandler watch, ResponseHandler done);
   void multi(const std::vector<Op>& ops, ResponseHandler done);
   // Closes the session (its ephemeral nodes go at once); `done` runs when the server answered or the
-  // connection is gone.
+  // connection is gone. The client is Closed from then on: no pings, no reconnects.
   void close_session(std::function<void()> done);
   // The server closed the connection: reconnect (and learn whether the session still exists).
   void connection_closed() { lost_connection(); }
@@ -48,6 +57,9 @@ class Client {
 
  private:
   enum class WatchKind { Data, Exist, Child };
+  struct DefaultWatch {  // marks a registration for the default watcher
+    void operator()(WatchType, const std::string&) const {}
+  };
   void connect();
   void send_op(std::unique_ptr<ZkRequest> r, ResponseHandler done);
   // A read that may leave a watch; which kind of watch depends on the answer (exists).
@@ -68,6 +80,8 @@ class Client {
   std::int64_t last_zxid_ = 0;
   std::uint64_t connection_ = 0;  // bumped on every (re)connect: pings of an old connection stop
   std::multimap<std::pair<int, std::string>, WatchHandler> watches_;  // (kind, path) -> one-shot callbacks
+  std::set<std::pair<int, std::string>> default_watches_;             // (kind, path) for the default watcher
+  WatchHandler default_watcher_;
 };
 
 const char* state_name(Client::State s);

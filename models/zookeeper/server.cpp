@@ -88,6 +88,9 @@ void Server::handle(const sim::Envelope& e, const ZkRequest& r) {
       if (it == state_.sessions.end()) {
         resp->error = Error::SessionExpired;  // the client must start a new session
       } else {
+        // ZooKeeperServer.processConnectRequest: a session reconnecting on a new connection has its old
+        // connection closed (CLIENT_RECONNECT), so two handles never share one session.
+        if (it->second.client_node != e.from) world().close_connection(node(), it->second.client_node);
         it->second.client_node = e.from;
         touch(r.session);
         resp->session = r.session;

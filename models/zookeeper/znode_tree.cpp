@@ -78,7 +78,10 @@ OpResult ZnodeTree::apply_create(SessionId session, const std::string& path, con
   if (p->second.stat.ephemeral_owner != 0) return {Error::NoChildrenForEphemerals, "", {}};
   std::string actual = path;
   const bool sequential = mode == CreateMode::PersistentSequential || mode == CreateMode::EphemeralSequential;
-  if (sequential) actual += fmt::format("{:010d}", p->second.stat.cversion);  // ZooKeeper: the parent's cversion
+  // ZooKeeper numbers a sequential node with the parent's stored cversion, which counts child creations
+  // only (the cversion a client reads is derived: 2 * creations - children, so deletions count there).
+  // Found by the conformance test: create, delete, create-sequential gives ...0001, not ...0002.
+  if (sequential) actual += fmt::format("{:010d}", p->second.child_creates);
   if (nodes_.count(actual)) return {Error::NodeExists, "", {}};
   save(parent);
   save(actual);
@@ -89,6 +92,7 @@ OpResult ZnodeTree::apply_create(SessionId session, const std::string& path, con
   n.stat.ephemeral_owner = ephemeral ? session : 0;
   Znode& parent_node = nodes_[parent];
   parent_node.children.insert(name_of(actual));
+  parent_node.child_creates += 1;
   parent_node.stat.cversion += 1;
   parent_node.stat.pzxid = zxid;
   parent_node.stat.num_children = static_cast<std::int32_t>(parent_node.children.size());

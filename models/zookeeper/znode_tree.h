@@ -98,6 +98,7 @@ class ZnodeTree {
     std::string data;
     Stat stat;
     std::set<std::string> children;  // names, ordered: getChildren answers in a stable order
+    std::int32_t child_creates = 0;  // ZooKeeper's stored cversion: children ever created (sequence numbers)
   };
   static bool valid_path(const std::string& path);
   static std::string parent_of(const std::string& path);
