@@ -7,6 +7,7 @@ packages=(cmake g++ make pkg-config libsimgrid-dev libgtest-dev librapidcheck-de
           libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(chromium fonts-liberation)   # the HTML report is checked in a real (headless) browser
+  packages+=(zookeeper libzookeeper-mt-dev)  # the ZooKeeper model is checked against a real server
 fi
 
 missing=()

@@ -6,12 +6,12 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc)
 
 echo "== build (RelWithDebInfo, assertions on)"
-"$top/scripts/build.sh" build
+"$top/scripts/build.sh" build -DKAFKASIM_REQUIRE_ZK_CONFORMANCE=ON
 echo "== test"
 ctest --test-dir "$top/build" --output-on-failure -j "$jobs"
 
 echo "== build (ASan+UBSan)"
-"$top/scripts/build.sh" build-asan -DKAFKASIM_SANITIZE=ON
+"$top/scripts/build.sh" build-asan -DKAFKASIM_SANITIZE=ON -DKAFKASIM_REQUIRE_ZK_CONFORMANCE=ON
 echo "== test under ASan+UBSan"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir "$top/build-asan" --output-on-failure -j "$jobs"
