@@ -3,6 +3,8 @@
 // concurrently; pauses are not Actor::suspend; mailboxes are cleared when a node dies.
 #include "sim/engine.h"
 
+#include "sim/platform.h"
+
 #include <cassert>
 #include <cmath>
 #include <map>
@@ -134,33 +136,13 @@ struct Engine::Impl {
 };
 
 Engine::Engine(const std::vector<std::string>& host_names, const EngineOptions& options) : impl_(new Impl) {
-  std::vector<std::string> args = {"kafkasim", "--cfg=network/model:CM02", "--log=root.thres:critical",
-                                   "--log=xbt_cfg.thres:critical"};
   // ASan cannot follow SimGrid's own stacks: use threads there (correct, slower).
-  if (sanitized()) args.push_back("--cfg=contexts/factory:thread");
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  int argc = static_cast<int>(argv.size());
-  argv.push_back(nullptr);
-  impl_->engine = std::make_unique<sg4::Engine>(&argc, argv.data());
+  impl_->engine = create_simgrid_engine(/*thread_contexts=*/sanitized());
   sg4::Engine::on_deadlock_cb([this] { deadlocked_ = true; });
-
-  // A star: each host has a split-duplex link of half the one-way latency, so any two hosts are
-  // exactly `one_way_latency` apart (plus size/bandwidth).
-  auto* zone = sg4::create_star_zone("cluster");
-  const double half_latency_s = seconds(options.one_way_latency) / 2;
-  for (std::size_t i = 0; i < host_names.size(); ++i) {
-    sg4::Host* host = zone->create_host(host_names[i], 1e9)->seal();
-    auto* link = zone->create_split_duplex_link("link-" + host_names[i], options.bandwidth_bytes_per_s)
-                     ->set_latency(half_latency_s)
-                     ->seal();
-    zone->add_route(host->get_netpoint(), nullptr, nullptr, nullptr,
-                    {sg4::LinkInRoute(link, sg4::LinkInRoute::Direction::UP)}, true);
-    impl_->hosts.push_back(host);
-    impl_->mailboxes.push_back(sg4::Mailbox::by_name("mailbox-" + host_names[i]));
-  }
-  impl_->control_host = zone->create_host("control", 1e9)->seal();
-  zone->seal();
+  Platform platform = create_star_platform(host_names, options.one_way_latency, options.bandwidth_bytes_per_s);
+  impl_->hosts = platform.hosts;
+  impl_->control_host = platform.control;
+  for (const auto& name : host_names) impl_->mailboxes.push_back(sg4::Mailbox::by_name("mailbox-" + name));
   impl_->receivers.resize(host_names.size());
   impl_->outbox.resize(host_names.size());
 }
