@@ -39,7 +39,7 @@ constexpr Micros kResendBackoff = 100 * kMicrosPerMs;
 }  // namespace
 
 Controller::Controller(Broker& broker, zk::Client& zk)
-    : broker_(broker), zk_(zk), partitions_(scenario_partitions(broker.world().scenario())) {}
+    : broker_(broker), zk_(zk), partitions_(broker.catalog().all()) {}
 
 // ---------------------------------------------------------------------------------------------------
 // The event queue.
@@ -280,7 +280,7 @@ void Controller::on_failover(Done done) {
     for (const auto& [b, e] : brokers) live_brokers_.insert(b);
     send_update_metadata(live_brokers_);
     create_topics(0, [this, done] {
-      read_states(0, [this, done] {
+      read_states([this, done] {
         std::vector<std::string> all;
         for (const auto& p : partitions_) all.push_back(p.name);
         elect_offline(all, [this, done, all] {
@@ -360,15 +360,18 @@ void Controller::create_topics(std::size_t next, Done done) {
            });
 }
 
-void Controller::read_states(std::size_t next, Done done) {
-  if (next >= partitions_.size()) return done();
-  const PartitionInfo& p = partitions_[next];
-  zk_retry([this, &p](auto cb) { zk_.get_data(partition_state_path(p), nullptr, cb); },
-           [this, next, done, &p](zk::Error e, const zk::ZkResponse* r) {
-             LeaderIsr s;
-             if (e == zk::Error::Ok && decode_leader_isr(r->data, s)) states_[p.name] = CachedState{s, r->stat.version};
-             read_states(next + 1, done);
-           });
+void Controller::read_states(Done done) {
+  // KafkaZkClient.getTopicPartitionStates: every getData is sent at once (pipelined on the session's
+  // connection) and the step is done when every answer came.
+  if (partitions_.empty()) return done();
+  auto remaining = std::make_shared<std::size_t>(partitions_.size());
+  for (const PartitionInfo& p : partitions_)
+    zk_retry([this, &p](auto cb) { zk_.get_data(partition_state_path(p), nullptr, cb); },
+             [this, remaining, done, &p](zk::Error e, const zk::ZkResponse* r) {
+               LeaderIsr s;
+               if (e == zk::Error::Ok && decode_leader_isr(r->data, s)) states_[p.name] = CachedState{s, r->stat.version};
+               if (--*remaining == 0) done();
+             });
 }
 
 void Controller::for_each(std::vector<std::string> partitions, std::function<void(const std::string&, Done)> fn,
@@ -516,7 +519,7 @@ void Controller::on_brokers_new(const std::set<int>& fresh, Done done) {
   // (read again from ZooKeeper: leaders may have changed ISRs there), then elect offline partitions.
   if (fresh.empty()) return done();
   send_update_metadata(live_brokers_);
-  read_states(0, [this, fresh, done] {
+  read_states([this, fresh, done] {
     std::vector<std::string> all;
     for (const auto& p : partitions_) all.push_back(p.name);
     send_leader_and_isr(fresh, all);
@@ -703,11 +706,7 @@ void Controller::record_isr_changed(const std::string& partition, const LeaderIs
                                  {"leader", std::int64_t{s.leader}}});
 }
 
-const PartitionInfo* Controller::info(const std::string& partition) const {
-  for (const auto& p : partitions_)
-    if (p.name == partition) return &p;
-  return nullptr;
-}
+const PartitionInfo* Controller::info(const std::string& partition) const { return broker_.catalog().find(partition); }
 
 bool Controller::unclean_enabled() const {
   return broker_.world().scenario().config.boolean("unclean.leader.election.enable");

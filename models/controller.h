@@ -74,7 +74,7 @@ class Controller {
   void on_broker_change(Done done);
   void read_live_brokers(std::function<void(std::map<int, std::int64_t>)> then);
   void create_topics(std::size_t next, Done done);
-  void read_states(std::size_t next, Done done);
+  void read_states(Done done);
   void on_brokers_dead(const std::set<int>& dead, Done done);
   void on_brokers_new(const std::set<int>& fresh, Done done);
   void elect_offline(std::vector<std::string> partitions, Done done);
@@ -100,7 +100,7 @@ class Controller {
 
   Broker& broker_;
   zk::Client& zk_;
-  std::vector<PartitionInfo> partitions_;
+  const std::vector<PartitionInfo>& partitions_;  // the run's catalog, in file order
   bool active_ = false;
   std::int64_t epoch_ = 0;
   std::int32_t epoch_zk_version_ = -1;

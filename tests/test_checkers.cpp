@@ -56,6 +56,31 @@ TEST(StaleControllerObeyed, SilentWhenTheRequestLeftBeforeTheNewerElection) {
   EXPECT_TRUE(only("stale-controller-obeyed", h).empty());
 }
 
+// A controller's ZooKeeper write is ordered against newer elections by zxid, not by when its reply was
+// read (a controller paused between its write and the reply reads it after a newer election): the
+// regression explore found (scenarios/regression-paused-controller-write-order.yaml first showed it).
+void zk_elected(sim::History& h, double t, int broker, int epoch, std::int64_t zxid) {
+  h.record(s(t), "controller-elected", {{"broker", std::int64_t{broker}}, {"controller_epoch", std::int64_t{epoch}},
+                                        {"zxid", zxid}});
+}
+void zk_write(sim::History& h, double t, int broker, int epoch, std::int64_t zxid) {
+  h.record(s(t), "controller-zk-write", {{"broker", std::int64_t{broker}}, {"controller_epoch", std::int64_t{epoch}},
+                                         {"path", std::string("/brokers/topics/t/partitions/0/state")}, {"zxid", zxid}});
+}
+
+TEST(StaleControllerObeyed, AWriteIsOrderedByItsZxidNotByWhenItsReplyWasRead) {
+  sim::History h;
+  zk_elected(h, 0.01, 1, 3, 10);
+  zk_elected(h, 6.0, 2, 4, 20);
+  zk_write(h, 9.0, 1, 3, 15);  // applied before epoch 4's election; read late (paused)
+  EXPECT_TRUE(only("stale-controller-obeyed", h).empty());
+  zk_write(h, 9.5, 1, 3, 25);  // applied after it: a zombie's write
+  auto v = only("stale-controller-obeyed", h);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_NE(v[0].detail.find("wrote /brokers/topics/t/partitions/0/state after controller epoch 4"), std::string::npos)
+      << v[0].detail;
+}
+
 TEST(EpochMonotonic, FiresWhenAProcessGoesBackToALowerControllerEpoch) {
   sim::History h;
   applied(h, 1.0, 2, 1, 2, 0.99);
