@@ -1,6 +1,6 @@
 // Producer and consumer (clients/src/main/java/org/apache/kafka/clients/producer/internals/Sender.java,
 // consumer/internals/Fetcher.java), reduced to what replication safety depends on: one record per
-// Produce request, one Fetch per partition.
+// Produce request; the consumer sends one Fetch per leader broker with every partition it leads.
 #include "models/clients.h"
 
 #include <fmt/format.h>
@@ -152,57 +152,90 @@ void Producer::fail(const Send& s, const std::string& error) {
 // ---------------------------------------------------------------------------------------------------
 
 Consumer::Consumer(sim::World& world, int node, const ConsumerSpec& spec)
-    : sim::Node(world, node), spec_(spec), metadata_(*this, spec.topic, metadata_timeout(spec.config)) {}
+    : sim::Node(world, node),
+      spec_(spec),
+      metadata_(*this, spec.topic, metadata_timeout(spec.config)),
+      fetch_wait_(from_ms(spec.config.integer("fetch.max.wait.ms"))),
+      request_timeout_(from_ms(spec.config.integer("request.timeout.ms"))),
+      retry_backoff_(from_ms(spec.config.integer("retry.backoff.ms"))),
+      fencing_(world.scenario().design.on("leader-epoch-fencing")),
+      reset_to_(spec.config.str("auto.offset.reset")) {}
 
 void Consumer::on_start() {
   const TopicSpec* topic = world().scenario().find_topic(spec_.topic);
   after(std::max<Micros>(spec_.from - now(), 0), [this, topic] {
     metadata_.refresh([this, topic] {
-      for (int i = 0; i < topic->partitions; ++i) {
-        const std::string p = partition_name(spec_.topic, i);
-        positions_[p] = 0;  // auto.offset.reset from no committed offset: the log start
-        poll(p);
-      }
+      for (int i = 0; i < topic->partitions; ++i)
+        positions_[partition_name(spec_.topic, i)] = 0;  // auto.offset.reset from no committed offset: the log start
+      poll();
     });
   });
 }
 
-void Consumer::poll(const std::string& partition) {
-  const int leader = metadata_.leader(partition);
-  if (leader < 1) return backoff(partition, true);
+void Consumer::poll() {
+  std::map<int, std::vector<std::string>> by_leader;
+  for (const auto& [partition, position] : positions_) {
+    auto wait = retry_at_.find(partition);
+    if (wait != retry_at_.end() && wait->second > now()) continue;
+    const int leader = metadata_.leader(partition);
+    if (leader < 1) {
+      backoff(partition, true);
+      continue;
+    }
+    if (in_flight_.count(leader) == 0) by_leader[leader].push_back(partition);
+  }
+  for (const auto& [leader, partitions] : by_leader) fetch_from(leader, partitions);
+}
+
+void Consumer::fetch_from(int leader, const std::vector<std::string>& partitions) {
   auto req = std::make_unique<FetchRequest>();
   req->replica_id = -1;
   req->consumer = spec_.id;
-  req->max_wait = from_ms(spec_.config.integer("fetch.max.wait.ms"));
-  const bool fencing = world().scenario().design.on("leader-epoch-fencing");
-  req->partitions.push_back(
-      FetchPartition{partition, positions_[partition], fencing ? metadata_.leader_epoch(partition) : -1, -1});
-  const Micros timeout = from_ms(spec_.config.integer("request.timeout.ms"));
-  request(world().broker_node(leader), std::move(req), timeout,
-          [this, partition](sim::Failure f, const sim::Message* m) {
-            if (f != sim::Failure::None) return backoff(partition, true);
+  req->max_wait = fetch_wait_;
+  for (const auto& p : partitions)
+    req->partitions.push_back(FetchPartition{p, positions_[p], fencing_ ? metadata_.leader_epoch(p) : -1, -1});
+  in_flight_.insert(leader);
+  request(world().broker_node(leader), std::move(req), request_timeout_,
+          [this, leader, partitions](sim::Failure f, const sim::Message* m) {
+            in_flight_.erase(leader);
+            if (f != sim::Failure::None) {
+              for (const auto& p : partitions) backoff(p, true);
+              return poll();
+            }
             const auto& resp = static_cast<const FetchResponse&>(*m);
             for (const auto& d : resp.partitions) {
+              auto pos = positions_.find(d.partition);
+              if (pos == positions_.end()) continue;
               if (d.error == "OFFSET_OUT_OF_RANGE") {
-                positions_[partition] = spec_.config.str("auto.offset.reset") == "latest" ? d.hw : 0;
-                return backoff(partition, false);
+                pos->second = reset_to_ == "latest" ? d.hw : 0;
+                backoff(d.partition, false);
+                continue;
               }
-              if (!d.error.empty()) return backoff(partition, true);
+              if (!d.error.empty()) {
+                backoff(d.partition, true);
+                continue;
+              }
               for (const auto& rec : d.records) {
-                if (rec.offset != positions_[partition]) continue;
+                if (rec.offset != pos->second) continue;
                 record("consumed",
-                       {{"consumer", spec_.id}, {"partition", partition}, {"offset", rec.offset}, {"value", rec.value}});
-                ++positions_[partition];
+                       {{"consumer", spec_.id}, {"partition", d.partition}, {"offset", rec.offset}, {"value", rec.value}});
+                ++pos->second;
               }
             }
-            poll(partition);
+            poll();
           });
 }
 
 void Consumer::backoff(const std::string& partition, bool refresh) {
-  after(from_ms(spec_.config.integer("retry.backoff.ms")), [this, partition, refresh] {
-    if (refresh) metadata_.refresh([this, partition] { poll(partition); });
-    else poll(partition);
+  retry_at_[partition] = now() + retry_backoff_;
+  refresh_wanted_ = refresh_wanted_ || refresh;
+  if (retry_armed_) return;
+  retry_armed_ = true;
+  after(retry_backoff_, [this] {
+    retry_armed_ = false;
+    if (!refresh_wanted_) return poll();
+    refresh_wanted_ = false;
+    metadata_.refresh([this] { poll(); });
   });
 }
 

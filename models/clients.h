@@ -5,6 +5,7 @@
 
 #include <deque>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -74,12 +75,22 @@ class Consumer : public sim::Node {
   const std::map<std::string, std::int64_t>& positions() const { return positions_; }
 
  private:
-  void poll(const std::string& partition);
+  // The Fetcher: one Fetch in flight per leader broker, carrying every partition that broker leads
+  // (Fetcher.prepareFetchRequests); a partition that failed waits retry.backoff.ms and a metadata refresh.
+  void poll();
+  void fetch_from(int leader, const std::vector<std::string>& partitions);
   void backoff(const std::string& partition, bool refresh);
 
   const ConsumerSpec& spec_;
   MetadataView metadata_;
   std::map<std::string, std::int64_t> positions_;
+  std::map<std::string, Micros> retry_at_;  // partition -> not fetched before this time
+  std::set<int> in_flight_;                 // leader brokers with a Fetch out
+  bool retry_armed_ = false;                // a timer will poll again (after a backoff)
+  bool refresh_wanted_ = false;             // ... with a metadata refresh first
+  Micros fetch_wait_ = 0, request_timeout_ = 0, retry_backoff_ = 0;
+  bool fencing_ = false;
+  std::string reset_to_;
 };
 
 }  // namespace kafkasim::models
