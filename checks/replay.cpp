@@ -17,13 +17,13 @@ void Replay::apply(const sim::HistoryEvent& e) {
   const int broker = static_cast<int>(e.int_or("broker", -1));
   const std::string partition = e.str_or("partition", "");
   if (e.name == "appended") {
-    auto& log = logs_[{broker, partition}];
+    auto& log = log_of(broker, partition);
     const auto offset = static_cast<std::size_t>(e.int_or("offset", 0));
     if (log.size() > offset) log.resize(offset);
     while (log.size() < offset) log.push_back(LoggedRecord{"?", -1});  // cannot happen: appends are contiguous
     log.push_back(LoggedRecord{e.str_or("value", ""), e.int_or("leader_epoch", 0)});
   } else if (e.name == "truncated") {
-    auto& log = logs_[{broker, partition}];
+    auto& log = log_of(broker, partition);
     const auto to = static_cast<std::size_t>(std::max<std::int64_t>(0, e.int_or("to_offset", 0)));
     if (log.size() > to) log.resize(to);
   } else if (e.name == "became-leader") {
@@ -36,11 +36,11 @@ void Replay::apply(const sim::HistoryEvent& e) {
       leaders_[partition] = Leadership{broker, epoch, ints(e, "isr"), e.int_or("hw", 0)};
       last_leader_[partition] = {broker, e.t};
     }
-    logs_.try_emplace({broker, partition});
+    log_of(broker, partition);
   } else if (e.name == "became-follower") {
     auto it = leaders_.find(partition);
     if (it != leaders_.end() && it->second.broker == broker) leaders_.erase(it);
-    logs_.try_emplace({broker, partition});
+    log_of(broker, partition);
   } else if (e.name == "isr-changed") {
     auto it = leaders_.find(partition);
     if (it != leaders_.end() && e.int_or("leader", -1) == it->second.broker && e.str_or("by", "") == "leader" &&
@@ -82,17 +82,21 @@ Micros Replay::became_leader_at(const std::string& partition) const {
   return it == last_leader_.end() ? 0 : it->second.second;
 }
 
+std::vector<LoggedRecord>& Replay::log_of(int broker, const std::string& partition) {
+  auto [it, fresh] = logs_.try_emplace({broker, partition});
+  if (fresh) replicas_[partition].insert(broker);
+  return it->second;
+}
+
 std::vector<std::string> Replay::partitions() const {
-  std::set<std::string> names;
-  for (const auto& [key, log] : logs_) names.insert(key.second);
-  return {names.begin(), names.end()};
+  std::vector<std::string> names;
+  for (const auto& [name, brokers] : replicas_) names.push_back(name);
+  return names;
 }
 
 std::vector<int> Replay::replicas_of(const std::string& partition) const {
-  std::vector<int> out;
-  for (const auto& [key, log] : logs_)
-    if (key.second == partition) out.push_back(key.first);
-  return out;
+  auto it = replicas_.find(partition);
+  return it == replicas_.end() ? std::vector<int>{} : std::vector<int>(it->second.begin(), it->second.end());
 }
 
 }  // namespace kafkasim::checks

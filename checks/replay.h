@@ -46,7 +46,9 @@ class Replay {
   Micros became_leader_at(const std::string& partition) const;
 
  private:
+  std::vector<LoggedRecord>& log_of(int broker, const std::string& partition);
   std::map<ReplicaKey, std::vector<LoggedRecord>> logs_;
+  std::map<std::string, std::set<int>> replicas_;  // partition -> brokers with a log of it (an index of logs_)
   std::map<std::string, Leadership> leaders_;
   std::map<std::string, std::int64_t> highest_epoch_;  // partition -> highest leader epoch a broker took up
   std::map<std::string, std::pair<int, Micros>> last_leader_;

@@ -18,8 +18,9 @@ const std::vector<std::string> kTopLevelPaths = {"/brokers", "/brokers/ids", "/b
 constexpr Micros kRegistrationRetry = kMicrosPerSecond;
 }  // namespace
 
-Broker::Broker(sim::World& world, int node, int zookeeper_node, BrokerStorage& storage)
+Broker::Broker(sim::World& world, int node, int zookeeper_node, BrokerStorage& storage, const PartitionCatalog& catalog)
     : sim::Node(world, node),
+      catalog_(catalog),
       zk_(*this, zookeeper_node, from_ms(world.scenario().config.integer("zookeeper.session.timeout.ms")),
           [this](zk::Client::State s, zk::SessionId id) { on_zk_state(s, id); }),
       replicas_(*this, storage) {}

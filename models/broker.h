@@ -16,7 +16,7 @@ namespace kafkasim::models {
 
 class Broker : public sim::Node {
  public:
-  Broker(sim::World& world, int node, int zookeeper_node, BrokerStorage& storage);
+  Broker(sim::World& world, int node, int zookeeper_node, BrokerStorage& storage, const PartitionCatalog& catalog);
   void on_start() override;
   void on_message(const sim::Envelope& envelope) override;
   void on_connection_reset(int peer) override {
@@ -31,6 +31,7 @@ class Broker : public sim::Node {
   const ReplicaManager& replica_manager() const { return replicas_; }
   ReplicaManager& replica_manager() { return replicas_; }
   zk::Client& zk() { return zk_; }
+  const PartitionCatalog& catalog() const { return catalog_; }
   bool registered() const { return registered_in_ != 0 && registered_in_ == zk_.session(); }
   // The controller as the last applied control request named it (-1: none yet).
   int known_controller() const { return known_controller_; }
@@ -53,6 +54,7 @@ class Broker : public sim::Node {
   void shutdown_attempt(int attempt);
   void finish_shutdown();
 
+  const PartitionCatalog& catalog_;
   zk::Client zk_;
   Controller controller_{*this, zk_};
   ReplicaManager replicas_;

@@ -25,26 +25,28 @@ Broker* running_broker(sim::World& world, int node) {
              : nullptr;
 }
 // The partition's state as ZooKeeper holds it now.
-std::optional<LeaderIsr> zk_partition_state(sim::World& world, const std::string& partition) {
-  for (const auto& p : scenario_partitions(world.scenario())) {
-    if (p.name != partition) continue;
-    std::string data;
-    zk::Stat stat;
-    LeaderIsr s;
-    if (zookeeper_state(world).tree.get_data(partition_state_path(p), data, stat) != zk::Error::Ok ||
-        !decode_leader_isr(data, s))
-      return std::nullopt;
-    return s;
-  }
-  return std::nullopt;
+std::optional<LeaderIsr> zk_partition_state(sim::World& world, const PartitionInfo* p) {
+  if (p == nullptr) return std::nullopt;
+  std::string data;
+  zk::Stat stat;
+  LeaderIsr s;
+  if (zookeeper_state(world).tree.get_data(partition_state_path(*p), data, stat) != zk::Error::Ok ||
+      !decode_leader_isr(data, s))
+    return std::nullopt;
+  return s;
 }
 }  // namespace
+
+const PartitionCatalog& KafkaCluster::catalog(const sim::World& world) {
+  if (!catalog_) catalog_.emplace(world.scenario());
+  return *catalog_;
+}
 
 std::unique_ptr<sim::Node> KafkaCluster::start_process(sim::World& world, int node) {
   switch (world.node_kind(node)) {
     case NodeKind::Broker:
       return std::make_unique<Broker>(world, node, world.zookeeper_node(),
-                                      static_cast<BrokerStorage&>(*world.durable(node)));
+                                      static_cast<BrokerStorage&>(*world.durable(node)), catalog(world));
     case NodeKind::ZooKeeper: return std::make_unique<zk::Server>(world, node, zookeeper_state(world));
     case NodeKind::Client: {
       const std::string& name = world.node_name(node);
@@ -79,7 +81,7 @@ std::optional<int> KafkaCluster::resolve(sim::World& world, const Target& target
     return world.broker_node(id);
   }
   if (target.kind == Target::Kind::Leader || target.kind == Target::Kind::Follower) {
-    auto state = zk_partition_state(world, target.partition);
+    auto state = zk_partition_state(world, catalog(world).find(target.partition));
     if (!state) return std::nullopt;
     if (target.kind == Target::Kind::Leader)
       return state->leader > 0 ? std::optional<int>(world.broker_node(state->leader)) : std::nullopt;
@@ -163,8 +165,8 @@ std::string KafkaCluster::convergence_gap(sim::World& world) {
     return fmt::format("{} brokers act as controller{}", acting, named ? fmt::format(" and /controller names {}", world.node_name(*named)) : ", /controller is empty");
   // Every partition led by a live broker that knows it leads, its ISR the whole assignment, every
   // replica's LEO = the leader's LEO = its HW, and every consumer at the HW.
-  for (const auto& p : scenario_partitions(world.scenario())) {
-    auto state = zk_partition_state(world, p.name);
+  for (const auto& p : catalog(world).all()) {
+    auto state = zk_partition_state(world, &p);
     if (!state || state->leader < 1) return fmt::format("{} has no leader in ZooKeeper", p.name);
     auto* leader = static_cast<Broker*>(world.process(world.broker_node(state->leader)));
     const auto& replicas = leader->replica_manager().replicas();

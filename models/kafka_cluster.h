@@ -2,12 +2,17 @@
 // consumers), the brokers' durable storage, dynamic targets, the admin actions, and convergence.
 #pragma once
 
+#include <optional>
+
+#include "models/partition_state.h"
 #include "sim/cluster_model.h"
 
 namespace kafkasim::models {
 
 class KafkaCluster : public sim::ClusterModel {
  public:
+  // The run's partitions (built on first use: a model object serves one run).
+  const PartitionCatalog& catalog(const sim::World& world);
   std::unique_ptr<sim::Node> start_process(sim::World& world, int node) override;
   std::unique_ptr<sim::DurableState> create_durable(sim::World& world, int node) override;
   std::optional<int> resolve(sim::World& world, const Target& target) override;
@@ -17,6 +22,9 @@ class KafkaCluster : public sim::ClusterModel {
   std::string produce(sim::World& world, const ProduceSpec& produce) override;
   void stop_producers(sim::World& world) override;
   std::string convergence_gap(sim::World& world) override;
+
+ private:
+  std::optional<PartitionCatalog> catalog_;
 };
 
 }  // namespace kafkasim::models

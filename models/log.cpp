@@ -11,6 +11,7 @@ namespace kafkasim::models {
 void PartitionLog::append(Record r, Micros now) {
   assert(r.offset == leo());
   if (r.leader_epoch > latest_epoch()) assign_epoch(r.leader_epoch, r.offset);
+  offsets_by_record_[record_key(r.producer, r.value)].push_back(r.offset);
   records_.push_back(std::move(r));
   appended_at_.push_back(now);
 }
@@ -23,6 +24,13 @@ void PartitionLog::truncate_to(std::int64_t offset) {
     // deposed holds an entry for that epoch at its LEO; kept, every fetch would diverge again there.
     while (!epochs_.empty() && epochs_.back().second >= leo()) epochs_.pop_back();
     return;
+  }
+  for (std::int64_t o = offset; o < leo(); ++o) {
+    const Record& gone = records_[static_cast<std::size_t>(o)];
+    auto it = offsets_by_record_.find(record_key(gone.producer, gone.value));
+    if (it == offsets_by_record_.end()) continue;
+    while (!it->second.empty() && it->second.back() >= offset) it->second.pop_back();
+    if (it->second.empty()) offsets_by_record_.erase(it);
   }
   records_.resize(static_cast<std::size_t>(offset));
   appended_at_.resize(static_cast<std::size_t>(offset));
@@ -53,6 +61,12 @@ std::int64_t PartitionLog::end_offset_for_kip101(std::int64_t epoch) const {
   for (const auto& [e, start] : epochs_)
     if (e > epoch) return start;
   return kUndefinedOffset;
+}
+
+std::int64_t PartitionLog::find_record(const std::string& producer, const std::string& value, std::int64_t from) const {
+  auto it = offsets_by_record_.find(record_key(producer, value));
+  if (it == offsets_by_record_.end() || it->second.empty() || it->second.back() < from) return -1;
+  return it->second.back();
 }
 
 std::int64_t PartitionLog::drop_unwritten(Micros cutoff) {

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -52,10 +53,19 @@ class PartitionLog {
   // Power loss: keep only what the OS wrote back by `cutoff`; returns how many records were lost.
   std::int64_t drop_unwritten(Micros cutoff);
 
+  // The highest offset at or above `from` holding `producer`'s record `value`, or -1: how the idempotent
+  // producer's retry of a record the log already has is recognised (an index, not a scan of the log).
+  std::int64_t find_record(const std::string& producer, const std::string& value, std::int64_t from) const;
+
  private:
   std::vector<Record> records_;
   std::vector<Micros> appended_at_;  // local append time of each record: what OS write-back depends on
   std::vector<std::pair<std::int64_t, std::int64_t>> epochs_;
+  // (producer, value) -> its offsets, ascending; looked up, never iterated.
+  std::unordered_map<std::string, std::vector<std::int64_t>> offsets_by_record_;
+  static std::string record_key(const std::string& producer, const std::string& value) {
+    return producer + '\x1f' + value;
+  }
 };
 
 // Everything a broker keeps on disk.

@@ -34,6 +34,15 @@ std::vector<PartitionInfo> scenario_partitions(const Scenario& scenario) {
   return out;
 }
 
+PartitionCatalog::PartitionCatalog(const Scenario& scenario) : all_(scenario_partitions(scenario)) {
+  for (std::size_t i = 0; i < all_.size(); ++i) index_.emplace(all_[i].name, i);
+}
+
+const PartitionInfo* PartitionCatalog::find(const std::string& name) const {
+  auto it = index_.find(name);
+  return it == index_.end() ? nullptr : &all_[it->second];
+}
+
 std::string partition_state_path(const PartitionInfo& p) {
   return fmt::format("/brokers/topics/{}/partitions/{}/state", p.topic, p.index);
 }

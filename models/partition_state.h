@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,19 @@ struct PartitionInfo {
 };
 // Every partition of every topic, in file order (topic, then index): the order the controller works in.
 std::vector<PartitionInfo> scenario_partitions(const Scenario& scenario);
+
+// The scenario's partitions, made once per run and shared by every broker, with lookup by name (the
+// controller, the ISR path and the convergence check look partitions up on every change).
+class PartitionCatalog {
+ public:
+  explicit PartitionCatalog(const Scenario& scenario);
+  const std::vector<PartitionInfo>& all() const { return all_; }
+  const PartitionInfo* find(const std::string& name) const;
+
+ private:
+  std::vector<PartitionInfo> all_;
+  std::map<std::string, std::size_t> index_;
+};
 std::string partition_state_path(const PartitionInfo& p);
 std::string partition_name(const std::string& topic, int index);
 

@@ -24,13 +24,25 @@ sim::Envelope reply_address(const sim::Envelope& e) {
 std::int64_t i64(int v) { return v; }
 }  // namespace
 
-ReplicaManager::ReplicaManager(Broker& broker, BrokerStorage& storage) : broker_(broker), storage_(storage) {}
-
-bool ReplicaManager::design_on(const char* sw) const { return broker_.world().scenario().design.on(sw); }
-const std::string& ReplicaManager::truncation() const { return broker_.world().scenario().design.get("truncation"); }
-int ReplicaManager::min_insync() const {
-  return static_cast<int>(broker_.world().scenario().config.integer("min.insync.replicas"));
+ReplicaManager::Settings::Settings(const Scenario& scenario) {
+  const Design& d = scenario.design;
+  const Config& c = scenario.config;
+  truncation = d.get("truncation");
+  leader_epoch_fencing = d.on("leader-epoch-fencing");
+  hw_requires_min_isr = d.on("hw-requires-min-isr");
+  isr_join_requires_epoch_start = d.on("isr-join-requires-epoch-start");
+  truncate_on_every_epoch_change = d.on("truncate-on-every-epoch-change");
+  truncate_before_hw = d.on("truncate-before-hw");
+  alter_partition = d.get("isr-change-path") == "alter-partition";
+  min_insync = static_cast<int>(c.integer("min.insync.replicas"));
+  record_bytes = static_cast<std::size_t>(c.integer("sim.record.bytes"));
+  fetch_wait = from_ms(c.integer("replica.fetch.wait.max.ms"));
+  fetch_backoff = from_ms(c.integer("replica.fetch.backoff.ms"));
+  socket_timeout = from_ms(c.integer("replica.socket.timeout.ms"));
 }
+
+ReplicaManager::ReplicaManager(Broker& broker, BrokerStorage& storage)
+    : broker_(broker), storage_(storage), settings_(broker.world().scenario()) {}
 
 void ReplicaManager::start() {
   const auto& config = broker_.world().scenario().config;
@@ -88,8 +100,9 @@ void ReplicaManager::apply_update_metadata(const UpdateMetadata& request) {
 
 void ReplicaManager::make_leader(Replica& r, const PartitionStateData& s) {
   const bool was_leader = r.is_leader;
-  PartitionLog& log = storage_.log(r.name);
+  PartitionLog& log = log_of(r);
   r.leader = broker_.broker_id();
+  following_.reset();
   r.leader_epoch = s.state.leader_epoch;
   r.isr = s.state.isr;
   r.partition_epoch = s.partition_epoch;
@@ -116,6 +129,7 @@ void ReplicaManager::make_leader(Replica& r, const PartitionStateData& s) {
 
 void ReplicaManager::stop_leading(Replica& r, const std::string& error) {
   r.is_leader = false;
+  following_.reset();
   r.pending_isr.reset();
   for (auto it = delayed_produces_.begin(); it != delayed_produces_.end();) {
     if (it->partition != r.name) {
@@ -129,12 +143,15 @@ void ReplicaManager::stop_leading(Replica& r, const std::string& error) {
     broker_.reply(it->reply_to, std::move(resp));
     it = delayed_produces_.erase(it);
   }
+  // completeDelayedFetchOrProduceRequests: fetches waiting on it now answer NOT_LEADER_OR_FOLLOWER.
+  wake_parked_fetches(r.name);
 }
 
 void ReplicaManager::make_follower(Replica& r, const PartitionStateData& s) {
   const bool same_leader = !r.is_leader && r.leader_epoch >= 0 && r.leader == s.state.leader;
   if (r.is_leader) stop_leading(r, "NOT_LEADER_OR_FOLLOWER");
   r.leader = s.state.leader;
+  following_.reset();
   r.leader_epoch = s.state.leader_epoch;
   r.isr = s.state.isr;
   r.partition_epoch = s.partition_epoch;
@@ -142,17 +159,17 @@ void ReplicaManager::make_follower(Replica& r, const PartitionStateData& s) {
                                      {"partition", r.name},
                                      {"leader", i64(r.leader)},
                                      {"leader_epoch", r.leader_epoch},
-                                     {"leo", storage_.log(r.name).leo()},
+                                     {"leo", log_of(r).leo()},
                                      {"hw", r.hw}});
   // KAFKA-7164: before the fix, makeFollower reported "no change" when the leader id was the same, so
   // the replica went on fetching without truncating.
-  if (same_leader && !design_on("truncate-on-every-epoch-change")) return;
+  if (same_leader && !settings_.truncate_on_every_epoch_change) return;
   if (r.leader == kNoLeader) {
     r.fetch_state = FetchState::None;
     return;
   }
-  PartitionLog& log = storage_.log(r.name);
-  const std::string& design = truncation();
+  PartitionLog& log = log_of(r);
+  const std::string& design = settings_.truncation;
   if (design == "high-watermark" || log.latest_epoch() == kUndefinedEpoch) {
     // Before KIP-101 (and for a log with no epochs): truncate to the local high watermark.
     truncate(r, r.hw, "high-watermark");
@@ -167,7 +184,7 @@ void ReplicaManager::make_follower(Replica& r, const PartitionStateData& s) {
 }
 
 void ReplicaManager::truncate(Replica& r, std::int64_t to, const char* reason) {
-  PartitionLog& log = storage_.log(r.name);
+  PartitionLog& log = log_of(r);
   const std::int64_t from = log.leo();
   log.truncate_to(to);  // at or past the end: no record goes, but the epoch cache is trimmed
   if (to >= from) return;
@@ -180,7 +197,7 @@ void ReplicaManager::truncate(Replica& r, std::int64_t to, const char* reason) {
 }
 
 void ReplicaManager::set_follower_hw(Replica& r, std::int64_t leader_hw) {
-  const std::int64_t hw = std::min(leader_hw, storage_.log(r.name).leo());
+  const std::int64_t hw = std::min(leader_hw, log_of(r).leo());
   if (hw <= r.hw) return;
   r.hw = hw;
   broker_.record("hw-advanced", {{"broker", i64(broker_.broker_id())}, {"partition", r.name}, {"hw", hw}});
@@ -200,8 +217,8 @@ std::vector<int> ReplicaManager::maximal_isr(const Replica& r) const {
 void ReplicaManager::maybe_advance_hw(Replica& r) {
   if (!r.is_leader) return;
   // KAFKA-15583: no HW advance while the ISR is below min.insync.replicas.
-  if (design_on("hw-requires-min-isr") && static_cast<int>(r.isr.size()) < min_insync()) return;
-  std::int64_t hw = storage_.log(r.name).leo();
+  if (settings_.hw_requires_min_isr && static_cast<int>(r.isr.size()) < settings_.min_insync) return;
+  std::int64_t hw = log_of(r).leo();
   for (int b : maximal_isr(r)) {
     if (b == broker_.broker_id()) continue;
     hw = std::min(hw, r.followers[b].leo);
@@ -210,14 +227,14 @@ void ReplicaManager::maybe_advance_hw(Replica& r) {
   r.hw = hw;
   broker_.record("hw-advanced", {{"broker", i64(broker_.broker_id())}, {"partition", r.name}, {"hw", hw}});
   complete_delayed_produces(r.name);
-  wake_parked_fetches();
+  wake_parked_fetches(r.name);
 }
 
 void ReplicaManager::update_follower(Replica& r, int follower, std::int64_t fetch_offset) {
   // Partition.updateFollowerFetchState: caught up if it reached the leader's LEO now, or the LEO the
   // leader had at its previous fetch.
   FollowerState& f = r.followers[follower];
-  const std::int64_t leo = storage_.log(r.name).leo();
+  const std::int64_t leo = log_of(r).leo();
   const Micros now = broker_.now();
   if (fetch_offset >= leo) f.last_caught_up = now;
   else if (f.leader_leo_at_last_fetch >= 0 && fetch_offset >= f.leader_leo_at_last_fetch)
@@ -234,7 +251,7 @@ void ReplicaManager::maybe_expand_isr(Replica& r, int follower) {
   const FollowerState& f = r.followers[follower];
   if (f.leo < r.hw) return;
   // KAFKA-7128: and not before it has reached the start of this leader's epoch.
-  if (design_on("isr-join-requires-epoch-start") && f.leo < r.epoch_start_offset) return;
+  if (settings_.isr_join_requires_epoch_start && f.leo < r.epoch_start_offset) return;
   std::vector<int> isr = r.isr;
   isr.push_back(follower);
   change_isr(r, isr);
@@ -259,16 +276,12 @@ void ReplicaManager::change_isr(Replica& r, std::vector<int> new_isr) {
     auto it = replicas_.find(name);
     return it != replicas_.end() && it->second.is_leader && it->second.leader_epoch == epoch ? &it->second : nullptr;
   };
-  if (broker_.world().scenario().design.get("isr-change-path") == "alter-partition") {
+  if (settings_.alter_partition) {
     send_alter_partition(name, epoch, r.partition_epoch, new_isr);
     return;
   }
   // Before KIP-497 the leader writes the state znode itself, conditional on the partition epoch.
-  const PartitionInfo* info = nullptr;
-  static thread_local std::vector<PartitionInfo> partitions;
-  partitions = scenario_partitions(broker_.world().scenario());
-  for (const auto& p : partitions)
-    if (p.name == name) info = &p;
+  const PartitionInfo* info = broker_.catalog().find(name);
   if (info == nullptr) {
     r.pending_isr.reset();
     return;
@@ -344,7 +357,7 @@ void ReplicaManager::complete_delayed_produces(const std::string& partition) {
     else if (it_r->second.hw <= it->offset) {
       ++it;
       continue;
-    } else if (static_cast<int>(it_r->second.isr.size()) < min_insync())
+    } else if (static_cast<int>(it_r->second.isr.size()) < settings_.min_insync)
       error = "NOT_ENOUGH_REPLICAS_AFTER_APPEND";
     broker_.cancel(it->timer);
     auto resp = std::make_unique<ProduceResponse>();
@@ -357,7 +370,7 @@ void ReplicaManager::complete_delayed_produces(const std::string& partition) {
 }
 
 std::int64_t ReplicaManager::fencing_epoch(const Replica& r) const {
-  return design_on("leader-epoch-fencing") ? r.leader_epoch : -1;
+  return settings_.leader_epoch_fencing ? r.leader_epoch : -1;
 }
 
 FetchedPartition ReplicaManager::read(Replica* r, const FetchPartition& p, bool from_follower) {
@@ -371,15 +384,15 @@ FetchedPartition ReplicaManager::read(Replica* r, const FetchPartition& p, bool 
     out.error = "NOT_LEADER_OR_FOLLOWER";
     return out;
   }
-  if (design_on("leader-epoch-fencing") && p.current_leader_epoch >= 0) {
+  if (settings_.leader_epoch_fencing && p.current_leader_epoch >= 0) {
     if (p.current_leader_epoch < r->leader_epoch) out.error = "FENCED_LEADER_EPOCH";
     else if (p.current_leader_epoch > r->leader_epoch) out.error = "UNKNOWN_LEADER_EPOCH";
     if (!out.error.empty()) return out;
   }
-  const PartitionLog& log = storage_.log(r->name);
+  const PartitionLog& log = log_of(*r);
   out.hw = r->hw;
   out.leo = log.leo();
-  if (from_follower && truncation() == "diverging-epoch" && p.last_fetched_epoch >= 0) {
+  if (from_follower && settings_.truncation == "diverging-epoch" && p.last_fetched_epoch >= 0) {
     // KAFKA-10554: the leader checks the follower's last fetched epoch and says where it diverges.
     auto [epoch, end] = log.end_offset_for(p.last_fetched_epoch);
     if (end < p.fetch_offset || epoch < p.last_fetched_epoch) {
@@ -411,24 +424,35 @@ void ReplicaManager::on_fetch(const sim::Envelope& e, const FetchRequest& reques
     if (from_follower && check.error.empty() && !check.diverging) update_follower(*r, request.replica_id, p.fetch_offset);
   }
   if (answer_fetch(reply_address(e), request, false)) return;
-  // Long poll: nothing to send yet; wait for data or for max_wait.
-  ParkedFetch parked{reply_address(e), request, 0, ++next_delayed_id_};
-  const std::uint64_t id = parked.id;
+  // Long poll: nothing to send yet; wait for data or for max_wait (DelayedFetch in the fetch purgatory,
+  // watched by each of its partitions).
+  const std::uint64_t id = ++next_delayed_id_;
+  ParkedFetch parked{reply_address(e), request, 0, id};
   parked.timer = broker_.after(request.max_wait, [this, id] {
-    for (auto it = parked_fetches_.begin(); it != parked_fetches_.end(); ++it)
-      if (it->id == id) {
-        ParkedFetch p = std::move(*it);
-        parked_fetches_.erase(it);
-        answer_fetch(p.reply_to, p.request, true);
-        return;
-      }
+    auto it = parked_fetches_.find(id);
+    if (it == parked_fetches_.end()) return;
+    ParkedFetch p = unpark(it);
+    answer_fetch(p.reply_to, p.request, true);
   });
-  parked_fetches_.push_back(std::move(parked));
+  for (const auto& p : parked.request.partitions) parked_by_partition_[p.partition].insert(id);
+  parked_fetches_.emplace(id, std::move(parked));
+}
+
+ReplicaManager::ParkedFetch ReplicaManager::unpark(std::map<std::uint64_t, ParkedFetch>::iterator it) {
+  ParkedFetch p = std::move(it->second);
+  parked_fetches_.erase(it);
+  for (const auto& fp : p.request.partitions) {
+    auto w = parked_by_partition_.find(fp.partition);
+    if (w == parked_by_partition_.end()) continue;
+    w->second.erase(p.id);
+    if (w->second.empty()) parked_by_partition_.erase(w);
+  }
+  return p;
 }
 
 bool ReplicaManager::answer_fetch(const sim::Envelope& reply_to, const FetchRequest& request, bool final) {
   auto resp = std::make_unique<FetchResponse>();
-  resp->record_bytes = static_cast<std::size_t>(broker_.world().scenario().config.integer("sim.record.bytes"));
+  resp->record_bytes = settings_.record_bytes;
   bool anything = false;
   for (const auto& p : request.partitions) {
     auto it = replicas_.find(p.partition);
@@ -441,14 +465,17 @@ bool ReplicaManager::answer_fetch(const sim::Envelope& reply_to, const FetchRequ
   return true;
 }
 
-void ReplicaManager::wake_parked_fetches() {
-  for (auto it = parked_fetches_.begin(); it != parked_fetches_.end();) {
-    if (answer_fetch(it->reply_to, it->request, false)) {
-      broker_.cancel(it->timer);
-      it = parked_fetches_.erase(it);
-    } else {
-      ++it;
-    }
+void ReplicaManager::wake_parked_fetches(const std::string& partition) {
+  // checkAndComplete(partition): only the fetches watching this partition, in the order they came.
+  auto w = parked_by_partition_.find(partition);
+  if (w == parked_by_partition_.end()) return;
+  const std::vector<std::uint64_t> ids(w->second.begin(), w->second.end());
+  for (std::uint64_t id : ids) {
+    auto it = parked_fetches_.find(id);
+    if (it == parked_fetches_.end()) continue;
+    if (!answer_fetch(it->second.reply_to, it->second.request, false)) continue;
+    broker_.cancel(it->second.timer);
+    unpark(it);
   }
 }
 
@@ -460,7 +487,7 @@ void ReplicaManager::on_offsets_for_leader_epoch(const sim::Envelope& e, const O
     auto it = replicas_.find(q.partition);
     if (it == replicas_.end() || !it->second.is_leader) {
       a.error = "NOT_LEADER_OR_FOLLOWER";
-    } else if (design_on("leader-epoch-fencing") && q.current_leader_epoch >= 0 &&
+    } else if (settings_.leader_epoch_fencing && q.current_leader_epoch >= 0 &&
                q.current_leader_epoch != it->second.leader_epoch) {
       a.error = q.current_leader_epoch < it->second.leader_epoch ? "FENCED_LEADER_EPOCH" : "UNKNOWN_LEADER_EPOCH";
       broker_.record("request-rejected", {{"broker", i64(broker_.broker_id())},
@@ -470,7 +497,7 @@ void ReplicaManager::on_offsets_for_leader_epoch(const sim::Envelope& e, const O
                                           {"partition", q.partition}});
     } else {
       const PartitionLog& log = storage_.log(q.partition);
-      if (truncation() == "leader-epoch") {
+      if (settings_.truncation == "leader-epoch") {
         a.end_offset = log.end_offset_for_kip101(q.leader_epoch);
       } else {
         auto [epoch, end] = log.end_offset_for(q.leader_epoch);
@@ -496,7 +523,7 @@ void ReplicaManager::on_produce(const sim::Envelope& e, const ProduceRequest& re
   if (it == replicas_.end() || !it->second.is_leader) return answer("NOT_LEADER_OR_FOLLOWER", -1);
   Replica& r = it->second;
   // acks=all is refused before the append when the ISR is below min.insync.replicas.
-  if (request.acks == "all" && static_cast<int>(r.isr.size()) < min_insync()) {
+  if (request.acks == "all" && static_cast<int>(r.isr.size()) < settings_.min_insync) {
     broker_.record("request-rejected", {{"broker", i64(broker_.broker_id())},
                                         {"request", std::string("Produce")},
                                         {"producer", request.producer},
@@ -504,15 +531,11 @@ void ReplicaManager::on_produce(const sim::Envelope& e, const ProduceRequest& re
                                         {"partition", request.partition}});
     return answer("NOT_ENOUGH_REPLICAS", -1);
   }
-  PartitionLog& log = storage_.log(r.name);
+  PartitionLog& log = log_of(r);
   std::int64_t offset = -1;
   if (request.idempotent) {
     // The idempotent producer's retry of a record the log already has gets the original offset back.
-    for (std::int64_t o = log.leo() - 1; o >= 0 && o >= log.leo() - 1000; --o)
-      if (log.at(o).producer == request.producer && log.at(o).value == request.value) {
-        offset = o;
-        break;
-      }
+    offset = log.find_record(request.producer, request.value, log.leo() - 1000);
   }
   if (offset < 0) {
     offset = log.leo();
@@ -537,11 +560,11 @@ void ReplicaManager::on_produce(const sim::Envelope& e, const ProduceRequest& re
         }
     });
     delayed_produces_.push_back(DelayedProduce{r.name, offset, reply_address(e), timer, id});
-    wake_parked_fetches();
+    wake_parked_fetches(r.name);
     maybe_advance_hw(r);
     return;
   }
-  wake_parked_fetches();
+  wake_parked_fetches(r.name);
   maybe_advance_hw(r);
   answer("", offset);
 }
@@ -570,7 +593,7 @@ void ReplicaManager::kick_fetcher(int leader) {
 
 void ReplicaManager::fetcher_backoff(int leader) {
   fetcher_busy_[leader] = true;
-  broker_.after(from_ms(broker_.world().scenario().config.integer("replica.fetch.backoff.ms")), [this, leader] {
+  broker_.after(settings_.fetch_backoff, [this, leader] {
     fetcher_busy_[leader] = false;
     run_fetcher(leader);
   });
@@ -578,27 +601,33 @@ void ReplicaManager::fetcher_backoff(int leader) {
 
 void ReplicaManager::run_fetcher(int leader) {
   if (fetcher_busy_[leader]) return;
-  std::vector<std::string> truncating, fetching;
-  for (const auto& [name, r] : replicas_) {
-    if (r.is_leader || r.leader != leader) continue;
-    if (r.fetch_state == FetchState::Truncating) truncating.push_back(name);
-    else if (r.fetch_state == FetchState::Fetching) fetching.push_back(name);
+  if (!following_) {
+    // Which replicas follow which leader, rebuilt only after a leadership change (name order).
+    following_.emplace();
+    for (auto& [name, r] : replicas_)
+      if (!r.is_leader && r.leader > 0) (*following_)[r.leader].push_back(&r);
+  }
+  std::vector<Replica*> truncating, fetching;
+  auto it = following_->find(leader);
+  if (it == following_->end()) return;
+  for (Replica* r : it->second) {
+    if (r->fetch_state == FetchState::Truncating) truncating.push_back(r);
+    else if (r->fetch_state == FetchState::Fetching) fetching.push_back(r);
   }
   if (!truncating.empty()) send_epoch_queries(leader, truncating);
   else if (!fetching.empty()) send_fetch(leader, fetching);
 }
 
-void ReplicaManager::send_epoch_queries(int leader, const std::vector<std::string>& partitions) {
+void ReplicaManager::send_epoch_queries(int leader, const std::vector<Replica*>& partitions) {
   auto request = std::make_unique<OffsetsForLeaderEpochRequest>();
   request->replica_id = broker_.broker_id();
   std::map<std::string, std::int64_t> epochs;
-  for (const auto& name : partitions) {
-    const Replica& r = replicas_[name];
-    request->partitions.push_back(EpochQuery{name, storage_.log(name).latest_epoch(), fencing_epoch(r)});
-    epochs[name] = r.leader_epoch;
+  for (Replica* r : partitions) {
+    request->partitions.push_back(EpochQuery{r->name, log_of(*r).latest_epoch(), fencing_epoch(*r)});
+    epochs[r->name] = r->leader_epoch;
   }
   fetcher_busy_[leader] = true;
-  const Micros timeout = from_ms(broker_.world().scenario().config.integer("replica.socket.timeout.ms"));
+  const Micros timeout = settings_.socket_timeout;
   broker_.request(broker_.world().broker_node(leader), std::move(request), timeout,
                   [this, leader, epochs](sim::Failure f, const sim::Message* m) {
                     fetcher_busy_[leader] = false;
@@ -609,7 +638,7 @@ void ReplicaManager::send_epoch_queries(int leader, const std::vector<std::strin
 
 std::pair<std::int64_t, bool> ReplicaManager::truncation_point(Replica& r, std::int64_t leader_epoch,
                                                                std::int64_t end_offset) {
-  PartitionLog& log = storage_.log(r.name);
+  PartitionLog& log = log_of(r);
   if (end_offset == kUndefinedOffset) return {std::min(r.hw, log.leo()), true};
   if (leader_epoch == kUndefinedEpoch) return {std::min(end_offset, log.leo()), true};
   auto [follower_epoch, follower_end] = log.end_offset_for(leader_epoch);
@@ -636,9 +665,9 @@ void ReplicaManager::on_epoch_answers(int leader, const OffsetsForLeaderEpochRes
       failed = true;
       continue;
     }
-    if (truncation() == "leader-epoch") {
+    if (settings_.truncation == "leader-epoch") {
       // KIP-101: truncate to min(the leader's answer, own LEO); undefined -> the high watermark.
-      const std::int64_t to = a.end_offset == kUndefinedOffset ? r.hw : std::min(a.end_offset, storage_.log(r.name).leo());
+      const std::int64_t to = a.end_offset == kUndefinedOffset ? r.hw : std::min(a.end_offset, log_of(r).leo());
       truncate(r, to, "leader-epoch");
       r.fetch_state = FetchState::Fetching;
     } else {
@@ -651,22 +680,20 @@ void ReplicaManager::on_epoch_answers(int leader, const OffsetsForLeaderEpochRes
   run_fetcher(leader);
 }
 
-void ReplicaManager::send_fetch(int leader, const std::vector<std::string>& partitions) {
-  const auto& config = broker_.world().scenario().config;
+void ReplicaManager::send_fetch(int leader, const std::vector<Replica*>& partitions) {
   auto request = std::make_unique<FetchRequest>();
   request->replica_id = broker_.broker_id();
-  request->max_wait = from_ms(config.integer("replica.fetch.wait.max.ms"));
+  request->max_wait = settings_.fetch_wait;
   std::map<std::string, std::int64_t> epochs;
-  const bool diverging = truncation() == "diverging-epoch";
-  for (const auto& name : partitions) {
-    const Replica& r = replicas_[name];
-    const PartitionLog& log = storage_.log(name);
+  const bool diverging = settings_.truncation == "diverging-epoch";
+  for (Replica* r : partitions) {
+    const PartitionLog& log = log_of(*r);
     request->partitions.push_back(
-        FetchPartition{name, log.leo(), fencing_epoch(r), diverging ? log.latest_epoch() : kUndefinedEpoch});
-    epochs[name] = r.leader_epoch;
+        FetchPartition{r->name, log.leo(), fencing_epoch(*r), diverging ? log.latest_epoch() : kUndefinedEpoch});
+    epochs[r->name] = r->leader_epoch;
   }
   fetcher_busy_[leader] = true;
-  const Micros timeout = from_ms(config.integer("replica.socket.timeout.ms"));
+  const Micros timeout = settings_.socket_timeout;
   broker_.request(broker_.world().broker_node(leader), std::move(request), timeout,
                   [this, leader, epochs](sim::Failure f, const sim::Message* m) {
                     fetcher_busy_[leader] = false;
@@ -685,10 +712,10 @@ void ReplicaManager::on_fetch_response(int leader, const FetchResponse& resp,
     if (r.is_leader || r.leader != leader || r.leader_epoch != epochs.at(d.partition) ||
         r.fetch_state != FetchState::Fetching)
       continue;
-    PartitionLog& log = storage_.log(r.name);
+    PartitionLog& log = log_of(r);
     if (d.diverging) {
       // KAFKA-14704: before 3.5 the HW of this response was applied before truncating.
-      const bool hw_first = !design_on("truncate-before-hw");
+      const bool hw_first = !settings_.truncate_before_hw;
       if (hw_first) set_follower_hw(r, d.hw);
       auto [to, completed] = truncation_point(r, d.diverging->first, d.diverging->second);
       (void)completed;  // not completed: the next fetch carries the new last epoch and diverges again

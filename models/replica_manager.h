@@ -15,6 +15,7 @@
 #include "models/control_requests.h"
 #include "models/kafka_protocol.h"
 #include "models/log.h"
+#include "scenario/scenario.h"
 #include "sim/node.h"
 
 namespace kafkasim::models {
@@ -47,6 +48,7 @@ struct Replica {
   // Follower only.
   FetchState fetch_state = FetchState::None;
   Micros fetch_backoff_until = 0;
+  PartitionLog* log = nullptr;  // this broker's log of it (in BrokerStorage), looked up once
 };
 
 class ReplicaManager {
@@ -100,15 +102,18 @@ class ReplicaManager {
   void complete_delayed_produces(const std::string& partition);
   FetchedPartition read(Replica* r, const FetchPartition& p, bool from_follower);
   bool answer_fetch(const sim::Envelope& reply_to, const FetchRequest& request, bool final);
-  void wake_parked_fetches();
-  int min_insync() const;
+  void wake_parked_fetches(const std::string& partition);
+  PartitionLog& log_of(Replica& r) {
+    if (r.log == nullptr) r.log = &storage_.log(r.name);
+    return *r.log;
+  }
 
   // Follower side: one fetcher per leader broker.
   void kick_fetcher(int leader);
   void run_fetcher(int leader);
   void fetcher_backoff(int leader);
-  void send_epoch_queries(int leader, const std::vector<std::string>& partitions);
-  void send_fetch(int leader, const std::vector<std::string>& partitions);
+  void send_epoch_queries(int leader, const std::vector<Replica*>& partitions);
+  void send_fetch(int leader, const std::vector<Replica*>& partitions);
   void on_fetch_response(int leader, const FetchResponse& resp, const std::map<std::string, std::int64_t>& epochs);
   void on_epoch_answers(int leader, const OffsetsForLeaderEpochResponse& resp,
                         const std::map<std::string, std::int64_t>& epochs);
@@ -119,15 +124,29 @@ class ReplicaManager {
   void checkpoint_hw();
   void schedule_every(Micros interval, std::function<void()> task);
   std::int64_t fencing_epoch(const Replica& r) const;
-  bool design_on(const char* sw) const;
-  const std::string& truncation() const;
+  // The design switches and configs the hot paths read, looked up once (spec/designs.md names).
+  struct Settings {
+    explicit Settings(const Scenario& scenario);
+    std::string truncation;
+    bool leader_epoch_fencing, hw_requires_min_isr, isr_join_requires_epoch_start, truncate_on_every_epoch_change,
+        truncate_before_hw, alter_partition;
+    int min_insync;
+    std::size_t record_bytes;
+    Micros fetch_wait, fetch_backoff, socket_timeout;
+  };
 
   Broker& broker_;
   BrokerStorage& storage_;
+  const Settings settings_;
   std::map<std::string, Replica> replicas_;
   std::map<int, bool> fetcher_busy_;  // leader broker -> a request is out or a backoff is pending
+  // Leader broker -> the replicas following it (pointers into replicas_, whose nodes never move); reset
+  // by every leadership change and rebuilt when a fetcher next runs.
+  std::optional<std::map<int, std::vector<Replica*>>> following_;
   std::vector<DelayedProduce> delayed_produces_;
-  std::vector<ParkedFetch> parked_fetches_;
+  std::map<std::uint64_t, ParkedFetch> parked_fetches_;              // by id: arrival order
+  std::map<std::string, std::set<std::uint64_t>> parked_by_partition_;  // the purgatory's watch keys
+  ParkedFetch unpark(std::map<std::uint64_t, ParkedFetch>::iterator it);
   std::uint64_t next_delayed_id_ = 0;
   // Metadata cache.
   std::map<std::string, PartitionStateData> metadata_;
