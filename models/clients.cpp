@@ -75,7 +75,15 @@ Micros metadata_timeout(const Config& config) {
 // ---------------------------------------------------------------------------------------------------
 
 Producer::Producer(sim::World& world, int node, const ProducerSpec& spec)
-    : sim::Node(world, node), spec_(spec), metadata_(*this, spec.topic, metadata_timeout(spec.config)) {}
+    : sim::Node(world, node),
+      spec_(spec),
+      metadata_(*this, spec.topic, metadata_timeout(spec.config)),
+      request_timeout_(from_ms(spec.config.integer("request.timeout.ms"))),
+      delivery_timeout_(from_ms(spec.config.integer("delivery.timeout.ms"))),
+      retry_backoff_(from_ms(spec.config.integer("retry.backoff.ms"))),
+      retries_(spec.config.integer("retries")),
+      idempotent_(spec.config.boolean("enable.idempotence") && spec.acks == "all"),
+      record_bytes_(static_cast<std::size_t>(world.scenario().config.integer("sim.record.bytes"))) {}
 
 void Producer::on_start() {
   metadata_.refresh([] {});
@@ -103,9 +111,8 @@ void Producer::send(Send s) {
   if (leader < 1) {
     // No leader known: wait for metadata (the record sits in the accumulator meanwhile).
     if (s.first_sent < 0) s.first_sent = now();
-    const Micros delivery = from_ms(spec_.config.integer("delivery.timeout.ms"));
-    if (now() - s.first_sent > delivery) return fail(s, "TIMEOUT");
-    after(from_ms(spec_.config.integer("retry.backoff.ms")), [this, s] { metadata_.refresh([this, s] { send(s); }); });
+    if (now() - s.first_sent > delivery_timeout_) return fail(s, "TIMEOUT");
+    after(retry_backoff_, [this, s] { metadata_.refresh([this, s] { send(s); }); });
     return;
   }
   if (s.attempts == 0)
@@ -116,16 +123,16 @@ void Producer::send(Send s) {
   req->producer = spec_.id;
   req->partition = s.partition;
   req->acks = spec_.acks;
-  req->timeout = from_ms(spec_.config.integer("request.timeout.ms"));
+  req->timeout = request_timeout_;
   req->value = s.value;
-  req->idempotent = spec_.config.boolean("enable.idempotence") && spec_.acks == "all";
-  req->record_bytes = static_cast<std::size_t>(world().scenario().config.integer("sim.record.bytes"));
+  req->idempotent = idempotent_;
+  req->record_bytes = record_bytes_;
   const int to = world().broker_node(leader);
   if (spec_.acks == "0") {
     Node::send(to, std::move(req));
     return;
   }
-  request(to, std::move(req), from_ms(spec_.config.integer("request.timeout.ms")),
+  request(to, std::move(req), request_timeout_,
           [this, s](sim::Failure f, const sim::Message* m) {
             if (f != sim::Failure::None) return retry(s, f == sim::Failure::Timeout ? "TIMEOUT" : "NETWORK_EXCEPTION");
             const auto& resp = static_cast<const ProduceResponse&>(*m);
@@ -139,9 +146,8 @@ void Producer::send(Send s) {
 }
 
 void Producer::retry(Send s, const std::string& error) {
-  const Micros delivery = from_ms(spec_.config.integer("delivery.timeout.ms"));
-  if (s.attempts > spec_.config.integer("retries") || now() - s.first_sent > delivery) return fail(s, error);
-  after(from_ms(spec_.config.integer("retry.backoff.ms")), [this, s] { metadata_.refresh([this, s] { send(s); }); });
+  if (s.attempts > retries_ || now() - s.first_sent > delivery_timeout_) return fail(s, error);
+  after(retry_backoff_, [this, s] { metadata_.refresh([this, s] { send(s); }); });
 }
 
 void Producer::fail(const Send& s, const std::string& error) {

@@ -373,7 +373,7 @@ std::int64_t ReplicaManager::fencing_epoch(const Replica& r) const {
   return settings_.leader_epoch_fencing ? r.leader_epoch : -1;
 }
 
-FetchedPartition ReplicaManager::read(Replica* r, const FetchPartition& p, bool from_follower) {
+FetchedPartition ReplicaManager::read(Replica* r, const FetchPartition& p, bool from_follower, std::int64_t* count_only) {
   FetchedPartition out;
   out.partition = p.partition;
   if (r == nullptr) {
@@ -405,6 +405,10 @@ FetchedPartition ReplicaManager::read(Replica* r, const FetchPartition& p, bool 
     return out;
   }
   const std::int64_t limit = std::min(from_follower ? log.leo() : r->hw, p.fetch_offset + kMaxRecordsPerFetch);
+  if (count_only != nullptr) {
+    *count_only = std::max<std::int64_t>(0, limit - p.fetch_offset);
+    return out;
+  }
   for (std::int64_t o = p.fetch_offset; o < limit; ++o) out.records.push_back(log.at(o));
   return out;
 }
@@ -414,7 +418,8 @@ void ReplicaManager::on_fetch(const sim::Envelope& e, const FetchRequest& reques
   for (const auto& p : request.partitions) {
     auto it = replicas_.find(p.partition);
     Replica* r = it == replicas_.end() ? nullptr : &it->second;
-    FetchedPartition check = read(r, p, from_follower);
+    std::int64_t readable = 0;
+    FetchedPartition check = read(r, p, from_follower, &readable);
     if (check.error == "FENCED_LEADER_EPOCH" || check.error == "UNKNOWN_LEADER_EPOCH")
       broker_.record("request-rejected", {{"broker", i64(broker_.broker_id())},
                                           {"request", std::string("Fetch")},
@@ -451,16 +456,25 @@ ReplicaManager::ParkedFetch ReplicaManager::unpark(std::map<std::uint64_t, Parke
 }
 
 bool ReplicaManager::answer_fetch(const sim::Envelope& reply_to, const FetchRequest& request, bool final) {
+  const bool from_follower = request.replica_id >= 0;
+  auto replica = [this](const std::string& name) {
+    auto it = replicas_.find(name);
+    return it == replicas_.end() ? nullptr : &it->second;
+  };
+  if (!final && request.max_wait > 0) {
+    // DelayedFetch.tryComplete: answer now only if some partition has records, an error or a divergence.
+    bool anything = false;
+    for (const auto& p : request.partitions) {
+      std::int64_t readable = 0;
+      FetchedPartition out = read(replica(p.partition), p, from_follower, &readable);
+      anything = readable > 0 || !out.error.empty() || out.diverging.has_value();
+      if (anything) break;
+    }
+    if (!anything) return false;
+  }
   auto resp = std::make_unique<FetchResponse>();
   resp->record_bytes = settings_.record_bytes;
-  bool anything = false;
-  for (const auto& p : request.partitions) {
-    auto it = replicas_.find(p.partition);
-    FetchedPartition out = read(it == replicas_.end() ? nullptr : &it->second, p, request.replica_id >= 0);
-    anything |= !out.records.empty() || !out.error.empty() || out.diverging.has_value();
-    resp->partitions.push_back(std::move(out));
-  }
-  if (!anything && !final && request.max_wait > 0) return false;
+  for (const auto& p : request.partitions) resp->partitions.push_back(read(replica(p.partition), p, from_follower));
   broker_.reply(reply_to, std::move(resp));
   return true;
 }

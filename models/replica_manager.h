@@ -100,7 +100,9 @@ class ReplicaManager {
   void send_alter_partition(const std::string& name, std::int64_t epoch, std::int64_t partition_epoch,
                             std::vector<int> new_isr);
   void complete_delayed_produces(const std::string& partition);
-  FetchedPartition read(Replica* r, const FetchPartition& p, bool from_follower);
+  // What a fetch of `p` gets. With `count_only`, records are counted into it, not copied: how a fetch
+  // is checked, and how a long poll decides whether it can be answered yet.
+  FetchedPartition read(Replica* r, const FetchPartition& p, bool from_follower, std::int64_t* count_only = nullptr);
   bool answer_fetch(const sim::Envelope& reply_to, const FetchRequest& request, bool final);
   void wake_parked_fetches(const std::string& partition);
   PartitionLog& log_of(Replica& r) {

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(cmake g++ make pkg-config libsimgrid-dev libgtest-dev librapidcheck-dev libboost-graph-dev
-          libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev)
+          libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev libjemalloc-dev)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(chromium fonts-liberation)   # the HTML report is checked in a real (headless) browser
   packages+=(zookeeper libzookeeper-mt-dev)  # the ZooKeeper model is checked against a real server
