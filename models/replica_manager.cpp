@@ -3,6 +3,8 @@
 // switches of spec/designs.md deciding truncation, fencing, ISR joins, HW advance and the ISR path.
 #include "models/replica_manager.h"
 
+#include <cassert>
+
 #include <algorithm>
 
 #include "models/broker.h"
@@ -22,6 +24,14 @@ sim::Envelope reply_address(const sim::Envelope& e) {
   return a;
 }
 std::int64_t i64(int v) { return v; }
+// The epoch partition `name`, the i-th of a reply, was asked for in (the reply keeps the request's order).
+std::int64_t sent_epoch(const SentEpochs& epochs, std::size_t i, const std::string& name) {
+  if (i < epochs.size() && epochs[i].first == name) return epochs[i].second;
+  for (const auto& [n, epoch] : epochs)
+    if (n == name) return epoch;
+  assert(false && "a reply names a partition its request did not ask for");
+  return -1;
+}
 }  // namespace
 
 ReplicaManager::Settings::Settings(const Scenario& scenario) {
@@ -74,6 +84,7 @@ void ReplicaManager::apply_leader_and_isr(const LeaderAndIsr& request) {
   for (const auto& s : request.partitions) {
     auto [it, created] = replicas_.try_emplace(s.partition);
     Replica& r = it->second;
+    if (created) by_name_.emplace(s.partition, &r);
     if (created) {
       // A replica this process has not seen: its HW comes from the checkpoint file.
       r.name = s.partition;
@@ -273,8 +284,8 @@ void ReplicaManager::change_isr(Replica& r, std::vector<int> new_isr) {
   const std::string name = r.name;
   const std::int64_t epoch = r.leader_epoch;
   auto still_mine = [this, name, epoch]() -> Replica* {
-    auto it = replicas_.find(name);
-    return it != replicas_.end() && it->second.is_leader && it->second.leader_epoch == epoch ? &it->second : nullptr;
+    Replica* r = find_replica(name);
+    return r != nullptr && r->is_leader && r->leader_epoch == epoch ? r : nullptr;
   };
   if (settings_.alter_partition) {
     send_alter_partition(name, epoch, r.partition_epoch, new_isr);
@@ -311,9 +322,9 @@ void ReplicaManager::send_alter_partition(const std::string& name, std::int64_t 
   // the maximal ISR) and the request is sent again after a failure or NOT_CONTROLLER until an answer
   // comes; the controller answers a change it already made with the current state.
   auto still_pending = [this, name, epoch, new_isr]() -> Replica* {
-    auto it = replicas_.find(name);
-    if (it == replicas_.end() || !it->second.is_leader || it->second.leader_epoch != epoch) return nullptr;
-    return it->second.pending_isr == new_isr ? &it->second : nullptr;
+    Replica* r = find_replica(name);
+    if (r == nullptr || !r->is_leader || r->leader_epoch != epoch) return nullptr;
+    return r->pending_isr == new_isr ? r : nullptr;
   };
   auto retry = [this, name, epoch, partition_epoch, new_isr, still_pending] {
     broker_.after(kAlterPartitionRetry, [this, name, epoch, partition_epoch, new_isr, still_pending] {
@@ -416,8 +427,7 @@ FetchedPartition ReplicaManager::read(Replica* r, const FetchPartition& p, bool 
 void ReplicaManager::on_fetch(const sim::Envelope& e, const FetchRequest& request) {
   const bool from_follower = request.replica_id >= 0;
   for (const auto& p : request.partitions) {
-    auto it = replicas_.find(p.partition);
-    Replica* r = it == replicas_.end() ? nullptr : &it->second;
+    Replica* r = find_replica(p.partition);
     std::int64_t readable = 0;
     FetchedPartition check = read(r, p, from_follower, &readable);
     if (check.error == "FENCED_LEADER_EPOCH" || check.error == "UNKNOWN_LEADER_EPOCH")
@@ -457,10 +467,7 @@ ReplicaManager::ParkedFetch ReplicaManager::unpark(std::map<std::uint64_t, Parke
 
 bool ReplicaManager::answer_fetch(const sim::Envelope& reply_to, const FetchRequest& request, bool final) {
   const bool from_follower = request.replica_id >= 0;
-  auto replica = [this](const std::string& name) {
-    auto it = replicas_.find(name);
-    return it == replicas_.end() ? nullptr : &it->second;
-  };
+  auto replica = [this](const std::string& name) { return find_replica(name); };
   if (!final && request.max_wait > 0) {
     // DelayedFetch.tryComplete: answer now only if some partition has records, an error or a divergence.
     bool anything = false;
@@ -498,12 +505,12 @@ void ReplicaManager::on_offsets_for_leader_epoch(const sim::Envelope& e, const O
   for (const auto& q : request.partitions) {
     EpochAnswer a;
     a.partition = q.partition;
-    auto it = replicas_.find(q.partition);
-    if (it == replicas_.end() || !it->second.is_leader) {
+    Replica* found = find_replica(q.partition);
+    if (found == nullptr || !found->is_leader) {
       a.error = "NOT_LEADER_OR_FOLLOWER";
     } else if (settings_.leader_epoch_fencing && q.current_leader_epoch >= 0 &&
-               q.current_leader_epoch != it->second.leader_epoch) {
-      a.error = q.current_leader_epoch < it->second.leader_epoch ? "FENCED_LEADER_EPOCH" : "UNKNOWN_LEADER_EPOCH";
+               q.current_leader_epoch != found->leader_epoch) {
+      a.error = q.current_leader_epoch < found->leader_epoch ? "FENCED_LEADER_EPOCH" : "UNKNOWN_LEADER_EPOCH";
       broker_.record("request-rejected", {{"broker", i64(broker_.broker_id())},
                                           {"request", std::string("OffsetsForLeaderEpoch")},
                                           {"from", i64(request.replica_id)},
@@ -533,9 +540,9 @@ void ReplicaManager::on_produce(const sim::Envelope& e, const ProduceRequest& re
     resp->offset = offset;
     broker_.reply(e, std::move(resp));
   };
-  auto it = replicas_.find(request.partition);
-  if (it == replicas_.end() || !it->second.is_leader) return answer("NOT_LEADER_OR_FOLLOWER", -1);
-  Replica& r = it->second;
+  Replica* found = find_replica(request.partition);
+  if (found == nullptr || !found->is_leader) return answer("NOT_LEADER_OR_FOLLOWER", -1);
+  Replica& r = *found;
   // acks=all is refused before the append when the ISR is below min.insync.replicas.
   if (request.acks == "all" && static_cast<int>(r.isr.size()) < settings_.min_insync) {
     broker_.record("request-rejected", {{"broker", i64(broker_.broker_id())},
@@ -635,15 +642,16 @@ void ReplicaManager::run_fetcher(int leader) {
 void ReplicaManager::send_epoch_queries(int leader, const std::vector<Replica*>& partitions) {
   auto request = std::make_unique<OffsetsForLeaderEpochRequest>();
   request->replica_id = broker_.broker_id();
-  std::map<std::string, std::int64_t> epochs;
+  SentEpochs epochs;
+  epochs.reserve(partitions.size());
   for (Replica* r : partitions) {
     request->partitions.push_back(EpochQuery{r->name, log_of(*r).latest_epoch(), fencing_epoch(*r)});
-    epochs[r->name] = r->leader_epoch;
+    epochs.emplace_back(r->name, r->leader_epoch);
   }
   fetcher_busy_[leader] = true;
   const Micros timeout = settings_.socket_timeout;
   broker_.request(broker_.world().broker_node(leader), std::move(request), timeout,
-                  [this, leader, epochs](sim::Failure f, const sim::Message* m) {
+                  [this, leader, epochs = std::move(epochs)](sim::Failure f, const sim::Message* m) {
                     fetcher_busy_[leader] = false;
                     if (f != sim::Failure::None) return fetcher_backoff(leader);
                     on_epoch_answers(leader, static_cast<const OffsetsForLeaderEpochResponse&>(*m), epochs);
@@ -666,13 +674,14 @@ std::pair<std::int64_t, bool> ReplicaManager::truncation_point(Replica& r, std::
 }
 
 void ReplicaManager::on_epoch_answers(int leader, const OffsetsForLeaderEpochResponse& resp,
-                                      const std::map<std::string, std::int64_t>& epochs) {
+                                      const SentEpochs& epochs) {
   bool failed = false;
-  for (const auto& a : resp.partitions) {
-    auto it = replicas_.find(a.partition);
-    if (it == replicas_.end()) continue;
-    Replica& r = it->second;
-    if (r.is_leader || r.leader != leader || r.leader_epoch != epochs.at(a.partition) ||
+  for (std::size_t i = 0; i < resp.partitions.size(); ++i) {
+    const EpochAnswer& a = resp.partitions[i];
+    Replica* found = find_replica(a.partition);
+    if (found == nullptr) continue;
+    Replica& r = *found;
+    if (r.is_leader || r.leader != leader || r.leader_epoch != sent_epoch(epochs, i, a.partition) ||
         r.fetch_state != FetchState::Truncating)
       continue;
     if (!a.error.empty()) {
@@ -698,18 +707,20 @@ void ReplicaManager::send_fetch(int leader, const std::vector<Replica*>& partiti
   auto request = std::make_unique<FetchRequest>();
   request->replica_id = broker_.broker_id();
   request->max_wait = settings_.fetch_wait;
-  std::map<std::string, std::int64_t> epochs;
+  SentEpochs epochs;
+  epochs.reserve(partitions.size());
+  request->partitions.reserve(partitions.size());
   const bool diverging = settings_.truncation == "diverging-epoch";
   for (Replica* r : partitions) {
     const PartitionLog& log = log_of(*r);
     request->partitions.push_back(
         FetchPartition{r->name, log.leo(), fencing_epoch(*r), diverging ? log.latest_epoch() : kUndefinedEpoch});
-    epochs[r->name] = r->leader_epoch;
+    epochs.emplace_back(r->name, r->leader_epoch);
   }
   fetcher_busy_[leader] = true;
   const Micros timeout = settings_.socket_timeout;
   broker_.request(broker_.world().broker_node(leader), std::move(request), timeout,
-                  [this, leader, epochs](sim::Failure f, const sim::Message* m) {
+                  [this, leader, epochs = std::move(epochs)](sim::Failure f, const sim::Message* m) {
                     fetcher_busy_[leader] = false;
                     if (f != sim::Failure::None) return fetcher_backoff(leader);
                     on_fetch_response(leader, static_cast<const FetchResponse&>(*m), epochs);
@@ -717,13 +728,14 @@ void ReplicaManager::send_fetch(int leader, const std::vector<Replica*>& partiti
 }
 
 void ReplicaManager::on_fetch_response(int leader, const FetchResponse& resp,
-                                       const std::map<std::string, std::int64_t>& epochs) {
+                                       const SentEpochs& epochs) {
   bool failed = false;
-  for (const auto& d : resp.partitions) {
-    auto it = replicas_.find(d.partition);
-    if (it == replicas_.end()) continue;
-    Replica& r = it->second;
-    if (r.is_leader || r.leader != leader || r.leader_epoch != epochs.at(d.partition) ||
+  for (std::size_t i = 0; i < resp.partitions.size(); ++i) {
+    const FetchedPartition& d = resp.partitions[i];
+    Replica* found = find_replica(d.partition);
+    if (found == nullptr) continue;
+    Replica& r = *found;
+    if (r.is_leader || r.leader != leader || r.leader_epoch != sent_epoch(epochs, i, d.partition) ||
         r.fetch_state != FetchState::Fetching)
       continue;
     PartitionLog& log = log_of(r);

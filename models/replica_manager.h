@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <unordered_map>
 #include <optional>
 #include <set>
 #include <string>
@@ -50,6 +51,10 @@ struct Replica {
   Micros fetch_backoff_until = 0;
   PartitionLog* log = nullptr;  // this broker's log of it (in BrokerStorage), looked up once
 };
+
+// The leader epoch each partition of a fetcher's request was sent in, in the request's order (a leader
+// answers its partitions in that order): a reply for an epoch the replica has since left is ignored.
+using SentEpochs = std::vector<std::pair<std::string, std::int64_t>>;
 
 class ReplicaManager {
  public:
@@ -116,9 +121,9 @@ class ReplicaManager {
   void fetcher_backoff(int leader);
   void send_epoch_queries(int leader, const std::vector<Replica*>& partitions);
   void send_fetch(int leader, const std::vector<Replica*>& partitions);
-  void on_fetch_response(int leader, const FetchResponse& resp, const std::map<std::string, std::int64_t>& epochs);
+  void on_fetch_response(int leader, const FetchResponse& resp, const SentEpochs& epochs);
   void on_epoch_answers(int leader, const OffsetsForLeaderEpochResponse& resp,
-                        const std::map<std::string, std::int64_t>& epochs);
+                        const SentEpochs& epochs);
   // KIP-279's getOffsetTruncationState: where to truncate given the leader's (epoch, end offset);
   // returns (offset, completed).
   std::pair<std::int64_t, bool> truncation_point(Replica& r, std::int64_t leader_epoch, std::int64_t end_offset);
@@ -146,8 +151,15 @@ class ReplicaManager {
   // by every leadership change and rebuilt when a fetcher next runs.
   std::optional<std::map<int, std::vector<Replica*>>> following_;
   std::vector<DelayedProduce> delayed_produces_;
+  // replicas_ by name for lookups (never iterated; a std::map's elements never move). Every request
+  // looks its partitions up, thousands per Fetch in the wide benchmark.
+  std::unordered_map<std::string, Replica*> by_name_;
+  Replica* find_replica(const std::string& name) const {
+    auto it = by_name_.find(name);
+    return it == by_name_.end() ? nullptr : it->second;
+  }
   std::map<std::uint64_t, ParkedFetch> parked_fetches_;              // by id: arrival order
-  std::map<std::string, std::set<std::uint64_t>> parked_by_partition_;  // the purgatory's watch keys
+  std::unordered_map<std::string, std::set<std::uint64_t>> parked_by_partition_;  // the purgatory's watch keys (looked up, never iterated)
   ParkedFetch unpark(std::map<std::uint64_t, ParkedFetch>::iterator it);
   std::uint64_t next_delayed_id_ = 0;
   // Metadata cache.
