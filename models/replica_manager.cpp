@@ -673,17 +673,25 @@ std::pair<std::int64_t, bool> ReplicaManager::truncation_point(Replica& r, std::
   return {std::min({follower_end, end_offset, log.leo()}), true};
 }
 
+Replica* ReplicaManager::still_fetching(int leader, const SentEpochs& epochs, std::size_t i, const std::string& partition,
+                                        FetchState state) {
+  // A reply counts only for a replica that still follows this leader in the epoch it asked in, in the
+  // state it asked from (a LeaderAndIsr may have moved it on while the request travelled).
+  Replica* r = find_replica(partition);
+  if (r == nullptr || r->is_leader || r->leader != leader || r->leader_epoch != sent_epoch(epochs, i, partition) ||
+      r->fetch_state != state)
+    return nullptr;
+  return r;
+}
+
 void ReplicaManager::on_epoch_answers(int leader, const OffsetsForLeaderEpochResponse& resp,
                                       const SentEpochs& epochs) {
   bool failed = false;
   for (std::size_t i = 0; i < resp.partitions.size(); ++i) {
     const EpochAnswer& a = resp.partitions[i];
-    Replica* found = find_replica(a.partition);
+    Replica* found = still_fetching(leader, epochs, i, a.partition, FetchState::Truncating);
     if (found == nullptr) continue;
     Replica& r = *found;
-    if (r.is_leader || r.leader != leader || r.leader_epoch != sent_epoch(epochs, i, a.partition) ||
-        r.fetch_state != FetchState::Truncating)
-      continue;
     if (!a.error.empty()) {
       failed = true;
       continue;
@@ -732,12 +740,9 @@ void ReplicaManager::on_fetch_response(int leader, const FetchResponse& resp,
   bool failed = false;
   for (std::size_t i = 0; i < resp.partitions.size(); ++i) {
     const FetchedPartition& d = resp.partitions[i];
-    Replica* found = find_replica(d.partition);
+    Replica* found = still_fetching(leader, epochs, i, d.partition, FetchState::Fetching);
     if (found == nullptr) continue;
     Replica& r = *found;
-    if (r.is_leader || r.leader != leader || r.leader_epoch != sent_epoch(epochs, i, d.partition) ||
-        r.fetch_state != FetchState::Fetching)
-      continue;
     PartitionLog& log = log_of(r);
     if (d.diverging) {
       // KAFKA-14704: before 3.5 the HW of this response was applied before truncating.

@@ -122,6 +122,8 @@ class ReplicaManager {
   void send_epoch_queries(int leader, const std::vector<Replica*>& partitions);
   void send_fetch(int leader, const std::vector<Replica*>& partitions);
   void on_fetch_response(int leader, const FetchResponse& resp, const SentEpochs& epochs);
+  Replica* still_fetching(int leader, const SentEpochs& epochs, std::size_t i, const std::string& partition,
+                          FetchState state);
   void on_epoch_answers(int leader, const OffsetsForLeaderEpochResponse& resp,
                         const SentEpochs& epochs);
   // KIP-279's getOffsetTruncationState: where to truncate given the leader's (epoch, end offset);
