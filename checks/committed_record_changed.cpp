@@ -2,6 +2,8 @@
 // later becomes leader holds a different record at o (TLA+ StrongIsr, Raft's ConsistentCommittedData).
 // A later leader whose log ends before o is reported once it writes something else at o; until then the
 // record is missing rather than changed, and if it was acknowledged that is acked-write-lost's to report.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "checks/checkers.h"
@@ -17,12 +19,19 @@ class CommittedRecordChanged : public Checker {
     Replay replay;
     std::map<std::string, std::vector<LoggedRecord>> committed;  // partition -> records below some leader's HW
     std::set<std::string> reported;
+    // (broker, partition) -> how many leading offsets of that replica's log are known to match `committed`.
+    // `committed` only grows, so the prefix stays matched until the log changes below it: each leader
+    // append compares the new offsets only, not the whole log again (which made this checker quadratic).
+    std::map<std::pair<int, std::string>, std::size_t> matched;
     std::vector<Violation> out;
     auto verify = [&](const sim::HistoryEvent& e, int broker, const std::string& partition) {
       if (reported.count(partition) > 0) return;
       const auto& log = replay.log(broker, partition);
       const auto& c = committed[partition];
-      for (std::size_t o = 0; o < c.size() && o < log.size(); ++o) {
+      std::size_t& known = matched[{broker, partition}];
+      const std::size_t from = known;
+      known = std::min(c.size(), log.size());
+      for (std::size_t o = from; o < c.size() && o < log.size(); ++o) {
         if (log[o] == c[o]) continue;
         reported.insert(partition);
         out.push_back(Violation{
@@ -36,6 +45,12 @@ class CommittedRecordChanged : public Checker {
       replay.apply(e);
       const std::string partition = e.str_or("partition", "");
       const int broker = static_cast<int>(e.int_or("broker", -1));
+      if (e.name == "appended" || e.name == "truncated") {
+        // The replica's log changed from this offset on: what was matched beyond it is unknown again.
+        auto it = matched.find({broker, partition});
+        const std::int64_t at = e.name == "appended" ? e.int_or("offset", 0) : e.int_or("to_offset", 0);
+        if (it != matched.end()) it->second = std::min(it->second, static_cast<std::size_t>(std::max<std::int64_t>(0, at)));
+      }
       if (e.name == "became-leader") {
         auto lead = replay.leader(partition);
         if (lead && lead->broker == broker) verify(e, broker, partition);  // not a deposed leader's stale epoch
