@@ -180,9 +180,13 @@ void Consumer::on_start() {
 
 void Consumer::poll() {
   std::map<int, std::vector<std::string>> by_leader;
+  Micros earliest_retry = -1;  // the soonest a partition still backing off may be fetched again
   for (const auto& [partition, position] : positions_) {
     auto wait = retry_at_.find(partition);
-    if (wait != retry_at_.end() && wait->second > now()) continue;
+    if (wait != retry_at_.end() && wait->second > now()) {
+      if (earliest_retry < 0 || wait->second < earliest_retry) earliest_retry = wait->second;
+      continue;
+    }
     const int leader = metadata_.leader(partition);
     if (leader < 1) {
       backoff(partition, true);
@@ -191,6 +195,9 @@ void Consumer::poll() {
     if (in_flight_.count(leader) == 0) by_leader[leader].push_back(partition);
   }
   for (const auto& [leader, partitions] : by_leader) fetch_from(leader, partitions);
+  // A partition backed off again after the retry timer was set would otherwise wait for some other
+  // fetch to complete, and with none in flight, forever.
+  if (earliest_retry >= 0) arm_retry(earliest_retry - now());
 }
 
 void Consumer::fetch_from(int leader, const std::vector<std::string>& partitions) {
@@ -235,9 +242,13 @@ void Consumer::fetch_from(int leader, const std::vector<std::string>& partitions
 void Consumer::backoff(const std::string& partition, bool refresh) {
   retry_at_[partition] = now() + retry_backoff_;
   refresh_wanted_ = refresh_wanted_ || refresh;
+  arm_retry(retry_backoff_);
+}
+
+void Consumer::arm_retry(Micros delay) {
   if (retry_armed_) return;
   retry_armed_ = true;
-  after(retry_backoff_, [this] {
+  after(delay, [this] {
     retry_armed_ = false;
     if (!refresh_wanted_) return poll();
     refresh_wanted_ = false;

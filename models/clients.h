@@ -85,6 +85,8 @@ class Consumer : public sim::Node {
   void poll();
   void fetch_from(int leader, const std::vector<std::string>& partitions);
   void backoff(const std::string& partition, bool refresh);
+  // One timer polls again (after a metadata refresh if a backoff asked for one); set at most once.
+  void arm_retry(Micros delay);
 
   const ConsumerSpec& spec_;
   MetadataView metadata_;
