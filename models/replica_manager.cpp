@@ -84,8 +84,8 @@ void ReplicaManager::apply_leader_and_isr(const LeaderAndIsr& request) {
   for (const auto& s : request.partitions) {
     auto [it, created] = replicas_.try_emplace(s.partition);
     Replica& r = it->second;
-    if (created) by_name_.emplace(s.partition, &r);
     if (created) {
+      by_name_.emplace(s.partition, &r);
       // A replica this process has not seen: its HW comes from the checkpoint file.
       r.name = s.partition;
       auto cp = storage_.hw_checkpoint.find(s.partition);

@@ -218,7 +218,7 @@ std::string World::resume(int node) {
 void World::run_work(int node, std::uint32_t incarnation, std::function<void()> work) {
   Slot& s = slots_[node];
   if (s.incarnation != incarnation || !s.process || phase_ == Phase::Done) return;
-  if (s.state == ProcessState::Paused || !s.deferred.empty()) {
+  if (!runs_now(s)) {
     s.deferred.push_back(std::move(work));
     return;
   }
@@ -366,8 +366,8 @@ void World::accept(int node, std::unique_ptr<Envelope> envelope) {
     ++outcome_.stats.messages_lost;
     return;
   }
-  if (s.process && s.state == ProcessState::Up && s.deferred.empty() && phase_ != Phase::Done) {
-    // What run_work would do at once, without wrapping the delivery in a callable (the hot path).
+  if (s.process && phase_ != Phase::Done && runs_now(s)) {
+    // What run_work does for an item that runs at once, without wrapping the delivery in a callable.
     count_event();
     s.process->deliver(*envelope);
     return;

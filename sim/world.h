@@ -123,6 +123,8 @@ class World {
   void receive(int node, std::unique_ptr<Envelope> envelope);
   void accept(int node, std::unique_ptr<Envelope> envelope);
   void run_work(int node, std::uint32_t incarnation, std::function<void()> work);
+  // Whether a live process's work item runs at once (not paused, nothing deferred ahead of it) or waits.
+  static bool runs_now(const Slot& s) { return s.state != ProcessState::Paused && s.deferred.empty(); }
   void drain(int node, std::uint32_t incarnation);
   void count_event();
   std::uint64_t next_message_id() { return ++message_seq_; }
