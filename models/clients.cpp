@@ -87,7 +87,7 @@ Producer::Producer(sim::World& world, int node, const ProducerSpec& spec)
 
 void Producer::on_start() {
   metadata_.refresh([] {});
-  if (spec_.rate_per_s > 0) after(std::max<Micros>(spec_.from - now(), 0), [this] { tick(); });
+  if (spec_.rate.records_x1e6 > 0) after(std::max<Micros>(spec_.from - now(), 0), [this] { tick(); });
 }
 
 void Producer::tick() {
@@ -97,8 +97,11 @@ void Producer::tick() {
   int partition = spec_.partition.value_or(next_partition_);
   next_partition_ = (next_partition_ + 1) % topic->partitions;
   send(Send{partition_name(spec_.topic, partition), fmt::format("{}-{}", spec_.id, sequence_++)});
-  const auto interval = static_cast<Micros>(static_cast<double>(kMicrosPerSecond) / spec_.rate_per_s);
-  after(std::max<Micros>(interval, 1), [this] { tick(); });
+  // The k-th send is due at from + k / rate exactly (rounded up to the microsecond), so every second holds
+  // exactly the rate's number of sends; a rounded interval would drift (400000/s would send 500000).
+  const std::int64_t k = ++steady_sent_;
+  const Micros due = std::max(spec_.from, Micros{0}) + spec_.rate.offset_of(k);
+  after(std::max<Micros>(due - now(), 0), [this] { tick(); });
 }
 
 void Producer::send_scripted(int partition, const std::string& value, int count) {

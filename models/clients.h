@@ -67,6 +67,7 @@ class Producer : public sim::Node {
   bool idempotent_;
   std::size_t record_bytes_;
   std::int64_t sequence_ = 0;
+  std::int64_t steady_sent_ = 0;  // sends of the steady rate so far
   int next_partition_ = 0;
   bool stopped_ = false;
 };

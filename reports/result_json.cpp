@@ -29,8 +29,8 @@ nlohmann::ordered_json result_json(const Scenario& scenario, const std::vector<c
   j["file"] = scenario.file;
   j["seed"] = scenario.seed;
   j["design"] = design_json(scenario.design);
-  j["verdict"] = checks::verdict_pass(violations, scenario.expected_violations) ? "pass" : "fail";
-  j["expected"] = scenario.expected_violations;
+  j["verdict"] = checks::verdict_pass(violations, scenario.expected()) ? "pass" : "fail";
+  j["expected"] = scenario.expected();
   j["violations"] = nlohmann::ordered_json::array();
   for (const auto& v : violations) j["violations"].push_back(violation_json(v));
   j["stats"] = {{"simulated_s", to_seconds(stats.simulated)},

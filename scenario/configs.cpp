@@ -14,58 +14,61 @@ namespace kafkasim {
 const std::vector<ConfigInfo>& all_configs() {
   using T = ConfigType;
   using S = ConfigScope;
+  constexpr std::int64_t kMs = kMaxConfigMs;
+  constexpr std::int64_t kInt = 2147483647;  // Kafka's int configs
+  constexpr std::int64_t kLong = INT64_MAX;  // Kafka's "never" (Long.MAX_VALUE)
   static const std::vector<ConfigInfo> table = {
       // Broker
-      {"zookeeper.session.timeout.ms", T::Int, "18000", S::Broker, "ZooKeeper session timeout (6000 before 2.5)", 1},
-      {"zookeeper.connection.timeout.ms", T::Int, "18000", S::Broker, "max wait to connect to ZooKeeper", 1},
+      {"zookeeper.session.timeout.ms", T::Int, "18000", S::Broker, "ZooKeeper session timeout (6000 before 2.5)", 1, kMs},
+      {"zookeeper.connection.timeout.ms", T::Int, "18000", S::Broker, "max wait to connect to ZooKeeper", 1, kMs},
       {"replica.lag.time.max.ms", T::Int, "30000", S::Broker,
-       "a follower not caught up for this long leaves the ISR (10000 before 2.5)", 1},
-      {"replica.fetch.wait.max.ms", T::Int, "500", S::Broker, "long-poll wait of a follower's fetch", 0},
-      {"replica.fetch.backoff.ms", T::Int, "1000", S::Broker, "follower backoff after a fetch error", 0},
-      {"replica.fetch.min.bytes", T::Int, "1", S::Broker, "bytes a fetch waits for before answering", 0},
-      {"replica.fetch.max.bytes", T::Int, "1048576", S::Broker, "max bytes per partition in a fetch", 1},
-      {"replica.socket.timeout.ms", T::Int, "30000", S::Broker, "follower fetch request timeout", 1},
-      {"controller.socket.timeout.ms", T::Int, "30000", S::Broker, "controller-to-broker request timeout", 1},
+       "a follower not caught up for this long leaves the ISR (10000 before 2.5)", 1, kMs},
+      {"replica.fetch.wait.max.ms", T::Int, "500", S::Broker, "long-poll wait of a follower's fetch", 0, kMs},
+      {"replica.fetch.backoff.ms", T::Int, "1000", S::Broker, "follower backoff after a fetch error", 0, kMs},
+      {"replica.fetch.min.bytes", T::Int, "1", S::Broker, "bytes a fetch waits for before answering", 0, kInt},
+      {"replica.fetch.max.bytes", T::Int, "1048576", S::Broker, "max bytes per partition in a fetch", 1, kInt},
+      {"replica.socket.timeout.ms", T::Int, "30000", S::Broker, "follower fetch request timeout", 1, kMs},
+      {"controller.socket.timeout.ms", T::Int, "30000", S::Broker, "controller-to-broker request timeout", 1, kMs},
       {"replica.high.watermark.checkpoint.interval.ms", T::Int, "5000", S::Broker,
-       "how often the HW checkpoint file is written", 1},
-      {"min.insync.replicas", T::Int, "1", S::Topic, "ISR size an acks=all write needs", 1},
+       "how often the HW checkpoint file is written", 1, kMs},
+      {"min.insync.replicas", T::Int, "1", S::Topic, "ISR size an acks=all write needs", 1, 1000},
       {"unclean.leader.election.enable", T::Bool, "false", S::Topic,
        "elect an out-of-sync replica when no ISR member is live (true before 0.11)"},
       {"auto.leader.rebalance.enable", T::Bool, "true", S::Broker, "periodic preferred-leader election"},
-      {"leader.imbalance.check.interval.seconds", T::Int, "300", S::Broker, "how often the rebalance runs", 1},
-      {"leader.imbalance.per.broker.percentage", T::Int, "10", S::Broker, "imbalance that triggers a rebalance", 0},
+      {"leader.imbalance.check.interval.seconds", T::Int, "300", S::Broker, "how often the rebalance runs", 1, 86400},
+      {"leader.imbalance.per.broker.percentage", T::Int, "10", S::Broker, "imbalance that triggers a rebalance", 0, 100},
       {"controlled.shutdown.enable", T::Bool, "true", S::Broker, "move leadership away before stopping"},
-      {"controlled.shutdown.max.retries", T::Int, "3", S::Broker, "controlled shutdown attempts", 0},
-      {"controlled.shutdown.retry.backoff.ms", T::Int, "5000", S::Broker, "wait between attempts", 0},
-      {"log.flush.interval.messages", T::Int, "9223372036854775807", S::Topic, "fsync after this many records", 1},
-      {"log.flush.interval.ms", T::Int, "9223372036854775807", S::Topic, "fsync after this long", 0},
-      {"broker.heartbeat.interval.ms", T::Int, "2000", S::Broker, "KRaft broker heartbeat", 1},
-      {"broker.session.timeout.ms", T::Int, "9000", S::Broker, "KRaft broker session", 1},
-      {"controller.quorum.election.timeout.ms", T::Int, "1000", S::Broker, "KRaft election timeout", 1},
-      {"controller.quorum.fetch.timeout.ms", T::Int, "2000", S::Broker, "KRaft fetch timeout", 1},
+      {"controlled.shutdown.max.retries", T::Int, "3", S::Broker, "controlled shutdown attempts", 0, kInt},
+      {"controlled.shutdown.retry.backoff.ms", T::Int, "5000", S::Broker, "wait between attempts", 0, kMs},
+      {"log.flush.interval.messages", T::Int, "9223372036854775807", S::Topic, "fsync after this many records", 1, kLong},
+      {"log.flush.interval.ms", T::Int, "9223372036854775807", S::Topic, "fsync after this long", 0, kLong},
+      {"broker.heartbeat.interval.ms", T::Int, "2000", S::Broker, "KRaft broker heartbeat", 1, kMs},
+      {"broker.session.timeout.ms", T::Int, "9000", S::Broker, "KRaft broker session", 1, kMs},
+      {"controller.quorum.election.timeout.ms", T::Int, "1000", S::Broker, "KRaft election timeout", 1, kMs},
+      {"controller.quorum.fetch.timeout.ms", T::Int, "2000", S::Broker, "KRaft fetch timeout", 1, kMs},
       // Producer (request.timeout.ms is the client's; brokers use the socket timeouts above)
       {"acks", T::Acks, "all", S::Producer, "0, 1 or all (1 in older clients)"},
-      {"request.timeout.ms", T::Int, "30000", S::Producer, "how long a client waits for a response", 1},
-      {"retries", T::Int, "2147483647", S::Producer, "resends of a failed produce", 0},
-      {"retry.backoff.ms", T::Int, "100", S::Producer, "wait before a retry", 0},
-      {"delivery.timeout.ms", T::Int, "120000", S::Producer, "upper bound on reporting success or failure", 1},
-      {"max.in.flight.requests.per.connection", T::Int, "5", S::Producer, "unacknowledged requests per broker", 1},
+      {"request.timeout.ms", T::Int, "30000", S::Producer, "how long a client waits for a response", 1, kMs},
+      {"retries", T::Int, "2147483647", S::Producer, "resends of a failed produce", 0, kInt},
+      {"retry.backoff.ms", T::Int, "100", S::Producer, "wait before a retry", 0, kMs},
+      {"delivery.timeout.ms", T::Int, "120000", S::Producer, "upper bound on reporting success or failure", 1, kMs},
+      {"max.in.flight.requests.per.connection", T::Int, "5", S::Producer, "unacknowledged requests per broker", 1, kInt},
       {"enable.idempotence", T::Bool, "true", S::Producer, "exactly-once per partition (on since 3.0)"},
-      {"linger.ms", T::Int, "0", S::Producer, "wait to batch records", 0},
-      {"metadata.max.age.ms", T::Int, "300000", S::Producer, "refresh metadata at least this often", 0},
+      {"linger.ms", T::Int, "0", S::Producer, "wait to batch records", 0, kMs},
+      {"metadata.max.age.ms", T::Int, "300000", S::Producer, "refresh metadata at least this often", 0, kMs},
       // Consumer
-      {"fetch.max.wait.ms", T::Int, "500", S::Consumer, "long-poll wait of a consumer's fetch", 0},
-      {"fetch.min.bytes", T::Int, "1", S::Consumer, "bytes a consumer fetch waits for", 0},
-      {"max.poll.records", T::Int, "500", S::Consumer, "records returned per poll", 1},
+      {"fetch.max.wait.ms", T::Int, "500", S::Consumer, "long-poll wait of a consumer's fetch", 0, kMs},
+      {"fetch.min.bytes", T::Int, "1", S::Consumer, "bytes a consumer fetch waits for", 0, kInt},
+      {"max.poll.records", T::Int, "500", S::Consumer, "records returned per poll", 1, kInt},
       {"auto.offset.reset", T::String, "earliest", S::Consumer,
        "where a new consumer starts (Kafka's default is latest; the simulator reads from the start so every "
        "record can be checked)"},
       // Simulator knobs
       {"sim.os.flush.interval.ms", T::Int, "5000", S::Simulator,
-       "records appended longer ago than this have been written back by the OS and survive power loss", 0},
-      {"sim.record.bytes", T::Int, "100", S::Simulator, "simulated size of one record", 1},
-      {"sim.max.events", T::Int, "20000000", S::Simulator, "a run that handles more events than this is a failure", 1},
-      {"sim.max.wall.ms", T::Int, "600000", S::Simulator, "a run that takes longer than this is a failure", 1},
+       "records appended longer ago than this have been written back by the OS and survive power loss", 0, kMs},
+      {"sim.record.bytes", T::Int, "100", S::Simulator, "simulated size of one record", 1, 1048576},
+      {"sim.max.events", T::Int, "20000000", S::Simulator, "a run that handles more events than this is a failure", 1, 10000000000},
+      {"sim.max.wall.ms", T::Int, "600000", S::Simulator, "a run that takes longer than this is a failure", 1, kMs},
   };
   return table;
 }
@@ -95,8 +98,11 @@ std::string validate_config_value(const ConfigInfo& info, std::string& value) {
     case ConfigType::Int: {
       std::int64_t v = 0;
       auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-      if (ec != std::errc() || ptr != value.data() + value.size())
+      if (ec == std::errc::invalid_argument || ptr != value.data() + value.size())
         return fmt::format("{} takes a whole number, not '{}'", info.name, value);
+      if (ec == std::errc::result_out_of_range || v > info.max)
+        return fmt::format("{} must be at most {}{}, not {} (the simulator's limit)", info.name, info.max,
+                           info.max == kMaxConfigMs ? " (24 h)" : "", value);
       if (v < info.min) return fmt::format("{} must be at least {}, not {}", info.name, info.min, v);
       return "";
     }

@@ -22,7 +22,11 @@ struct ConfigInfo {
   ConfigScope scope;
   std::string_view doc;
   std::int64_t min = 0;  // Int only
+  std::int64_t max = 0;  // Int only: the largest value the simulator accepts (spec: "Limits")
 };
+// The largest value of a Kafka time config (milliseconds) the simulator accepts: 24 h, as long as any
+// scenario may last; Kafka's "never" defaults (Long.MAX_VALUE) are accepted where Kafka has them.
+inline constexpr std::int64_t kMaxConfigMs = 86400000;
 const std::vector<ConfigInfo>& all_configs();
 const ConfigInfo* find_config(std::string_view name);
 std::vector<std::string_view> config_names(ConfigScope scope);

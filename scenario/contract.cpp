@@ -82,6 +82,66 @@ const HistoryEventInfo* find_history_event(std::string_view name) {
   return nullptr;
 }
 
+const std::vector<std::string_view>& all_error_names() {
+  static const std::vector<std::string_view> table = {
+      "FENCED_LEADER_EPOCH", "INVALID_UPDATE_VERSION", "NETWORK_EXCEPTION", "NOT_CONTROLLER",
+      "NOT_ENOUGH_REPLICAS", "NOT_ENOUGH_REPLICAS_AFTER_APPEND", "NOT_LEADER_OR_FOLLOWER", "OFFSET_OUT_OF_RANGE",
+      "REQUEST_TIMED_OUT", "STALE_BROKER_EPOCH", "STALE_CONTROLLER_EPOCH", "TIMEOUT", "UNKNOWN",
+      "UNKNOWN_LEADER_EPOCH", "UNKNOWN_TOPIC_OR_PARTITION"};
+  return table;
+}
+
+FieldRule field_rule(std::string_view event, std::string_view field) {
+  using K = FieldKind;
+  auto one_of = [](std::vector<std::string_view> values) { return FieldRule{K::OneOf, std::move(values), 0}; };
+  auto count = [](std::int64_t min) { return FieldRule{K::Count, {}, min}; };
+  if (event == "fault") {
+    if (field == "from" || field == "to") return {K::Node, {}, 0};
+    if (field == "action") {
+      std::vector<std::string_view> names;
+      for (const auto& a : all_actions()) names.push_back(a.name);
+      return one_of(names);
+    }
+    if (field == "for" || field == "by") return {K::Seconds, {}, 0};
+    if (field == "probability") return {K::Probability, {}, 0};
+    if (field == "type") return one_of(all_message_types());
+    if (field == "count") return count(1);
+  }
+  if (field == "broker") return {K::BrokerId, {}, 0};
+  if (field == "from") return {K::BrokerId, {}, 0};  // request-rejected, control-applied: a broker id
+  if (field == "leader") return {K::LeaderId, {}, 0};
+  if (field == "partition") return {K::Partition, {}, 0};
+  if (field == "producer") return {K::Producer, {}, 0};
+  if (field == "consumer") return {K::Consumer, {}, 0};
+  if (field == "isr") return {K::BrokerIds, {}, 0};
+  if (field == "clean" || field == "noop" || field == "undo" || field == "converged") return {K::Bool, {}, 0};
+  if (field == "incarnation") return count(1);
+  if (field == "leader_epoch" || field == "controller_epoch" || field == "broker_epoch" || field == "session" ||
+      field == "offset" || field == "from_offset" || field == "to_offset" || field == "hw" || field == "leo" ||
+      field == "lost_records" || field == "count")
+    return count(0);
+  if (field == "kind") return one_of({"crash", "power-loss"});
+  if (field == "acks") return one_of({"0", "1", "all"});
+  if (field == "by") return one_of({"leader", "controller"});
+  if (field == "request") return one_of(all_message_types());
+  if (field == "name") return one_of({"fault", "settle", "done"});
+  if (field == "property") {
+    std::vector<std::string_view> names;
+    for (const auto& p : all_properties()) names.push_back(p.name);
+    return one_of(names);
+  }
+  if (field == "reason" && event == "truncated")
+    return one_of({"high-watermark", "leader-epoch", "diverging-epoch", "out-of-range", "power-loss"});
+  if (field == "reason" || field == "error") return one_of(all_error_names());
+  if (field == "sent") return {K::Seconds, {}, 0};
+  return {K::Text, {}, 0};
+}
+
+std::string never_fires(std::string_view event) {
+  if (event == "violation") return "violations are recorded after the run, when every trigger is done";
+  return "";
+}
+
 const std::vector<std::string_view>& all_message_types() {
   static const std::vector<std::string_view> table = {
       "LeaderAndIsr", "UpdateMetadata", "StopReplica", "Metadata", "Produce", "Fetch",

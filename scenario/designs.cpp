@@ -105,7 +105,7 @@ const std::string& Design::get(std::string_view name) const {
 
 std::string Design::label() const {
   std::string out = preset;
-  for (const auto& [k, v] : overrides) out += fmt::format("+{}={}", k, v);
+  for (const auto& [k, v] : overrides) out += fmt::format(",{}={}", k, v);
   return out;
 }
 
@@ -140,25 +140,58 @@ std::optional<Design> resolve_design(std::string_view preset, const std::map<std
 }
 
 std::optional<Design> parse_design_flag(std::string_view text, std::string& error) {
-  std::string_view preset = text;
-  std::map<std::string, std::string> overrides;
-  auto comma = text.find(',');
-  if (comma != std::string_view::npos) {
-    preset = text.substr(0, comma);
-    std::string_view rest = text.substr(comma + 1);
-    while (!rest.empty()) {
-      auto next = rest.find(',');
-      std::string_view item = rest.substr(0, next);
-      auto eq = item.find('=');
-      if (eq == std::string_view::npos) {
-        error = fmt::format("design override '{}' must be switch=value", item);
+  std::string normalised(text);
+  std::replace(normalised.begin(), normalised.end(), '+', ',');
+  auto designs = parse_design_list(normalised, error);
+  if (!designs) return std::nullopt;
+  if (designs->size() != 1) {
+    error = designs->empty() ? "no design given: write a preset, e.g. latest or kafka-0.10,truncation=leader-epoch"
+                             : fmt::format("'{}' names {} designs; one is expected here (matrix --designs takes several)",
+                                           text, designs->size());
+    return std::nullopt;
+  }
+  return designs->front();
+}
+
+std::optional<std::vector<Design>> parse_design_list(std::string_view text, std::string& error) {
+  std::vector<std::pair<std::string, std::map<std::string, std::string>>> written;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t end = text.find_first_of(",;", start);
+    std::string item(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    if (!item.empty()) {
+      const auto eq = item.find('=');
+      if (eq == std::string::npos && find_switch(item) != nullptr && find_preset(item) == nullptr) {
+        error = fmt::format("design override '{}' must be switch=value ({} takes {})", item, item,
+                            join_names(find_switch(item)->values, " or "));
         return std::nullopt;
       }
-      overrides[std::string(item.substr(0, eq))] = std::string(item.substr(eq + 1));
-      rest = next == std::string_view::npos ? std::string_view{} : rest.substr(next + 1);
+      if (eq == std::string::npos) {
+        written.emplace_back(item, std::map<std::string, std::string>{});
+      } else if (written.empty()) {
+        error = fmt::format("'{}' is a switch, but no preset comes before it (write PRESET,{})", item, item);
+        return std::nullopt;
+      } else {
+        const std::string key = item.substr(0, eq);
+        if (written.back().second.count(key)) {
+          error = fmt::format("switch '{}' is given twice for {}", key, written.back().first);
+          return std::nullopt;
+        }
+        written.back().second[key] = item.substr(eq + 1);
+      }
     }
+    if (end == std::string_view::npos) break;
+    start = end + 1;
   }
-  return resolve_design(preset, overrides, error);
+  std::vector<Design> out;
+  for (const auto& [preset, overrides] : written) {
+    auto d = resolve_design(preset, overrides, error);
+    if (!d) return std::nullopt;
+    out.push_back(*d);
+  }
+  return out;
 }
 
 }  // namespace kafkasim

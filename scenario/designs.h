@@ -37,14 +37,20 @@ struct Design {
 
   const std::string& get(std::string_view name) const;
   bool on(std::string_view name) const { return get(name) == "true"; }
-  // "kafka-0.10" or "kafka-3.7+hw-requires-min-isr=false"
+  // "kafka-0.10" or "kafka-3.7,hw-requires-min-isr=false": the form --design and expect.designs take.
   std::string label() const;
+  // The same preset with the same value of every switch (however the overrides were written).
+  bool same_as(const Design& other) const { return preset == other.preset && switches == other.switches; }
 };
 
 // Resolve a preset and overrides; on error returns nullopt and sets `error`.
 std::optional<Design> resolve_design(std::string_view preset, const std::map<std::string, std::string>& overrides,
                                      std::string& error);
-// The CLI form: "PRESET" or "PRESET,switch=value,...".
+// The CLI form: "PRESET" or "PRESET,switch=value,..." ('+' is read as ',' too: older labels used it).
 std::optional<Design> parse_design_flag(std::string_view text, std::string& error);
+// A list of designs, one syntax for every command: items separated by ',' or ';'; an item with '=' is a
+// switch of the design before it, an item without starts the next design. So
+// "kafka-0.10,kafka-2.2,isr-join-requires-epoch-start=false;latest" is three designs.
+std::optional<std::vector<Design>> parse_design_list(std::string_view text, std::string& error);
 
 }  // namespace kafkasim

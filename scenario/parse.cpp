@@ -1,102 +1,22 @@
-// Reads a scenario file with yaml-cpp into a validated Scenario; every error names FILE:LINE:COL.
+// Reads a scenario file with yaml-cpp into a validated Scenario. Every mistake names FILE:LINE:COL, and
+// all of a file's mistakes are reported at once (up to limits::kMaxErrorsReported): a mistake unwinds to
+// the nearest recovery point (a top-level key, a list item, a config entry) and parsing goes on, with
+// later checks that depend on a broken part skipped rather than reported as mistakes of their own.
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <regex>
 #include <set>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "scenario/limits.h"
 #include "scenario/scenario.h"
+#include "scenario/source_text.h"
 #include "scenario/suggest.h"
 
 namespace kafkasim {
-
-std::string Target::text() const {
-  switch (kind) {
-    case Kind::Node: return node;
-    case Kind::Controller: return "controller";
-    case Kind::Leader: return "leader:" + partition;
-    case Kind::Follower: return "follower:" + partition;
-    case Kind::Any: return "*";
-  }
-  return "?";
-}
-
-std::vector<std::string> Scenario::node_names() const {
-  std::vector<std::string> out;
-  for (int b = 1; b <= brokers; ++b) out.push_back(fmt::format("broker-{}", b));
-  for (int z = 1; z <= zookeepers; ++z) out.push_back(fmt::format("zk-{}", z));
-  for (const auto& p : producers) out.push_back(p.id);
-  for (const auto& c : consumers) out.push_back(c.id);
-  return out;
-}
-
-const TopicSpec* Scenario::find_topic(std::string_view topic) const {
-  for (const auto& t : topics)
-    if (t.name == topic) return &t;
-  return nullptr;
-}
-
-const ProducerSpec* Scenario::find_producer(std::string_view id) const {
-  for (const auto& p : producers)
-    if (p.id == id) return &p;
-  return nullptr;
-}
-
-std::optional<std::pair<const TopicSpec*, int>> Scenario::find_partition(std::string_view text) const {
-  auto dash = text.rfind('-');
-  if (dash == std::string_view::npos || dash + 1 >= text.size()) return std::nullopt;
-  int index = -1;
-  auto digits = text.substr(dash + 1);
-  auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
-  if (ec != std::errc() || ptr != digits.data() + digits.size()) return std::nullopt;
-  const TopicSpec* t = find_topic(text.substr(0, dash));
-  if (t == nullptr || index < 0 || index >= t->partitions) return std::nullopt;
-  return std::make_pair(t, index);
-}
-
-void Scenario::apply_design(const Design& d) {
-  design = d;
-  Config fresh = Config::defaults_for(d);
-  for (const auto& [k, v] : config.explicit_values) fresh.set(k, v);
-  fresh.explicit_values = config.explicit_values;
-  config = fresh;
-  for (auto& p : producers) {
-    Config pc = config;
-    for (const auto& [k, v] : p.config.explicit_values) pc.set(k, v);
-    pc.explicit_values = p.config.explicit_values;
-    p.config = pc;
-    if (p.config.explicit_values.count("acks") == 0) p.acks = pc.str("acks");
-  }
-  for (auto& c : consumers) {
-    Config cc = config;
-    for (const auto& [k, v] : c.config.explicit_values) cc.set(k, v);
-    cc.explicit_values = c.config.explicit_values;
-    c.config = cc;
-  }
-}
-
-std::vector<std::vector<int>> round_robin_assignment(int brokers, int partitions, int replication_factor) {
-  // AdminUtils.assignReplicasToBrokersRackUnaware with startIndex = 0 and nextReplicaShift = 0.
-  std::vector<std::vector<int>> out;
-  int shift = 0;
-  for (int p = 0; p < partitions; ++p) {
-    if (p > 0 && p % brokers == 0) ++shift;
-    int first = p % brokers;
-    std::vector<int> replicas{first + 1};
-    for (int j = 0; j < replication_factor - 1; ++j) {
-      int index = brokers > 1 ? (first + 1 + (shift + j) % (brokers - 1)) % brokers : first;
-      replicas.push_back(index + 1);
-    }
-    out.push_back(replicas);
-  }
-  return out;
-}
 
 namespace {
 
@@ -104,124 +24,317 @@ const std::vector<std::string_view> kTopKeys = {"name",   "summary",   "descript
                                                 "duration", "settle",  "design",      "cluster",
                                                 "config", "topics",    "producers",   "consumers",
                                                 "events", "expect"};
+const std::vector<std::string_view> kClusterKeys = {"brokers", "zookeeper", "network"};
+const std::vector<std::string_view> kTopicKeys = {"name", "partitions", "replication.factor", "assignment"};
+const std::vector<std::string_view> kProducerKeys = {"id", "topic", "acks", "rate", "from", "until", "partition"};
+const std::vector<std::string_view> kConsumerKeys = {"id", "topic", "from"};
+const std::vector<std::string_view> kEventKeys = {"at", "when", "since", "after", "times", "for"};
+const std::vector<std::string_view> kExpectKeys = {"violations", "designs"};
+
+// Where a key that is unknown in one place belongs instead: a hint for an indentation mistake.
+std::string belongs_elsewhere(std::string_view key, std::string_view here) {
+  auto in = [&](const std::vector<std::string_view>& keys) { return std::find(keys.begin(), keys.end(), key) != keys.end(); };
+  std::string_view where;
+  if (in(kEventKeys) || find_action(key)) where = "an event (a list item under events:)";
+  else if (in(kClusterKeys)) where = "cluster:";
+  else if (key == "partitions" || key == "replication.factor" || key == "assignment") where = "a topic (under topics:)";
+  else if (key == "acks" || key == "rate" || key == "until") where = "a producer (under producers:)";
+  else if (in(kExpectKeys)) where = "expect:";
+  else if (key == "latency") where = "cluster.network:";
+  else if (key == "base") where = "design:";
+  else if (in(kTopKeys)) where = "the top level of the file";
+  if (where.empty() || where.find(here) != std::string_view::npos) return "";
+  return fmt::format(": '{}' is a key of {}; is it indented {}?", key, where,
+                     where == "the top level of the file" ? "too much" : "wrongly");
+}
+
+struct Abort {};    // a mistake was recorded: unwind to the nearest recovery point
+struct TooMany {};  // the report bound was reached: stop
 
 class Parser {
  public:
-  explicit Parser(std::string file) : file_(std::move(file)) {}
+  Parser(std::string file, const std::string& text) : file_(std::move(file)), text_(text) {}
 
-  Scenario parse(const std::string& text) {
-    YAML::Node root;
-    try {
-      root = YAML::Load(text);
-    } catch (const YAML::ParserException& e) {
-      fail(e.mark, fmt::format("malformed YAML: {}", e.msg));
-    }
-    if (!root || root.IsNull()) fail(YAML::Mark(), "empty scenario file: expected a mapping with name, summary, "
-                                                   "duration, cluster, ...");
-    if (!root.IsMap()) fail(root, "a scenario is a mapping of keys (name:, summary:, duration:, ...)");
-    check_keys(root, "scenario", kTopKeys);
-
+  Scenario parse() {
     Scenario s;
     s.file = file_;
-    s.source_text = text;
-    s.name = scalar(require(root, "name", "scenario"), "name");
-    if (!std::regex_match(s.name, std::regex("[a-z0-9-]+")))
-      fail(root["name"], fmt::format("name '{}' may only use a-z, 0-9 and '-'", s.name));
-    s.summary = scalar(require(root, "summary", "scenario"), "summary");
-    if (root["description"]) s.description = scalar(root["description"], "description");
-    if (root["seed"]) s.seed = static_cast<std::uint64_t>(integer(root["seed"], "seed", 0, INT64_MAX));
-    s.duration = duration(require(root, "duration", "scenario"), "duration");
-    if (s.duration <= 0) fail(root["duration"], "duration must be longer than 0s");
-    if (root["settle"]) s.settle = duration(root["settle"], "settle");
-
-    parse_design(root, s);
-    s.config = Config::defaults_for(s.design);
-    parse_cluster(require(root, "cluster", "scenario"), s);
-    if (root["config"]) parse_config(root["config"], s.config, "config", std::nullopt);
-    if (root["topics"]) parse_topics(root["topics"], s);
-    if (root["producers"]) parse_producers(root["producers"], s);
-    if (root["consumers"]) parse_consumers(root["consumers"], s);
-    if (root["events"]) parse_events(root["events"], s);
-    if (root["expect"]) parse_expect(root["expect"], s);
+    s.source_text = text_;
+    try {
+      parse_into(s);
+    } catch (const Abort&) {
+    } catch (const TooMany&) {
+    }
+    if (!errors_.empty()) throw InputError(report());
     return s;
   }
 
  private:
-  [[noreturn]] void fail(const YAML::Mark& mark, const std::string& message) const {
-    int line = mark.line >= 0 ? mark.line + 1 : 1;
-    int column = mark.column >= 0 ? mark.column + 1 : 1;
-    throw InputError(fmt::format("{}:{}:{}: {}", file_, line, column, message));
+  struct Error {
+    int line, column;
+    std::string text;  // the whole "FILE:L:C: message" plus any following context lines
+  };
+
+  std::string report() const {
+    std::vector<Error> sorted = errors_;
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](const Error& a, const Error& b) { return std::pair(a.line, a.column) < std::pair(b.line, b.column); });
+    std::string out;
+    for (const auto& e : sorted) out += (out.empty() ? "" : "\n") + e.text;
+    if (stopped_)
+      out += fmt::format("\n{}: stopped after {} mistakes; fix these and check again", file_, limits::kMaxErrorsReported);
+    return out;
   }
-  [[noreturn]] void fail(const YAML::Node& at, const std::string& message) const { fail(at.Mark(), message); }
+
+  // ---- recording mistakes
+
+  void note(int line, int column, const std::string& message, const std::string& context = "") {
+    if (errors_.size() >= limits::kMaxErrorsReported) {
+      stopped_ = true;
+      throw TooMany{};
+    }
+    std::string text = fmt::format("{}:{}:{}: {}", file_, line, column, message);
+    if (!context.empty()) text += "\n" + context;
+    errors_.push_back(Error{line, column, std::move(text)});
+  }
+  [[noreturn]] void fail(const YAML::Mark& mark, const std::string& message) {
+    note(mark.line >= 0 ? mark.line + 1 : 1, mark.column >= 0 ? mark.column + 1 : 1, message);
+    throw Abort{};
+  }
+  YAML::Mark mark_of(const YAML::Node& n) const {
+    if (n.IsDefined()) return n.Mark();
+    return fallback_;
+  }
+  [[noreturn]] void fail(const YAML::Node& at, const std::string& message) { fail(mark_of(at), message); }
+
+  // Runs one part; a mistake in it is recorded and parsing goes on with the next part.
+  template <class F>
+  bool part(F&& body) {
+    try {
+      body();
+      return true;
+    } catch (const Abort&) {
+      return false;
+    } catch (const YAML::Exception& e) {
+      // A yaml-cpp accessor refused (a bad conversion, say): still the user's file, still a position.
+      note(e.mark.line >= 0 ? e.mark.line + 1 : 1, e.mark.column >= 0 ? e.mark.column + 1 : 1,
+           fmt::format("cannot read this value: {}", e.msg));
+      return false;
+    }
+  }
+
+  // ---- reading nodes
+
+  // The value of `key` in a mapping, without ever inserting it; an undefined node when absent.
+  static YAML::Node get(const YAML::Node& map, std::string_view key) {
+    if (!map.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+    for (auto it = map.begin(); it != map.end(); ++it)
+      if (it->first.IsScalar() && it->first.Scalar() == key) return it->second;
+    return YAML::Node(YAML::NodeType::Undefined);
+  }
+  static bool has(const YAML::Node& map, std::string_view key) { return get(map, key).IsDefined(); }
 
   void check_keys(const YAML::Node& map, std::string_view what, const std::vector<std::string_view>& known) {
-    std::set<std::string> seen;
     for (auto it = map.begin(); it != map.end(); ++it) {
-      std::string key = it->first.Scalar();
-      if (!seen.insert(key).second) fail(it->first, fmt::format("'{}' appears twice in {}", key, what));
-      if (std::find(known.begin(), known.end(), key) == known.end())
-        fail(it->first, fmt::format("unknown key '{}' in {}{}", key, what, did_you_mean(key, known)));
+      const std::string key = it->first.Scalar();
+      if (std::find(known.begin(), known.end(), key) == known.end()) {
+        const std::string elsewhere = belongs_elsewhere(key, what);
+        part([&] {
+          fail(it->first, fmt::format("unknown key '{}' in {}{}", key, what,
+                                      elsewhere.empty() ? did_you_mean(key, known) : elsewhere));
+        });
+      }
     }
   }
 
   YAML::Node require(const YAML::Node& map, std::string_view key, std::string_view what) {
-    YAML::Node n = map[std::string(key)];
-    if (!n) fail(map, fmt::format("{} is missing the required key '{}'", what, key));
+    YAML::Node n = get(map, key);
+    if (!n.IsDefined()) {
+      // A line that looks like the key but was not read as one: an indentation mistake or an unclosed quote.
+      std::string hint;
+      std::size_t line_start = 0;
+      int line = 1;
+      while (line_start < text_.size()) {
+        const std::size_t end = text_.find('\n', line_start);
+        std::string_view l = std::string_view(text_).substr(line_start, end == std::string::npos ? std::string::npos : end - line_start);
+        const std::size_t first = l.find_first_not_of(' ');
+        if (first != std::string_view::npos && l.substr(first).rfind(std::string(key) + ":", 0) == 0 &&
+            mark_of(map).line + 1 != line) {
+          hint = fmt::format(" (line {} has '{}:' but it is not read as a key here: check its indentation, and for an "
+                             "unclosed quote or bracket above it)",
+                             line, key);
+          break;
+        }
+        if (end == std::string::npos) break;
+        line_start = end + 1;
+        ++line;
+      }
+      fail(map, fmt::format("{} is missing the required key '{}'{}", what, key, hint));
+    }
     return n;
   }
 
-  std::string scalar(const YAML::Node& n, std::string_view what) {
-    if (!n.IsScalar()) fail(n, fmt::format("{} must be a single value", what));
+  std::string scalar(const YAML::Node& n, std::string_view what, std::size_t max_chars = limits::kMaxValueChars) {
+    if (n.IsNull()) fail(n, fmt::format("{} has no value", what));
+    if (!n.IsScalar())
+      fail(n, fmt::format("{} must be a single value, not a {}", what, n.IsMap() ? "mapping" : "list"));
+    if (n.Scalar().size() > max_chars)
+      fail(n, fmt::format("{} is {} characters long; the most the simulator accepts is {}", what, n.Scalar().size(),
+                          max_chars));
     return n.Scalar();
   }
 
   std::int64_t integer(const YAML::Node& n, std::string_view what, std::int64_t lo, std::int64_t hi) {
-    std::string s = scalar(n, what);
+    const std::string s = scalar(n, what);
     std::int64_t v = 0;
     auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || ptr != s.data() + s.size())
+    if (ec == std::errc::invalid_argument || ptr != s.data() + s.size())
       fail(n, fmt::format("{} must be a whole number, not '{}'", what, s));
-    if (v < lo || v > hi) {
-      if (hi == INT64_MAX) fail(n, fmt::format("{} must be at least {}, not {}", what, lo, v));
-      fail(n, fmt::format("{} must be between {} and {}, not {}", what, lo, hi, v));
-    }
+    if (ec == std::errc::result_out_of_range || v > hi) fail(n, fmt::format("{} must be at most {}, not {}", what, hi, s));
+    if (v < lo) fail(n, fmt::format("{} must be at least {}, not {}", what, lo, v));
     return v;
   }
 
   Micros duration(const YAML::Node& n, std::string_view what) {
-    std::string s = scalar(n, what), error;
+    const std::string s = scalar(n, what);
+    std::string error;
     auto d = parse_duration(s, error);
     if (!d) fail(n, fmt::format("{}: {}", what, error));
+    if (*d > limits::kMaxDuration)
+      fail(n, fmt::format("{}: {} is longer than 24h, the longest time a scenario may name (spec: Limits)", what, s));
     return *d;
   }
+
+  // ---- the file as a whole
+
+  void parse_into(Scenario& s) {
+    std::string utf8_problem;
+    if (auto bad = first_invalid_utf8(text_, utf8_problem)) {
+      note(bad->line, bad->column, fmt::format("{}: a scenario file is UTF-8 text", utf8_problem));
+      throw Abort{};
+    }
+    std::vector<YAML::Node> docs;
+    try {
+      docs = YAML::LoadAll(text_);
+    } catch (const YAML::ParserException& e) {
+      const int line = e.mark.line >= 0 ? e.mark.line + 1 : 1, column = e.mark.column >= 0 ? e.mark.column + 1 : 1;
+      std::string context = show_line(text_, line, column);
+      const std::string hint = syntax_hint(text_, e.msg, line, column);
+      if (!hint.empty()) context += (context.empty() ? "" : "\n") + std::string("  hint: ") + hint;
+      note(line, column, fmt::format("malformed YAML: {}", e.msg), context);
+      throw Abort{};
+    }
+    if (docs.size() > 1) {
+      note(docs[1].IsDefined() ? docs[1].Mark().line + 1 : 1, 1,
+           "a second YAML document ('---'): a scenario file holds one scenario; put the other in a file of its own");
+    }
+    YAML::Node root = docs.empty() ? YAML::Node() : docs.front();
+    if (!root.IsDefined() || root.IsNull())
+      fail(YAML::Mark(), "empty scenario file: expected a mapping with name, summary, duration, cluster, ...");
+    if (!root.IsMap()) fail(root, "a scenario is a mapping of keys (name:, summary:, duration:, ...)");
+    fallback_ = root.Mark();
+    std::size_t visited = 0;
+    walk(root, 0, visited);  // a duplicate key is reported there; the rest reads its first value
+    check_keys(root, "scenario", kTopKeys);
+
+    part([&] {
+      s.name = scalar(require(root, "name", "scenario"), "name", limits::kMaxNameChars);
+      const bool ok = !s.name.empty() && std::all_of(s.name.begin(), s.name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+      });
+      if (!ok) fail(get(root, "name"), fmt::format("name '{}' may only use a-z, 0-9 and '-'", s.name));
+    });
+    part([&] { s.summary = scalar(require(root, "summary", "scenario"), "summary", limits::kMaxSummaryChars); });
+    if (has(root, "description"))
+      part([&] { s.description = scalar(get(root, "description"), "description", limits::kMaxDescriptionChars); });
+    if (has(root, "seed"))
+      part([&] {
+        s.seed = static_cast<std::uint64_t>(integer(get(root, "seed"), "seed", 0, static_cast<std::int64_t>(limits::kMaxSeed)));
+      });
+    duration_ok_ = part([&] {
+      s.duration = duration(require(root, "duration", "scenario"), "duration");
+      if (s.duration <= 0) fail(get(root, "duration"), "duration must be longer than 0s");
+    });
+    if (has(root, "settle")) part([&] { s.settle = duration(get(root, "settle"), "settle"); });
+
+    if (!part([&] { parse_design(root, s); })) s.design = *resolve_design(kDefaultPreset, {}, scratch_);
+    s.config = Config::defaults_for(s.design);
+    cluster_ok_ = part([&] { parse_cluster(require(root, "cluster", "scenario"), s); });
+    if (!cluster_ok_) s.brokers = limits::kMaxBrokers;  // references to brokers are not checked against a broken cluster
+    if (has(root, "config")) part([&] { parse_config(get(root, "config"), s.config, "config", std::nullopt); });
+    if (has(root, "topics")) part([&] { parse_topics(get(root, "topics"), s); });
+    if (has(root, "producers")) part([&] { parse_producers(get(root, "producers"), s); });
+    if (has(root, "consumers")) part([&] { parse_consumers(get(root, "consumers"), s); });
+    if (has(root, "events")) part([&] { parse_events(get(root, "events"), s); });
+    if (has(root, "expect")) part([&] { parse_expect(get(root, "expect"), s); });
+  }
+
+  // Every node once (aliases each time they are used, so a "billion laughs" file is bounded): keys are
+  // short scalars and unique within their mapping, nesting and sizes are bounded.
+  void walk(const YAML::Node& n, std::size_t depth, std::size_t& visited) {
+    if (++visited > limits::kMaxYamlNodes)
+      fail(n, fmt::format("the file has more than {} YAML nodes (counting each use of an alias): more than a "
+                          "scenario may hold",
+                          limits::kMaxYamlNodes));
+    if (depth > limits::kMaxYamlDepth)
+      fail(n, fmt::format("mappings and lists nested more than {} deep: more than a scenario may hold",
+                          limits::kMaxYamlDepth));
+    if (n.IsScalar() && n.Scalar().size() > limits::kMaxDescriptionChars)
+      part([&] {
+        fail(n, fmt::format("a value of {} characters; the longest the simulator accepts is {}", n.Scalar().size(),
+                            limits::kMaxDescriptionChars));
+      });
+    if (n.IsSequence()) {
+      for (const auto& item : n) walk(item, depth + 1, visited);
+    } else if (n.IsMap()) {
+      std::set<std::string> seen;
+      for (auto it = n.begin(); it != n.end(); ++it) {
+        part([&] {
+          if (!it->first.IsScalar()) fail(it->first, "a key must be a plain name, not a mapping or list");
+          const std::string& key = it->first.Scalar();
+          if (key.size() > limits::kMaxKeyChars)
+            fail(it->first, fmt::format("a key of {} characters; no key of the format is longer than {}", key.size(),
+                                        limits::kMaxKeyChars));
+          if (!seen.insert(key).second)
+            fail(it->first, fmt::format("'{}' appears twice in this mapping; a key may be given once", key));
+        });
+        walk(it->second, depth + 1, visited);
+      }
+    }
+  }
+
+  // ---- sections
 
   void parse_design(const YAML::Node& root, Scenario& s) {
     std::string error;
     std::optional<Design> d;
-    YAML::Node n = root["design"];
-    if (!n) {
+    YAML::Node n = get(root, "design");
+    if (!n.IsDefined()) {
       d = resolve_design(kDefaultPreset, {}, error);
     } else if (n.IsScalar()) {
-      d = resolve_design(n.Scalar(), {}, error);
+      d = parse_design_flag(scalar(n, "design"), error);
       s.design_text = n.Scalar();
     } else if (n.IsMap()) {
       std::vector<std::string_view> known{"base"};
       for (const auto& sw : all_switches()) known.push_back(sw.name);
       check_keys(n, "design", known);
-      std::string base = scalar(require(n, "base", "design"), "design base");
+      const std::string base = scalar(require(n, "base", "design"), "design base");
+      if (find_preset(base) == nullptr) {
+        resolve_design(base, {}, error);
+        fail(get(n, "base"), error);
+      }
       std::map<std::string, std::string> overrides;
       for (auto it = n.begin(); it != n.end(); ++it) {
-        if (it->first.Scalar() == "base") continue;
-        overrides[it->first.Scalar()] = scalar(it->second, it->first.Scalar());
-        // Point at the value if this override is the bad one.
-        std::string one_error;
-        if (!resolve_design(base, {{it->first.Scalar(), it->second.Scalar()}}, one_error) &&
-            find_preset(base) != nullptr)
-          fail(it->second, one_error);
+        const std::string key = it->first.Scalar();
+        if (key == "base" || find_switch(key) == nullptr) continue;
+        part([&] {
+          const std::string value = scalar(it->second, key);
+          std::string one_error;
+          if (!resolve_design(base, {{key, value}}, one_error)) fail(it->second, one_error);  // point at the bad value
+          overrides[key] = value;
+        });
       }
       d = resolve_design(base, overrides, error);
-      if (!d) fail(n["base"], error);
-      s.design_text = d->label();
+      if (d) s.design_text = d->label();
     } else {
       fail(n, "design is a preset name or {base: preset, switch: value, ...}");
     }
@@ -231,18 +344,23 @@ class Parser {
 
   void parse_cluster(const YAML::Node& n, Scenario& s) {
     if (!n.IsMap()) fail(n, "cluster is a mapping: {brokers: 3, zookeeper: 1, network: {latency: 1ms}}");
-    check_keys(n, "cluster", {"brokers", "zookeeper", "network"});
-    s.brokers = static_cast<int>(integer(require(n, "brokers", "cluster"), "cluster.brokers", 1, 1000));
-    if (n["zookeeper"]) {
-      s.zookeepers = static_cast<int>(integer(n["zookeeper"], "cluster.zookeeper", 1, 1000));
-      if (s.zookeepers != 1)
-        fail(n["zookeeper"], "version 1 models one ZooKeeper server: cluster.zookeeper must be 1");
-    }
-    if (YAML::Node net = n["network"]) {
-      if (!net.IsMap()) fail(net, "cluster.network is a mapping: {latency: 1ms}");
-      check_keys(net, "cluster.network", {"latency"});
-      if (net["latency"]) s.latency = duration(net["latency"], "network latency");
-    }
+    check_keys(n, "cluster", kClusterKeys);
+    s.brokers = static_cast<int>(integer(require(n, "brokers", "cluster"), "cluster.brokers", 1, limits::kMaxBrokers));
+    if (has(n, "zookeeper"))
+      part([&] {
+        s.zookeepers = static_cast<int>(integer(get(n, "zookeeper"), "cluster.zookeeper", 1, 1000));
+        if (s.zookeepers != 1) fail(get(n, "zookeeper"), "version 1 models one ZooKeeper server: cluster.zookeeper must be 1");
+      });
+    if (YAML::Node net = get(n, "network"); net.IsDefined())
+      part([&] {
+        if (!net.IsMap()) fail(net, "cluster.network is a mapping: {latency: 1ms}");
+        check_keys(net, "cluster.network", {"latency"});
+        if (has(net, "latency")) {
+          s.latency = duration(get(net, "latency"), "network latency");
+          if (s.latency > limits::kMaxLatency)
+            fail(get(net, "latency"), "network latency must be at most 10s (the simulator's limit)");
+        }
+      });
   }
 
   // Reads Kafka configs into `config`; `only` limits the allowed scope (producer/consumer blocks).
@@ -250,89 +368,132 @@ class Parser {
                     std::optional<std::vector<std::string_view>> only) {
     if (!n.IsMap()) fail(n, fmt::format("{} is a mapping of Kafka config names to values", what));
     std::vector<std::string_view> known = only ? *only : all_config_names();
-    std::set<std::string> seen;
     for (auto it = n.begin(); it != n.end(); ++it) {
-      std::string key = it->first.Scalar();
-      if (!seen.insert(key).second) fail(it->first, fmt::format("'{}' appears twice in {}", key, what));
-      const ConfigInfo* info = find_config(key);
-      if (info == nullptr || std::find(known.begin(), known.end(), key) == known.end()) {
-        std::string where = info ? fmt::format(" ('{}' is not a setting of {})", key, what) : "";
-        fail(it->first, fmt::format("unknown config '{}' in {}{}{}", key, what, where,
-                                    info ? "" : did_you_mean(key, known)));
-      }
-      std::string value = scalar(it->second, key);
-      std::string problem = validate_config_value(*info, value);
-      if (!problem.empty()) {
-        if (info->type == ConfigType::Int && key.size() > 3 && key.substr(key.size() - 3) == ".ms")
-          problem += " (Kafka's own unit: milliseconds)";
-        fail(it->second, problem);
-      }
-      config.set(key, value);
-      config.explicit_values[key] = value;
+      part([&] {
+        const std::string key = it->first.Scalar();
+        const ConfigInfo* info = find_config(key);
+        if (info == nullptr || std::find(known.begin(), known.end(), key) == known.end()) {
+          const std::string where = info ? fmt::format(" ('{}' is not a setting of {})", key, what) : "";
+          const std::string elsewhere = info ? "" : belongs_elsewhere(key, what);
+          fail(it->first, fmt::format("unknown config '{}' in {}{}{}", key, what, where,
+                                      info ? "" : (elsewhere.empty() ? did_you_mean(key, known) : elsewhere)));
+        }
+        config_value(it->first, it->second, *info, config);
+      });
     }
+  }
+
+  void config_value(const YAML::Node& key_node, const YAML::Node& value_node, const ConfigInfo& info, Config& config) {
+    std::string value = scalar(value_node, key_node.Scalar());
+    std::string problem = validate_config_value(info, value);
+    if (!problem.empty()) {
+      const std::string_view key = info.name;
+      if (info.type == ConfigType::Int && key.size() > 3 && key.substr(key.size() - 3) == ".ms" &&
+          value.find_first_not_of("0123456789") != std::string::npos && value.find_first_of("0123456789") == 0)
+        problem += " (Kafka's own unit: milliseconds)";
+      fail(value_node, problem);
+    }
+    config.set(info.name, value);
+    config.explicit_values[std::string(info.name)] = value;
+  }
+
+  static bool topic_name_ok(const std::string& name) {
+    // Kafka's legal characters ([a-zA-Z0-9._-]); here '-' may not start or end it or repeat, so t-0 parses back.
+    if (name.empty() || name.front() == '-' || name.back() == '-') return false;
+    for (std::size_t i = 0; i < name.size(); ++i) {
+      const char c = name[i];
+      const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+      if (!ok || (c == '-' && name[i + 1] == '-')) return false;
+    }
+    return true;
   }
 
   void parse_topics(const YAML::Node& n, Scenario& s) {
     if (!n.IsSequence()) fail(n, "topics is a list: - {name: t, partitions: 1, replication.factor: 3}");
-    std::vector<std::string_view> known{"name", "partitions", "replication.factor", "assignment"};
+    if (n.size() > static_cast<std::size_t>(limits::kMaxTopics))
+      fail(n, fmt::format("{} topics; the most the simulator accepts is {}", n.size(), limits::kMaxTopics));
+    std::vector<std::string_view> known = kTopicKeys;
     for (auto c : config_names(ConfigScope::Topic)) known.push_back(c);
+    std::int64_t replicas = 0;
     for (const auto& t : n) {
-      if (!t.IsMap()) fail(t, "a topic is a mapping: {name: t, partitions: 1, replication.factor: 3}");
-      check_keys(t, "topic", known);
-      TopicSpec topic;
-      topic.name = scalar(require(t, "name", "topic"), "topic name");
-      if (!std::regex_match(topic.name, std::regex("[A-Za-z0-9._]+(-[A-Za-z0-9._]+)*")))
-        fail(t["name"], fmt::format("topic name '{}' may use letters, digits, '.', '_' and '-'", topic.name));
-      if (s.find_topic(topic.name)) fail(t["name"], fmt::format("topic '{}' is defined twice", topic.name));
-      if (t["partitions"]) topic.partitions = static_cast<int>(integer(t["partitions"], "partitions", 1, 100000));
-      if (t["replication.factor"]) {
-        topic.replication_factor =
-            static_cast<int>(integer(t["replication.factor"], "replication.factor", 1, 1000));
-        if (topic.replication_factor > s.brokers)
-          fail(t["replication.factor"],
-               fmt::format("replication.factor {} is more than the {} broker{} of the cluster",
-                           topic.replication_factor, s.brokers, s.brokers == 1 ? "" : "s"));
-      }
-      topic.assignment = round_robin_assignment(s.brokers, topic.partitions, topic.replication_factor);
-      if (YAML::Node a = t["assignment"]) parse_assignment(a, s, topic);
-      for (auto c : config_names(ConfigScope::Topic)) {
-        if (YAML::Node v = t[std::string(c)]) {
-          std::string value = scalar(v, c);
-          std::string problem = validate_config_value(*find_config(c), value);
-          if (!problem.empty()) fail(v, problem);
-          topic.configs[std::string(c)] = value;
+      part([&] {
+        if (!t.IsMap()) fail(t, "a topic is a mapping: {name: t, partitions: 1, replication.factor: 3}");
+        check_keys(t, "topic", known);
+        TopicSpec topic;
+        topic.name = scalar(require(t, "name", "topic"), "topic name", limits::kMaxTopicNameChars);
+        if (!topic_name_ok(topic.name))
+          fail(get(t, "name"), fmt::format("topic name '{}' may use letters, digits, '.', '_' and single '-' inside it",
+                                           topic.name));
+        if (s.find_topic(topic.name)) fail(get(t, "name"), fmt::format("topic '{}' is defined twice", topic.name));
+        // Registered at once, so a later mistake in this topic does not make every reference to it a mistake too.
+        s.topics.push_back(topic);
+        TopicSpec& placed = s.topics.back();
+        broken_topics_.insert(topic.name);
+        if (has(t, "partitions"))
+          placed.partitions = static_cast<int>(integer(get(t, "partitions"), "partitions", 1, limits::kMaxPartitionsPerTopic));
+        if (has(t, "replication.factor")) {
+          placed.replication_factor =
+              static_cast<int>(integer(get(t, "replication.factor"), "replication.factor", 1, limits::kMaxBrokers));
+          if (cluster_ok_ && placed.replication_factor > s.brokers)
+            fail(get(t, "replication.factor"),
+                 fmt::format("replication.factor {} is more than the {} broker{} of the cluster", placed.replication_factor,
+                             s.brokers, s.brokers == 1 ? "" : "s"));
         }
-      }
-      s.topics.push_back(std::move(topic));
+        replicas += static_cast<std::int64_t>(placed.partitions) * placed.replication_factor;
+        if (replicas > limits::kMaxPartitionReplicas)
+          fail(t, fmt::format("the topics have {} partition replicas (partitions x replication.factor) so far; the most "
+                              "the simulator accepts is {}",
+                              replicas, limits::kMaxPartitionReplicas));
+        placed.assignment =
+            round_robin_assignment(std::min(s.brokers, cluster_ok_ ? s.brokers : placed.replication_factor),
+                                   placed.partitions, placed.replication_factor);
+        if (YAML::Node a = get(t, "assignment"); a.IsDefined()) parse_assignment(a, s, placed);
+        for (auto c : config_names(ConfigScope::Topic)) {
+          if (YAML::Node v = get(t, c); v.IsDefined()) {
+            part([&] {
+              std::string value = scalar(v, c);
+              std::string problem = validate_config_value(*find_config(c), value);
+              if (!problem.empty()) fail(v, problem);
+              placed.configs[std::string(c)] = value;
+            });
+          }
+        }
+        broken_topics_.erase(topic.name);
+      });
     }
   }
 
   void parse_assignment(const YAML::Node& a, const Scenario& s, TopicSpec& topic) {
     if (!a.IsMap()) fail(a, "assignment maps partition index to broker ids: {0: [1, 2, 3]}");
     for (auto it = a.begin(); it != a.end(); ++it) {
-      int p = static_cast<int>(integer(it->first, "partition index", 0, topic.partitions - 1));
-      YAML::Node list = it->second;  // a copy: the iterator yields a temporary
-      if (!list.IsSequence()) fail(list, "a partition's assignment is a list of broker ids: [1, 2, 3]");
-      if (static_cast<int>(list.size()) != topic.replication_factor)
-        fail(list, fmt::format("partition {} lists {} replicas but replication.factor is {}", p, list.size(),
-                               topic.replication_factor));
-      std::vector<int> replicas;
-      for (const auto& b : list) {
-        int id = static_cast<int>(integer(b, "broker id", 1, INT32_MAX));
-        if (id > s.brokers)
-          fail(b, fmt::format("unknown broker {}: the cluster has brokers 1..{}", id, s.brokers));
-        if (std::find(replicas.begin(), replicas.end(), id) != replicas.end())
-          fail(b, fmt::format("broker {} is listed twice for partition {}", id, p));
-        replicas.push_back(id);
-      }
-      topic.assignment[p] = replicas;
+      part([&] {
+        const int p = static_cast<int>(integer(it->first, "partition index", 0, topic.partitions - 1));
+        YAML::Node list = it->second;  // a copy: the iterator yields a temporary
+        if (!list.IsSequence()) fail(list, "a partition's assignment is a list of broker ids: [1, 2, 3]");
+        if (static_cast<int>(list.size()) != topic.replication_factor)
+          fail(list, fmt::format("partition {} lists {} replicas but replication.factor is {}", p, list.size(),
+                                 topic.replication_factor));
+        std::vector<int> replicas;
+        for (const auto& b : list) {
+          const int id = static_cast<int>(integer(b, "broker id", 1, limits::kMaxBrokers));
+          if (cluster_ok_ && id > s.brokers)
+            fail(b, fmt::format("unknown broker {}: the cluster has brokers 1..{}", id, s.brokers));
+          if (std::find(replicas.begin(), replicas.end(), id) != replicas.end())
+            fail(b, fmt::format("broker {} is listed twice for partition {}", id, p));
+          replicas.push_back(id);
+        }
+        topic.assignment[static_cast<std::size_t>(p)] = replicas;
+      });
     }
   }
 
   void check_client_id(const YAML::Node& n, const std::string& id, const Scenario& s) {
-    if (!std::regex_match(id, std::regex("[A-Za-z0-9_.-]+")))
-      fail(n, fmt::format("client id '{}' may use letters, digits, '.', '_' and '-'", id));
-    if (id == "controller" || id == "all" || id.rfind("broker-", 0) == 0 || id.rfind("zk-", 0) == 0)
+    const bool chars_ok = !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+    });
+    if (!chars_ok) fail(n, fmt::format("client id '{}' may use letters, digits, '.', '_' and '-'", id));
+    if (id == "controller" || id == "all" || id.rfind("broker-", 0) == 0 || id.rfind("zk-", 0) == 0 ||
+        id.rfind("controller-", 0) == 0 || id.rfind("leader:", 0) == 0 || id.rfind("follower:", 0) == 0)
       fail(n, fmt::format("client id '{}' is reserved for nodes or targets", id));
     for (const auto& p : s.producers)
       if (p.id == id) fail(n, fmt::format("client id '{}' is used twice", id));
@@ -341,7 +502,7 @@ class Parser {
   }
 
   const TopicSpec& topic_ref(const YAML::Node& n, const Scenario& s) {
-    std::string name = scalar(n, "topic");
+    const std::string name = scalar(n, "topic", limits::kMaxTopicNameChars);
     if (const TopicSpec* t = s.find_topic(name)) return *t;
     std::vector<std::string_view> names;
     for (const auto& t : s.topics) names.push_back(t.name);
@@ -351,69 +512,81 @@ class Parser {
 
   void parse_producers(const YAML::Node& n, Scenario& s) {
     if (!n.IsSequence()) fail(n, "producers is a list: - {id: p1, topic: t, acks: all, rate: 10/s}");
-    std::vector<std::string_view> known{"id", "topic", "acks", "rate", "from", "until", "partition"};
+    if (n.size() > static_cast<std::size_t>(limits::kMaxProducers))
+      fail(n, fmt::format("{} producers; the most the simulator accepts is {}", n.size(), limits::kMaxProducers));
+    std::vector<std::string_view> known = kProducerKeys;
     std::vector<std::string_view> producer_configs = config_names(ConfigScope::Producer);
     for (auto c : producer_configs)
       if (std::find(known.begin(), known.end(), c) == known.end()) known.push_back(c);
     for (const auto& pn : n) {
-      if (!pn.IsMap()) fail(pn, "a producer is a mapping: {id: p1, topic: t, acks: all}");
-      check_keys(pn, "producer", known);
-      ProducerSpec p;
-      p.id = scalar(require(pn, "id", "producer"), "producer id");
-      check_client_id(pn["id"], p.id, s);
-      const TopicSpec& topic = topic_ref(require(pn, "topic", "producer"), s);
-      p.topic = topic.name;
-      p.config = s.config;
-      for (auto it = pn.begin(); it != pn.end(); ++it)
-        if (find_config(it->first.Scalar()) != nullptr)
-          parse_config_entry(it->first, it->second, p.config, producer_configs);
-      p.acks = p.config.str("acks");
-      if (pn["rate"]) {
-        std::string error;
-        auto r = parse_rate(scalar(pn["rate"], "rate"), error);
-        if (!r) fail(pn["rate"], error);
-        p.rate_per_s = *r;
-      }
-      p.from = pn["from"] ? duration(pn["from"], "from") : 0;
-      p.until = pn["until"] ? duration(pn["until"], "until") : s.duration;
-      if (p.until < p.from) fail(pn["until"], "until is before from");
-      if (pn["partition"])
-        p.partition = static_cast<int>(integer(pn["partition"], "partition", 0, topic.partitions - 1));
-      s.producers.push_back(std::move(p));
+      part([&] {
+        if (!pn.IsMap()) fail(pn, "a producer is a mapping: {id: p1, topic: t, acks: all}");
+        check_keys(pn, "producer", known);
+        ProducerSpec p;
+        p.id = scalar(require(pn, "id", "producer"), "producer id", limits::kMaxClientIdChars);
+        check_client_id(get(pn, "id"), p.id, s);
+        p.config = s.config;
+        s.producers.push_back(p);  // registered at once, as topics are
+        broken_clients_.insert(p.id);
+        ProducerSpec& placed = s.producers.back();
+        const TopicSpec* topic = nullptr;
+        part([&] { topic = &topic_ref(require(pn, "topic", "producer"), s); });
+        if (topic) placed.topic = topic->name;
+        for (auto it = pn.begin(); it != pn.end(); ++it)
+          if (const ConfigInfo* info = find_config(it->first.Scalar());
+              info && std::find(producer_configs.begin(), producer_configs.end(), info->name) != producer_configs.end())
+            part([&] { config_value(it->first, it->second, *info, placed.config); });
+        placed.acks = placed.config.str("acks");
+        if (YAML::Node r = get(pn, "rate"); r.IsDefined()) {
+          std::string error;
+          auto rate = parse_rate_exact(scalar(r, "rate"), error);
+          if (!rate) fail(r, error);
+          if (rate->per_second() > static_cast<double>(limits::kMaxRatePerSecond))
+            fail(r, fmt::format("rate {} is more than {}/s, the most the simulator sends for one producer", r.Scalar(),
+                                limits::kMaxRatePerSecond));
+          placed.rate = *rate;
+          placed.rate_per_s = rate->per_second();
+        }
+        placed.from = has(pn, "from") ? duration(get(pn, "from"), "from") : 0;
+        if (duration_ok_ && placed.from >= s.duration)
+          fail(get(pn, "from"), fmt::format("from: {} is not inside the fault phase (duration: {}); producers send only "
+                                            "during the fault phase",
+                                            format_duration(placed.from), format_duration(s.duration)));
+        placed.until = has(pn, "until") ? duration(get(pn, "until"), "until") : s.duration;
+        if (placed.until < placed.from)
+          fail(has(pn, "until") ? get(pn, "until") : get(pn, "from"),
+               fmt::format("until ({}) is before from ({})", format_duration(placed.until), format_duration(placed.from)));
+        if (has(pn, "partition") && topic)
+          placed.partition = static_cast<int>(integer(get(pn, "partition"), "partition", 0, topic->partitions - 1));
+        if (topic) broken_clients_.erase(p.id);
+      });
     }
-  }
-
-  void parse_config_entry(const YAML::Node& key_node, const YAML::Node& value_node, Config& config,
-                          const std::vector<std::string_view>& allowed) {
-    std::string key = key_node.Scalar();
-    const ConfigInfo* info = find_config(key);
-    if (info == nullptr || std::find(allowed.begin(), allowed.end(), key) == allowed.end())
-      fail(key_node, fmt::format("'{}' is not a client setting here", key));
-    std::string value = scalar(value_node, key);
-    std::string problem = validate_config_value(*info, value);
-    if (!problem.empty()) fail(value_node, problem);
-    config.set(key, value);
-    config.explicit_values[key] = value;
   }
 
   void parse_consumers(const YAML::Node& n, Scenario& s) {
     if (!n.IsSequence()) fail(n, "consumers is a list: - {id: c1, topic: t}");
-    std::vector<std::string_view> known{"id", "topic", "from"};
+    if (n.size() > static_cast<std::size_t>(limits::kMaxConsumers))
+      fail(n, fmt::format("{} consumers; the most the simulator accepts is {}", n.size(), limits::kMaxConsumers));
+    std::vector<std::string_view> known = kConsumerKeys;
     std::vector<std::string_view> consumer_configs = config_names(ConfigScope::Consumer);
     for (auto c : consumer_configs) known.push_back(c);
     for (const auto& cn : n) {
-      if (!cn.IsMap()) fail(cn, "a consumer is a mapping: {id: c1, topic: t}");
-      check_keys(cn, "consumer", known);
-      ConsumerSpec c;
-      c.id = scalar(require(cn, "id", "consumer"), "consumer id");
-      check_client_id(cn["id"], c.id, s);
-      c.topic = topic_ref(require(cn, "topic", "consumer"), s).name;
-      c.from = cn["from"] ? duration(cn["from"], "from") : 0;
-      c.config = s.config;
-      for (auto it = cn.begin(); it != cn.end(); ++it)
-        if (find_config(it->first.Scalar()) != nullptr)
-          parse_config_entry(it->first, it->second, c.config, consumer_configs);
-      s.consumers.push_back(std::move(c));
+      part([&] {
+        if (!cn.IsMap()) fail(cn, "a consumer is a mapping: {id: c1, topic: t}");
+        check_keys(cn, "consumer", known);
+        ConsumerSpec c;
+        c.id = scalar(require(cn, "id", "consumer"), "consumer id", limits::kMaxClientIdChars);
+        check_client_id(get(cn, "id"), c.id, s);
+        c.config = s.config;
+        s.consumers.push_back(c);
+        ConsumerSpec& placed = s.consumers.back();
+        part([&] { placed.topic = topic_ref(require(cn, "topic", "consumer"), s).name; });
+        placed.from = has(cn, "from") ? duration(get(cn, "from"), "from") : 0;
+        for (auto it = cn.begin(); it != cn.end(); ++it)
+          if (const ConfigInfo* info = find_config(it->first.Scalar());
+              info && std::find(consumer_configs.begin(), consumer_configs.end(), info->name) != consumer_configs.end())
+            part([&] { config_value(it->first, it->second, *info, placed.config); });
+      });
     }
   }
 
@@ -421,12 +594,11 @@ class Parser {
   enum class Allow { Brokers, Nodes, NodesAndClients };
 
   Target target(const YAML::Node& n, const Scenario& s, Allow allow, bool star_ok) {
-    std::string text = scalar(n, "target");
+    const std::string text = scalar(n, "target");
     Target t;
     if (text == "*" && star_ok) return Target{Target::Kind::Any, "", ""};
     if (text == "controller") return Target{Target::Kind::Controller, "", ""};
-    for (auto [prefix, kind] : {std::pair{"leader:", Target::Kind::Leader},
-                                std::pair{"follower:", Target::Kind::Follower}}) {
+    for (auto [prefix, kind] : {std::pair{"leader:", Target::Kind::Leader}, std::pair{"follower:", Target::Kind::Follower}}) {
       std::string_view p(prefix);
       if (text.rfind(p, 0) == 0) {
         std::string partition = text.substr(p.size());
@@ -434,22 +606,23 @@ class Parser {
         return Target{kind, "", partition};
       }
     }
-    std::vector<std::string> names = s.node_names();
-    bool is_node = std::find(names.begin(), names.end(), text) != names.end();
-    bool is_broker = text.rfind("broker-", 0) == 0 && is_node;
-    bool is_zk = text.rfind("zk-", 0) == 0 && is_node;
+    const std::vector<std::string> names = s.node_names();
+    const bool is_node = std::find(names.begin(), names.end(), text) != names.end() || broken_clients_.count(text) > 0;
+    const bool is_broker = text.rfind("broker-", 0) == 0 && is_node;
+    const bool is_zk = text.rfind("zk-", 0) == 0 && is_node;
     if (!is_node) {
       std::vector<std::string_view> known;
-      for (const auto& name : names) known.push_back(name);
+      if (names.size() < 2000)
+        for (const auto& name : names) known.push_back(name);
       known.push_back("controller");
-      std::string hint = text.rfind("broker-", 0) == 0
-                             ? fmt::format(" (the cluster has broker-1..broker-{})", s.brokers)
-                             : did_you_mean(text, known);
+      const std::string hint = text.rfind("broker-", 0) == 0
+                                   ? fmt::format(" (the cluster has broker-1..broker-{})", s.brokers)
+                                   : did_you_mean(text, known);
       fail(n, fmt::format("unknown node '{}'{}", text, hint));
     }
     if (allow == Allow::Brokers && !is_broker)
-      fail(n, fmt::format("'{}' is not a broker: this action targets brokers (or controller, leader:P, "
-                          "follower:P) in version 1",
+      fail(n, fmt::format("'{}' is not a broker: this action targets brokers (or controller, leader:P, follower:P) in "
+                          "version 1",
                           text));
     if (allow == Allow::Nodes && !is_broker && !is_zk)
       fail(n, fmt::format("'{}' is a client: clients are not fault targets in version 1", text));
@@ -470,77 +643,141 @@ class Parser {
 
   void check_partition(const YAML::Node& n, const std::string& partition, const Scenario& s) {
     if (s.find_partition(partition)) return;
+    const auto dash = partition.rfind('-');
+    if (dash != std::string::npos && broken_topics_.count(partition.substr(0, dash))) return;
     std::vector<std::string> all;
     for (const auto& t : s.topics)
-      for (int p = 0; p < t.partitions; ++p) all.push_back(fmt::format("{}-{}", t.name, p));
+      for (int p = 0; p < t.partitions && all.size() < 2000; ++p) all.push_back(fmt::format("{}-{}", t.name, p));
     std::vector<std::string_view> known(all.begin(), all.end());
     fail(n, fmt::format("unknown partition '{}'{}", partition,
                         all.empty() ? " (the scenario defines no topics)" : did_you_mean(partition, known)));
   }
 
-  FieldValue field_value(const YAML::Node& n, std::string_view field, const Scenario& s) {
-    if (!n.IsScalar()) fail(n, fmt::format("the value of '{}' must be a single value", field));
-    std::string v = n.Scalar();
-    if (field == "broker" || field == "leader" || field == "from") {
-      if (v.rfind("broker-", 0) == 0) v = v.substr(7);
-      std::int64_t id = 0;
-      auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), id);
-      if (ec == std::errc() && ptr == v.data() + v.size()) {
-        if (id < (field == "leader" ? -1 : 1) || id > s.brokers)
-          fail(n, fmt::format("unknown broker {}: the cluster has brokers 1..{}", id, s.brokers));
-        return id;
+  std::int64_t broker_id(const YAML::Node& n, std::string_view field, std::string v, const Scenario& s, bool leader) {
+    if (v.rfind("broker-", 0) == 0) v = v.substr(7);
+    std::int64_t id = 0;
+    auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), id);
+    if (ec != std::errc() || ptr != v.data() + v.size())
+      fail(n, fmt::format("'{}' names a broker: write its id (1..{}) or broker-N", field, s.brokers));
+    if (leader && id == -1) return id;
+    if (id < 1 || (cluster_ok_ && id > s.brokers))
+      fail(n, fmt::format("unknown broker {}: the cluster has brokers 1..{}{}", id, s.brokers, leader ? " (or -1: none)" : ""));
+    return id;
+  }
+
+  // A `when:` field's value, checked against what that field of that event can hold: a trigger that can
+  // never match is refused here.
+  FieldValue field_value(const YAML::Node& n, std::string_view event, std::string_view field, const Scenario& s) {
+    const FieldRule rule = field_rule(event, field);
+    if (rule.kind == FieldKind::BrokerIds) {
+      if (!n.IsSequence()) fail(n, fmt::format("'{}' is a list of broker ids, e.g. [1, 2, 3]", field));
+      std::string text = "[";
+      for (const auto& b : n) {
+        text += (text.size() > 1 ? "," : "") + std::to_string(broker_id(b, field, scalar(b, field), s, false));
       }
-      if (field != "from") fail(n, fmt::format("'{}' names a broker id (1..{})", field, s.brokers));
-      return n.Scalar();
+      return text + "]";
     }
-    if (field == "partition") {
-      check_partition(n, v, s);
-      return v;
+    const std::string v = scalar(n, fmt::format("the value of '{}'", field));
+    switch (rule.kind) {
+      case FieldKind::BrokerId:
+      case FieldKind::LeaderId: return broker_id(n, field, v, s, rule.kind == FieldKind::LeaderId);
+      case FieldKind::Node: {
+        if (v == "*") return v;
+        const auto names = s.node_names();
+        if (std::find(names.begin(), names.end(), v) == names.end() && !broken_clients_.count(v))
+          fail(n, fmt::format("unknown node '{}'", v));
+        return v;
+      }
+      case FieldKind::Partition: check_partition(n, v, s); return v;
+      case FieldKind::Producer:
+        if (!s.find_producer(v) && !broken_clients_.count(v)) fail(n, fmt::format("unknown producer '{}'", v));
+        return v;
+      case FieldKind::Consumer: {
+        const bool found = std::any_of(s.consumers.begin(), s.consumers.end(), [&](auto& c) { return c.id == v; });
+        if (!found && !broken_clients_.count(v)) fail(n, fmt::format("unknown consumer '{}'", v));
+        return v;
+      }
+      case FieldKind::Count: {
+        std::int64_t i = 0;
+        auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), i);
+        if (ec != std::errc() || ptr != v.data() + v.size())
+          fail(n, fmt::format("'{}' takes a whole number, not '{}'", field, v));
+        if (i < rule.min)
+          fail(n, fmt::format("'{}' is never {} in a recorded {} event (it is at least {}): this trigger could never fire",
+                              field, i, event, rule.min));
+        return i;
+      }
+      case FieldKind::Bool:
+        if (v == "true") return true;
+        if (v == "false") return false;
+        fail(n, fmt::format("'{}' takes true or false, not '{}'", field, v));
+      case FieldKind::OneOf:
+        if (std::find(rule.values.begin(), rule.values.end(), v) == rule.values.end())
+          fail(n, fmt::format("'{}' of a {} event is one of {}, not '{}'{}", field, event, join_names(rule.values, " or "), v,
+                              did_you_mean(v, rule.values)));
+        if (event == "phase" && field == "name" && v != "fault")
+          fail(n, fmt::format("the {} phase begins after the fault phase, and triggers fire only in the fault phase: this "
+                              "trigger could never fire",
+                              v));
+        return v;
+      case FieldKind::Seconds: {
+        std::string error;
+        auto d = parse_duration(v, error);
+        if (!d) fail(n, fmt::format("'{}': {}", field, error));
+        return to_seconds(*d);
+      }
+      case FieldKind::Probability: {
+        char* end = nullptr;
+        const double p = std::strtod(v.c_str(), &end);
+        if (end != v.c_str() + v.size() || !(p >= 0.0 && p <= 1.0))
+          fail(n, fmt::format("'{}' is a number from 0 to 1, not '{}'", field, v));
+        return p;
+      }
+      case FieldKind::Text:
+      case FieldKind::BrokerIds: break;
     }
-    if (field == "producer" && !s.find_producer(v)) fail(n, fmt::format("unknown producer '{}'", v));
-    if (field == "consumer") {
-      bool found = std::any_of(s.consumers.begin(), s.consumers.end(), [&](auto& c) { return c.id == v; });
-      if (!found) fail(n, fmt::format("unknown consumer '{}'", v));
-    }
-    if (v == "true") return true;
-    if (v == "false") return false;
-    std::int64_t i = 0;
-    auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), i);
-    if (ec == std::errc() && ptr == v.data() + v.size() && n.Tag() != "!") return i;
     return v;
   }
 
   Trigger parse_when(const YAML::Node& e, const Scenario& s) {
     Trigger t;
     t.at_time = false;
-    const YAML::Node& w = e["when"];
+    const YAML::Node w = get(e, "when");
     if (!w.IsMap()) fail(w, "when: is a mapping: {event: produce-acked, producer: p1, value: m2}");
-    std::string name = scalar(require(w, "event", "when"), "event");
+    const std::string name = scalar(require(w, "event", "when"), "event");
     const HistoryEventInfo* info = find_history_event(name);
     if (info == nullptr) {
       std::vector<std::string_view> names;
       for (const auto& h : all_history_events()) names.push_back(h.name);
-      fail(w["event"], fmt::format("unknown history event '{}'{}", name, did_you_mean(name, names)));
+      fail(get(w, "event"), fmt::format("unknown history event '{}'{}", name, did_you_mean(name, names)));
     }
+    if (const std::string why = never_fires(name); !why.empty())
+      fail(get(w, "event"), fmt::format("a trigger on '{}' could never fire: {}", name, why));
     t.event = name;
     for (auto it = w.begin(); it != w.end(); ++it) {
-      std::string field = it->first.Scalar();
+      const std::string field = it->first.Scalar();
       if (field == "event") continue;
-      if (std::find(info->fields.begin(), info->fields.end(), field) == info->fields.end())
-        fail(it->first, fmt::format("history event '{}' has no field '{}' (it has: {}){}", name, field,
-                                    join_names(info->fields), did_you_mean(field, info->fields)));
-      t.fields.emplace_back(field, field_value(it->second, field, s));
+      part([&] {
+        if (std::find(info->fields.begin(), info->fields.end(), field) == info->fields.end())
+          fail(it->first, fmt::format("history event '{}' has no field '{}' (it has: {}){}", name, field,
+                                      join_names(info->fields), did_you_mean(field, info->fields)));
+        t.fields.emplace_back(field, field_value(it->second, name, field, s));
+      });
     }
-    if (e["since"]) t.since = duration(e["since"], "since");
-    if (e["after"]) t.after = duration(e["after"], "after");
-    if (e["times"]) t.times = static_cast<int>(integer(e["times"], "times", 1, 1000000));
+    if (has(e, "since")) part([&] { t.since = duration(get(e, "since"), "since"); });
+    if (has(e, "after")) part([&] { t.after = duration(get(e, "after"), "after"); });
+    if (has(e, "times")) part([&] { t.times = static_cast<int>(integer(get(e, "times"), "times", 1, limits::kMaxTimes)); });
+    if (duration_ok_ && t.since >= s.duration)
+      fail(get(e, "since"), fmt::format("since: {} is not inside the fault phase (duration: {}): this trigger could never "
+                                        "fire",
+                                        format_duration(t.since), format_duration(s.duration)));
     return t;
   }
 
   NetworkFilter filter(const YAML::Node& n, const Scenario& s, ActionKind kind) {
-    std::string_view what = action_info(kind).name;
-    if (!n.IsMap()) fail(n, fmt::format("{} takes a mapping: {{from: A, to: B{}}}", what,
-                                        kind == ActionKind::Delay ? ", by: 200ms" : ""));
+    const std::string_view what = action_info(kind).name;
+    if (!n.IsMap())
+      fail(n, fmt::format("{} takes a mapping: {{from: A, to: B{}}}", what, kind == ActionKind::Delay ? ", by: 200ms" : ""));
     std::vector<std::string_view> known{"from", "to"};
     if (kind != ActionKind::Cut) known.insert(known.end(), {"type", "probability"});
     if (kind == ActionKind::Delay) known.push_back("by");
@@ -550,16 +787,16 @@ class Parser {
       require(n, "from", "cut");
       require(n, "to", "cut");
     }
-    if (n["from"]) f.from = target(n["from"], s, Allow::NodesAndClients, kind != ActionKind::Cut);
-    if (n["to"]) f.to = target(n["to"], s, Allow::NodesAndClients, kind != ActionKind::Cut);
-    if (YAML::Node type = n["type"]) {
+    if (has(n, "from")) f.from = target(get(n, "from"), s, Allow::NodesAndClients, kind != ActionKind::Cut);
+    if (has(n, "to")) f.to = target(get(n, "to"), s, Allow::NodesAndClients, kind != ActionKind::Cut);
+    if (YAML::Node type = get(n, "type"); type.IsDefined()) {
       f.type = scalar(type, "type");
       if (f.type == "*") f.type.clear();
       else if (!is_message_type(f.type))
         fail(type, fmt::format("unknown message type '{}'{}", f.type, did_you_mean(f.type, all_message_types())));
     }
-    if (YAML::Node p = n["probability"]) {
-      std::string text = scalar(p, "probability");
+    if (YAML::Node p = get(n, "probability"); p.IsDefined()) {
+      const std::string text = scalar(p, "probability");
       char* end = nullptr;
       f.probability = std::strtod(text.c_str(), &end);
       if (end != text.c_str() + text.size() || !(f.probability >= 0.0 && f.probability <= 1.0))
@@ -567,7 +804,7 @@ class Parser {
     }
     if (kind == ActionKind::Delay) {
       f.by = duration(require(n, "by", "delay"), "by");
-      if (f.by <= 0) fail(n["by"], "a delay must add more than 0ms");
+      if (f.by <= 0) fail(get(n, "by"), "a delay must add more than 0ms");
     }
     return f;
   }
@@ -616,10 +853,11 @@ class Parser {
       case ActionKind::Produce: {
         if (!n.IsMap()) fail(n, "produce takes a mapping: {producer: p1, partition: 0, value: m1}");
         check_keys(n, "produce", {"producer", "partition", "value", "count"});
-        YAML::Node pn = require(n, "producer", "produce");
-        std::string id = scalar(pn, "producer");
+        const YAML::Node pn = require(n, "producer", "produce");
+        const std::string id = scalar(pn, "producer", limits::kMaxClientIdChars);
         const ProducerSpec* p = s.find_producer(id);
-        if (p == nullptr) {
+        if (p == nullptr || p->topic.empty()) {
+          if (broken_clients_.count(id)) throw Abort{};  // its own mistake is reported already
           std::vector<std::string_view> ids;
           for (const auto& q : s.producers) ids.push_back(q.id);
           fail(pn, fmt::format("unknown producer '{}'{}", id,
@@ -628,10 +866,15 @@ class Parser {
         a.produce.producer = id;
         const TopicSpec* t = s.find_topic(p->topic);
         a.produce.partition = p->partition.value_or(0);
-        if (n["partition"])
-          a.produce.partition = static_cast<int>(integer(n["partition"], "partition", 0, t->partitions - 1));
-        if (n["value"]) a.produce.value = scalar(n["value"], "value");
-        if (n["count"]) a.produce.count = static_cast<int>(integer(n["count"], "count", 1, 1000000));
+        if (has(n, "partition"))
+          a.produce.partition = static_cast<int>(integer(get(n, "partition"), "partition", 0, t->partitions - 1));
+        if (has(n, "value")) a.produce.value = scalar(get(n, "value"), "value");
+        if (has(n, "count"))
+          a.produce.count = static_cast<int>(integer(get(n, "count"), "count", 1, limits::kMaxProduceCount));
+        scripted_records_ += a.produce.count;
+        if (scripted_records_ > limits::kMaxScriptedRecords)
+          fail(n, fmt::format("the scripted produces send {} records in all; the most the simulator accepts is {}",
+                              scripted_records_, limits::kMaxScriptedRecords));
         break;
       }
     }
@@ -640,94 +883,135 @@ class Parser {
 
   void parse_events(const YAML::Node& n, Scenario& s) {
     if (!n.IsSequence()) fail(n, "events is a list: - {at: 5s, crash: broker-1, for: 10s}");
-    std::vector<std::string_view> known{"at", "when", "since", "after", "times", "for"};
+    if (n.size() > static_cast<std::size_t>(limits::kMaxEvents))
+      fail(n, fmt::format("{} events; the most a scenario may hold is {}", n.size(), limits::kMaxEvents));
+    std::vector<std::string_view> known = kEventKeys;
     std::vector<std::string_view> action_names;
     for (const auto& a : all_actions()) action_names.push_back(a.name);
     known.insert(known.end(), action_names.begin(), action_names.end());
     int index = 0;
     for (const auto& e : n) {
-      if (!e.IsMap()) fail(e, "an event is a mapping: {at: 5s, crash: broker-1}");
-      check_keys(e, "event", known);
-      ScenarioEvent ev;
-      ev.index = index++;
-      ev.pos = {e.Mark().line + 1, e.Mark().column + 1};
-      bool has_at = static_cast<bool>(e["at"]), has_when = static_cast<bool>(e["when"]);
-      if (has_at == has_when)
-        fail(e, has_at ? "an event has one trigger: at: or when:, not both"
-                       : "an event needs a trigger: at: 5s or when: {event: ...}");
-      if (has_at) {
-        for (const char* k : {"since", "after", "times"})
-          if (e[k]) fail(e[k], fmt::format("'{}' goes with when:, not at:", k));
-        ev.trigger.at = duration(e["at"], "at");
-        if (ev.trigger.at >= s.duration)
-          fail(e["at"], fmt::format("at: {} is not inside the fault phase (duration: {}); the settle phase that "
-                                    "follows heals every fault",
-                                    e["at"].Scalar(), format_duration(s.duration)));
-      } else {
-        ev.trigger = parse_when(e, s);
-      }
-      std::vector<std::string> found;
-      YAML::Node action_node;
-      for (auto it = e.begin(); it != e.end(); ++it)
-        if (find_action(it->first.Scalar())) {
-          found.push_back(it->first.Scalar());
-          if (found.size() == 1) action_node = it->second;
+      const int this_index = index++;
+      part([&] {
+        if (!e.IsMap()) fail(e, "an event is a mapping: {at: 5s, crash: broker-1}");
+        check_keys(e, "event", known);
+        ScenarioEvent ev;
+        ev.index = this_index;
+        ev.pos = {e.Mark().line + 1, e.Mark().column + 1};
+        const bool has_at = has(e, "at"), has_when = has(e, "when");
+        if (has_at == has_when)
+          fail(e, has_at ? "an event has one trigger: at: or when:, not both"
+                         : "an event needs a trigger: at: 5s or when: {event: ...}");
+        bool trigger_ok = true;
+        if (has_at) {
+          for (const char* k : {"since", "after", "times"})
+            if (has(e, k)) part([&] { fail(get(e, k), fmt::format("'{}' goes with when:, not at:", k)); });
+          trigger_ok = part([&] {
+            ev.trigger.at = duration(get(e, "at"), "at");
+            if (duration_ok_ && ev.trigger.at >= s.duration)
+              fail(get(e, "at"), fmt::format("at: {} is not inside the fault phase (duration: {}); the settle phase that "
+                                             "follows heals every fault",
+                                             get(e, "at").Scalar(), format_duration(s.duration)));
+          });
+        } else {
+          trigger_ok = part([&] { ev.trigger = parse_when(e, s); });
         }
-      if (found.empty())
-        fail(e, fmt::format("an event needs one action: {}", join_names(action_names, " or ")));
-      if (found.size() > 1)
-        fail(e, fmt::format("an event has exactly one action; this one has {} and {}", found[0], found[1]));
-      ActionKind kind = *find_action(found[0]);
-      ev.action = parse_action(kind, action_node, s);
-      if (YAML::Node f = e["for"]) {
-        if (!action_info(kind).takes_for)
-          fail(f, fmt::format("for: cannot undo {} (it applies to crash, power-loss, shutdown, pause and network "
-                              "rules)",
-                              found[0]));
-        ev.undo_after = duration(f, "for");
-        if (*ev.undo_after <= 0) fail(f, "for: must be longer than 0s");
-      }
-      s.events.push_back(std::move(ev));
+        std::vector<std::string> found;
+        YAML::Node action_node;
+        for (auto it = e.begin(); it != e.end(); ++it)
+          if (find_action(it->first.Scalar())) {
+            found.push_back(it->first.Scalar());
+            if (found.size() == 1) action_node = it->second;
+          }
+        if (found.empty()) fail(e, fmt::format("an event needs one action: {}", join_names(action_names, " or ")));
+        if (found.size() > 1)
+          fail(e, fmt::format("an event has exactly one action; this one has {} and {}", found[0], found[1]));
+        const ActionKind kind = *find_action(found[0]);
+        const bool action_ok = part([&] { ev.action = parse_action(kind, action_node, s); });
+        if (YAML::Node f = get(e, "for"); f.IsDefined()) {
+          part([&] {
+            if (!action_info(kind).takes_for)
+              fail(f, fmt::format("for: cannot undo {} (it applies to crash, power-loss, shutdown, pause and network "
+                                  "rules)",
+                                  found[0]));
+            ev.undo_after = duration(f, "for");
+            if (*ev.undo_after <= 0) fail(f, "for: must be longer than 0s");
+          });
+        }
+        if (trigger_ok && action_ok) s.events.push_back(std::move(ev));
+      });
     }
+  }
+
+  std::vector<std::string> property_list(const YAML::Node& v, std::string_view what) {
+    if (!v.IsSequence()) fail(v, fmt::format("{} is a list of property names ([] for none)", what));
+    std::vector<std::string_view> names;
+    for (const auto& p : all_properties()) names.push_back(p.name);
+    std::vector<std::string> out;
+    for (const auto& item : v) {
+      part([&] {
+        const std::string name = scalar(item, "property");
+        if (!is_property(name)) fail(item, fmt::format("unknown property '{}'{}", name, did_you_mean(name, names)));
+        if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+      });
+    }
+    std::sort(out.begin(), out.end());
+    return out;
   }
 
   void parse_expect(const YAML::Node& n, Scenario& s) {
     if (!n.IsMap()) fail(n, "expect is a mapping: {violations: [acked-write-lost]}");
-    check_keys(n, "expect", {"violations"});
-    YAML::Node v = n["violations"];
-    if (!v) return;
-    if (!v.IsSequence()) fail(v, "expect.violations is a list of property names ([] for none)");
-    std::vector<std::string_view> names;
-    for (const auto& p : all_properties()) names.push_back(p.name);
-    for (const auto& item : v) {
-      std::string name = scalar(item, "property");
-      if (!is_property(name))
-        fail(item, fmt::format("unknown property '{}'{}", name, did_you_mean(name, names)));
-      if (std::find(s.expected_violations.begin(), s.expected_violations.end(), name) ==
-          s.expected_violations.end())
-        s.expected_violations.push_back(name);
+    check_keys(n, "expect", kExpectKeys);
+    if (YAML::Node v = get(n, "violations"); v.IsDefined())
+      part([&] { s.expected_violations = property_list(v, "expect.violations"); });
+    if (YAML::Node d = get(n, "designs"); d.IsDefined()) {
+      if (!d.IsMap()) fail(d, "expect.designs maps a design to its expected violations: {kafka-0.11: [], latest: []}");
+      for (auto it = d.begin(); it != d.end(); ++it) {
+        part([&] {
+          DesignExpectation e;
+          e.label = it->first.Scalar();
+          std::string error;
+          auto design = parse_design_flag(e.label, error);
+          if (!design) fail(it->first, fmt::format("expect.designs: {}", error));
+          e.design = *design;
+          for (const auto& other : s.expected_by_design)
+            if (other.design.same_as(e.design))
+              fail(it->first, fmt::format("expect.designs names one design twice: '{}' and '{}' are the same design",
+                                          other.label, e.label));
+          e.violations = property_list(it->second, fmt::format("expect.designs.{}", e.label));
+          s.expected_by_design.push_back(std::move(e));
+        });
+      }
     }
-    std::sort(s.expected_violations.begin(), s.expected_violations.end());
   }
 
   std::string file_;
+  const std::string& text_;
+  std::vector<Error> errors_;
+  bool stopped_ = false;
+  YAML::Mark fallback_;
+  bool duration_ok_ = false;
+  bool cluster_ok_ = false;
+  std::set<std::string> broken_topics_;   // defined, with a mistake of their own: references to them are not mistakes
+  std::set<std::string> broken_clients_;  // the same for producers and consumers
+  std::int64_t scripted_records_ = 0;
+  std::string scratch_;
 };
 
 }  // namespace
 
 Scenario parse_scenario_text(const std::string& text, const std::string& file_label) {
-  return Parser(file_label).parse(text);
+  if (text.size() > limits::kMaxFileBytes)
+    throw InputError(fmt::format("{}:1:1: the text is larger than {} MiB, the most a scenario file may hold (spec: Limits)",
+                                 file_label, limits::kMaxFileBytes >> 20));
+  return Parser(file_label, text).parse();
 }
 
 Scenario parse_scenario_file(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw InputError(fmt::format("{}:1:1: is a directory, not a scenario file", path));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("{}:1:1: cannot read the file: {}", path, std::strerror(errno)));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return parse_scenario_text(buffer.str(), path);
+  std::string error;
+  auto text = read_bounded(path, limits::kMaxFileBytes, error);
+  if (!text) throw InputError(error);
+  return parse_scenario_text(*text, path);
 }
 
 }  // namespace kafkasim

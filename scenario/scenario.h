@@ -21,7 +21,8 @@ struct SourcePos {
   int column = 1;  // 1-based
 };
 
-// Bad input: the message already reads "FILE:LINE:COL: message".
+// Bad input: the message already reads "FILE:LINE:COL: message"; a file with several mistakes gives one
+// such line each (up to limits::kMaxErrorsReported), a syntax error the offending line and a hint after it.
 class InputError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -51,6 +52,7 @@ struct ProducerSpec {
   std::string topic;
   std::string acks;  // "0", "1", "all"
   double rate_per_s = 0;
+  Rate rate;  // exactly as written: the k-th send is due at from + rate.offset_of(k)
   Micros from = 0;
   Micros until = 0;
   std::optional<int> partition;
@@ -110,6 +112,13 @@ struct ScenarioEvent {
   int index = 0;  // position in the file, for "same time fires in file order"
 };
 
+// `expect.designs`: the violations expected under one design (a preset, or a preset with switches).
+struct DesignExpectation {
+  std::string label;  // as written: "kafka-0.11" or "kafka-2.2,isr-join-requires-epoch-start=false"
+  Design design;
+  std::vector<std::string> violations;  // sorted
+};
+
 struct Scenario {
   std::string file;
   std::string source_text;
@@ -129,7 +138,12 @@ struct Scenario {
   std::vector<ProducerSpec> producers;
   std::vector<ConsumerSpec> consumers;
   std::vector<ScenarioEvent> events;
-  std::vector<std::string> expected_violations;
+  std::vector<std::string> expected_violations;  // expect.violations: for every design not listed below
+  std::vector<DesignExpectation> expected_by_design;
+
+  // The violations expected under `d` (the run's design): its expect.designs entry, else expect.violations.
+  const std::vector<std::string>& expected_for(const Design& d) const;
+  const std::vector<std::string>& expected() const { return expected_for(design); }
 
   // Node names in a fixed order: broker-1..N, zk-1..Z, then producers and consumers.
   std::vector<std::string> node_names() const;

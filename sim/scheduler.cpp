@@ -24,15 +24,10 @@ void Scheduler::start() {
 }
 
 namespace {
+// A trigger's wanted value in the text form the history's own values take (value_text), so a double
+// compares as the recorded JSON number does ("2.0", not "2").
 std::string field_text(const FieldValue& v) {
-  return std::visit(
-      [](const auto& x) -> std::string {
-        using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, std::string>) return x;
-        else if constexpr (std::is_same_v<T, bool>) return x ? "true" : "false";
-        else return fmt::format("{}", x);
-      },
-      v);
+  return std::visit([](const auto& x) { return value_text(Value(x)); }, v);
 }
 }  // namespace
 

@@ -43,7 +43,11 @@ TEST(Designs, OverridesAndErrors) {
   auto d = resolve_design("kafka-3.7", {{"hw-requires-min-isr", "false"}}, error);
   ASSERT_TRUE(d);
   EXPECT_FALSE(d->on("hw-requires-min-isr"));
-  EXPECT_EQ(d->label(), "kafka-3.7+hw-requires-min-isr=false");
+  // The label is written in the form --design takes, so it can be copied back into a command.
+  EXPECT_EQ(d->label(), "kafka-3.7,hw-requires-min-isr=false");
+  auto again = parse_design_flag(d->label(), error);
+  ASSERT_TRUE(again) << error;
+  EXPECT_TRUE(again->same_as(*d));
   EXPECT_FALSE(resolve_design("kafka-3.7", {{"hw-requires-min-isr", "maybe"}}, error));
   EXPECT_NE(error.find("takes false or true"), std::string::npos) << error;
   EXPECT_FALSE(resolve_design("kafka-3.6", {}, error));
@@ -58,6 +62,28 @@ TEST(Designs, CommandLineForm) {
   EXPECT_TRUE(d->on("broker-epoch"));
   EXPECT_FALSE(parse_design_flag("latest,truncation", error));
   EXPECT_NE(error.find("switch=value"), std::string::npos);
+  // The old label form (with '+') is still read.
+  auto plus = parse_design_flag("kafka-3.7+hw-requires-min-isr=false", error);
+  ASSERT_TRUE(plus) << error;
+  EXPECT_FALSE(plus->on("hw-requires-min-isr"));
+  EXPECT_FALSE(parse_design_flag("latest,kafka-0.10", error));
+  EXPECT_NE(error.find("names 2 designs"), std::string::npos) << error;
+}
+
+TEST(Designs, ListsUseOneSyntaxWithSwitchesAfterTheirPreset) {
+  std::string error;
+  auto list = parse_design_list("kafka-0.10,kafka-2.2,isr-join-requires-epoch-start=false;latest", error);
+  ASSERT_TRUE(list) << error;
+  ASSERT_EQ(list->size(), 3u);
+  EXPECT_EQ((*list)[0].label(), "kafka-0.10");
+  EXPECT_EQ((*list)[1].label(), "kafka-2.2,isr-join-requires-epoch-start=false");
+  EXPECT_EQ((*list)[2].label(), "latest");
+  // The older matrix form, ';' between a preset and its switches, reads the same.
+  auto old = parse_design_list("kafka-0.10;truncation=leader-epoch,latest", error);
+  ASSERT_TRUE(old) << error;
+  EXPECT_EQ((*old)[0].get("truncation"), "leader-epoch");
+  EXPECT_FALSE(parse_design_list("truncation=leader-epoch,latest", error));
+  EXPECT_NE(error.find("no preset comes before it"), std::string::npos) << error;
 }
 
 TEST(Suggest, ClosestName) {

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <fmt/format.h>
+
 #include "scenario/scenario.h"
 
 using namespace kafkasim;
@@ -291,4 +293,201 @@ TEST(Parse, RoundRobinAssignmentFollowsKafka) {
   EXPECT_EQ(a[3], (std::vector<int>{1, 3, 2}));  // the shift grows after each round
   auto single = round_robin_assignment(1, 2, 1);
   EXPECT_EQ(single[1], (std::vector<int>{1}));
+}
+
+// ---- robustness: hostile and careless input (issue: no input crashes it, every limit is bounded)
+
+namespace {
+// Every "FILE:LINE:COL:" line of an error report.
+std::vector<std::string> error_lines(const std::string& report) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < report.size()) {
+    const std::size_t end = report.find('\n', start);
+    std::string line = report.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (line.rfind("s.yaml:", 0) == 0 && line.size() > 7 && std::isdigit(static_cast<unsigned char>(line[7])))
+      out.push_back(line);
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+}  // namespace
+
+TEST(ParseLimits, VeryLongNamesAreRefusedNamingTheLimitNotACrash) {
+  const std::string long_name(30000, 'a');
+  EXPECT_NE(error_of("name: " + long_name + "\nsummary: y\nduration: 10s\ncluster: {brokers: 3}\n")
+                .find("name is 30000 characters long; the most the simulator accepts is 100"),
+            std::string::npos);
+  EXPECT_NE(error_of(kHead + "topics:\n  - {name: " + long_name + "}\n").find("topic name is 30000 characters long"),
+            std::string::npos);
+  EXPECT_NE(error_of(kHead + kTopics + "producers:\n  - {id: " + long_name + ", topic: t}\n")
+                .find("producer id is 30000 characters long"),
+            std::string::npos);
+}
+
+TEST(ParseLimits, AProducerStartingAfterTheFaultPhaseIsAMistakeAtItsFrom) {
+  const std::string e = error_of(kHead + kTopics + "producers:\n  - {id: p1, topic: t, rate: 1/s, from: 12s}\n");
+  EXPECT_EQ(e, "s.yaml:8:41: from: 12s is not inside the fault phase (duration: 10s); producers send only during the "
+               "fault phase");
+  EXPECT_NE(error_of(kHead + kTopics + "producers:\n  - {id: p1, topic: t, from: 5s, until: 2s}\n")
+                .find("until (2s) is before from (5s)"),
+            std::string::npos);
+}
+
+TEST(ParseLimits, KafkaConfigsAndDurationsAreRangeCheckedBeforeAnyArithmetic) {
+  EXPECT_NE(error_of(kHead + "config: {zookeeper.session.timeout.ms: 9223372036854775807}\n")
+                .find("zookeeper.session.timeout.ms must be at most 86400000 (24 h), not 9223372036854775807"),
+            std::string::npos);
+  EXPECT_NE(error_of(kHead + "config: {replica.lag.time.max.ms: 99999999999999999999999}\n").find("must be at most"),
+            std::string::npos);
+  // Kafka's own "never" stays accepted where Kafka has it.
+  EXPECT_EQ(error_of(kHead + "config: {log.flush.interval.ms: 9223372036854775807}\n"), "");
+  EXPECT_NE(error_of(kHead + "events:\n  - {at: 1178541982487h, crash: broker-1}\n").find("too long a duration"),
+            std::string::npos);
+  EXPECT_NE(error_of(kHead + "events:\n  - {at: 1s, pause: broker-1, for: 6061805066444h}\n").find("too long a duration"),
+            std::string::npos);
+  EXPECT_NE(error_of(kHead + "events:\n  - {at: 1s, pause: broker-1, for: 25h}\n").find("longer than 24h"),
+            std::string::npos);
+  EXPECT_NE(error_of("name: x\nsummary: y\nduration: 10s\nsettle: 100h\ncluster: {brokers: 1}\n").find("longer than 24h"),
+            std::string::npos);
+  EXPECT_NE(error_of(kHead + kTopics + "producers:\n  - {id: p1, topic: t, rate: 400000/s}\n")
+                .find("more than 100000/s"),
+            std::string::npos);
+  EXPECT_NE(error_of("name: x\nsummary: y\nduration: 10s\ncluster: {brokers: 1001}\n").find("at most 1000"),
+            std::string::npos);
+  EXPECT_NE(error_of(kHead + "seed: 9223372036854775808\n").find("seed must be at most"), std::string::npos);
+}
+
+TEST(ParseLimits, WhenTriggersThatCouldNeverMatchAreRefused) {
+  const std::string head = kHead + kTopics + kProducers + "events:\n";
+  // A key given twice: the second would be silently ignored.
+  EXPECT_NE(error_of(head + "  - {when: {event: broker-started, event: broker-crashed}, crash: broker-1}\n")
+                .find("'event' appears twice in this mapping"),
+            std::string::npos);
+  const std::string e =
+      error_of(head + "  - {when: {event: leader-elected, leader_epoch: -5, clean: maybe}, crash: broker-1}\n" +
+               "  - {when: {event: hw-advanced, hw: high}, crash: broker-2}\n" +
+               "  - {when: {event: truncated, reason: sometimes}, crash: broker-2}\n" +
+               "  - {when: {event: produce-failed, error: TIME_OUT}, crash: broker-2}\n" +
+               "  - {when: {event: isr-changed, isr: [1, 9]}, crash: broker-2}\n" +
+               "  - {when: {event: violation}, crash: broker-2}\n" +
+               "  - {when: {event: phase, name: settle}, crash: broker-2}\n");
+  const auto lines = error_lines(e);
+  ASSERT_EQ(lines.size(), 8u) << e;  // every mistake at once, in file order
+  EXPECT_NE(lines[0].find("'leader_epoch' is never -5"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[1].find("'clean' takes true or false, not 'maybe'"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[2].find("'hw' takes a whole number, not 'high'"), std::string::npos) << lines[2];
+  EXPECT_NE(lines[3].find("'reason' of a truncated event is one of"), std::string::npos) << lines[3];
+  EXPECT_NE(lines[4].find("did you mean 'TIMEOUT'"), std::string::npos) << lines[4];
+  EXPECT_NE(lines[5].find("unknown broker 9"), std::string::npos) << lines[5];
+  EXPECT_NE(lines[6].find("could never fire"), std::string::npos) << lines[6];
+  EXPECT_NE(lines[7].find("could never fire"), std::string::npos) << lines[7];
+  // A well-typed trigger still parses, with an ISR written as a list.
+  Scenario s = parse_scenario_text(head + "  - {when: {event: leader-elected, isr: [1, 2], clean: true}, crash: broker-2}\n"
+                                              "  - {when: {event: fault, action: pause, for: 2s}, crash: broker-2}\n",
+                                   "s.yaml");
+  ASSERT_EQ(s.events.size(), 2u);
+  EXPECT_EQ(std::get<std::string>(s.events[0].trigger.fields[0].second), "[1,2]");
+  EXPECT_DOUBLE_EQ(std::get<double>(s.events[1].trigger.fields[1].second), 2.0);
+}
+
+TEST(ParseLimits, ASecondYamlDocumentIsRefused) {
+  EXPECT_NE(error_of(kHead + "---\nname: y\n").find("s.yaml:6:1: a second YAML document"), std::string::npos);
+}
+
+TEST(ParseLimits, EveryMistakeOfAFileIsReportedAtOnceInFileOrder) {
+  const std::string e = error_of("name: x\nsummary: y\nduration: 10\ncluster: {brokers: 3}\n" + kTopics +
+                                 "producers:\n  - {id: p1, topic: tt, acks: 2}\nevents:\n"
+                                 "  - {at: 1s, crash: broker-7}\n  - {at: 2s, pause: broker-1, for: 1}\n");
+  const auto lines = error_lines(e);
+  ASSERT_EQ(lines.size(), 5u) << e;
+  EXPECT_NE(lines[0].find("s.yaml:3:11: duration: '10' needs a unit"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[1].find("unknown topic 'tt'"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[2].find("acks takes 0, 1 or all"), std::string::npos) << lines[2];
+  EXPECT_NE(lines[3].find("unknown node 'broker-7'"), std::string::npos) << lines[3];
+  EXPECT_NE(lines[4].find("for: '1' needs a unit"), std::string::npos) << lines[4];
+  // A broken topic does not make every reference to it a mistake of its own.
+  const std::string one = error_of(kHead + "topics:\n  - {name: t, partitions: many}\nproducers:\n  - {id: p1, topic: t}\n"
+                                           "events:\n  - {at: 1s, crash: leader:t-0}\n");
+  EXPECT_EQ(error_lines(one).size(), 1u) << one;
+  // The report is bounded.
+  std::string many = kHead + "events:\n";
+  for (int i = 0; i < 50; ++i) many += "  - {at: 1s, crash: broker-9}\n";
+  const std::string bounded = error_of(many);
+  EXPECT_EQ(error_lines(bounded).size(), 20u);
+  EXPECT_NE(bounded.find("stopped after 20 mistakes"), std::string::npos);
+}
+
+TEST(ParseLimits, YamlSyntaxErrorsShowTheLineWithACaretAndAHintInTheUsersTerms) {
+  const std::string tab = error_of("name: x\nsummary: y\n\tduration: 5s\n");
+  EXPECT_NE(tab.find("s.yaml:3:"), std::string::npos) << tab;
+  EXPECT_NE(tab.find("hint: line 3 indents with a tab"), std::string::npos) << tab;
+  EXPECT_NE(tab.find(" | "), std::string::npos) << tab;
+  const std::string colon = error_of("name: x\nsummary y\nduration: 5s\n");
+  EXPECT_NE(colon.find("hint: line 2 ('summary y') has no ':' after its key"), std::string::npos) << colon;
+  const std::string brace = error_of("name: x\nsummary: y\nduration: 5s\ncluster: {brokers: 3\n");
+  EXPECT_NE(brace.find("the '{' at line 4, column 10 is never closed"), std::string::npos) << brace;
+  const std::string indent = error_of("name: x\nsummary: y\nduration: 5s\ncluster: {brokers: 3}\nevents:\n"
+                                      "  - at: 1s\n    crash: broker-1\n  for: 1s\n");
+  EXPECT_NE(indent.find("s.yaml:8:3: malformed YAML"), std::string::npos) << indent;
+  EXPECT_NE(indent.find("  8 |   for: 1s\n    |   ^"), std::string::npos) << indent;
+  EXPECT_NE(indent.find("lines up with the '-' of the list item at line 6"), std::string::npos) << indent;
+  EXPECT_NE(indent.find("indent it to column 5"), std::string::npos) << indent;
+  const std::string deeper = error_of("name: x\nsummary: y\nduration: 5s\ncluster:\n  brokers: 3\n   zookeeper: 1\n");
+  EXPECT_NE(deeper.find("line 6 is indented more (column 4) than line 5 (column 3)"), std::string::npos) << deeper;
+}
+
+TEST(ParseLimits, AKeyAtTheWrongIndentationSaysWhereItBelongs) {
+  const std::string e = error_of(kHead + "events:\n  - {at: 1s, crash: broker-1}\nfor: 1s\n");
+  EXPECT_NE(e.find("unknown key 'for' in scenario: 'for' is a key of an event (a list item under events:)"),
+            std::string::npos)
+      << e;
+  const std::string b = error_of("name: x\nsummary: y\nduration: 10s\nbrokers: 3\ncluster: {brokers: 3}\n");
+  EXPECT_NE(b.find("'brokers' is a key of cluster:"), std::string::npos) << b;
+}
+
+TEST(ParseLimits, HostileYamlIsBoundedAndTextMustBeUtf8) {
+  std::string laughs = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 30; ++i) {
+    laughs += fmt::format("a{}: &a{} [", i, i);
+    for (int j = 0; j < 10; ++j) laughs += fmt::format("{}*a{}", j ? ", " : "", i - 1);
+    laughs += "]\n";
+  }
+  EXPECT_NE(error_of(laughs).find("more than 200000 YAML nodes"), std::string::npos);
+  std::string deep = "name: ";
+  for (int i = 0; i < 100; ++i) deep += "[";
+  for (int i = 0; i < 100; ++i) deep += "]";
+  EXPECT_NE(error_of(deep + "\n").find("nested more than 64 deep"), std::string::npos);
+  const std::string bad = error_of(kHead + kTopics + kProducers + "events:\n  - {at: 1s, produce: {producer: p1, value: \"m\xff\"}}\n");
+  EXPECT_NE(bad.find("s.yaml:10:47: byte 0xff, which is not valid UTF-8"), std::string::npos) << bad;
+  EXPECT_NE(error_of(std::string("name: x\0y\n", 10)).find("a NUL byte"), std::string::npos);
+}
+
+TEST(ParseLimits, FilesAreReadWithABound) {
+  try {
+    parse_scenario_file("/dev/zero");
+    FAIL() << "/dev/zero was read";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("/dev/zero:1:1: the file is larger than 4 MiB"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Parse, ExpectationsPerDesign) {
+  Scenario s = parse_scenario_text(kHead + "design: kafka-0.10\nexpect:\n  violations: [acked-write-lost]\n  designs:\n"
+                                           "    kafka-0.11: []\n    kafka-2.2,isr-join-requires-epoch-start=false: [log-divergence]\n",
+                                   "s.yaml");
+  EXPECT_EQ(s.expected(), (std::vector<std::string>{"acked-write-lost"}));
+  std::string error;
+  EXPECT_TRUE(s.expected_for(*parse_design_flag("kafka-0.11", error)).empty());
+  EXPECT_EQ(s.expected_for(*parse_design_flag("kafka-2.2,isr-join-requires-epoch-start=false", error)),
+            (std::vector<std::string>{"log-divergence"}));
+  EXPECT_EQ(s.expected_for(*parse_design_flag("kafka-2.2", error)), (std::vector<std::string>{"acked-write-lost"}));
+  EXPECT_NE(error_of(kHead + "expect:\n  designs: {kafka-0.9: []}\n").find("unknown design preset 'kafka-0.9'"),
+            std::string::npos);
+  EXPECT_NE(error_of(kHead + "expect:\n  designs: {latest: [acked-write-los]}\n").find("unknown property"),
+            std::string::npos);
+  EXPECT_NE(error_of(kHead + "expect:\n  designs: {latest: [], 'latest,truncation=diverging-epoch': []}\n")
+                .find("names one design twice"),
+            std::string::npos);
 }
