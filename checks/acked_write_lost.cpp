@@ -2,7 +2,10 @@
 // partition (the log of its last leader), at the offset it was acknowledged with. Also the result's
 // loss counts: acks=1 records lost (allowed by design) and acknowledged records lost to an unclean
 // election (allowed when the switch is on, and still reported for acks=all).
+#include <tuple>
+
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "checks/checkers.h"
 #include "checks/replay.h"
@@ -14,6 +17,7 @@ struct Ack {
   Micros t;
   std::string producer, partition, value, acks;
   std::int64_t offset;
+  std::int64_t leader_epoch = -1;  // the epoch it was appended in, from the leader's `appended`
 };
 
 // Acknowledged records missing from the final logs, with whether an unclean election of their partition
@@ -28,11 +32,18 @@ Losses find_losses(const sim::History& history) {
   Losses l;
   std::vector<Ack> acks;
   std::map<std::string, std::vector<Micros>> unclean;  // partition -> times of unclean elections
+  std::map<std::tuple<std::string, std::int64_t, std::string>, std::int64_t> epoch_of;  // (partition, offset, value)
   for (const auto& e : history.events()) {
     l.replay.apply(e);
-    if (e.name == "produce-acked")
-      acks.push_back(Ack{e.t, e.str_or("producer", ""), e.str_or("partition", ""), e.str_or("value", ""),
-                         e.str_or("acks", ""), e.int_or("offset", -1)});
+    if (e.name == "appended")
+      epoch_of.try_emplace({e.str_or("partition", ""), e.int_or("offset", -1), e.str_or("value", "")},
+                           e.int_or("leader_epoch", -1));
+    if (e.name == "produce-acked") {
+      Ack a{e.t, e.str_or("producer", ""), e.str_or("partition", ""), e.str_or("value", ""), e.str_or("acks", ""),
+            e.int_or("offset", -1)};
+      if (auto it = epoch_of.find({a.partition, a.offset, a.value}); it != epoch_of.end()) a.leader_epoch = it->second;
+      acks.push_back(a);
+    }
     if (e.name == "leader-elected") {
       const sim::Value* c = e.get("clean");
       if (c != nullptr && std::get_if<bool>(c) != nullptr && !std::get<bool>(*c))
@@ -59,28 +70,41 @@ class AckedWriteLost : public Checker {
   std::vector<Violation> check(const Scenario&, const sim::History& history) override {
     Losses l = find_losses(history);
     std::vector<Violation> out;
-    // One violation per partition: the first record lost, and how many acks=all records went with it.
-    std::map<std::string, std::pair<const Ack*, int>> first;
+    // One violation per partition, listing every acks=all record it lost.
+    std::map<std::string, std::vector<const Ack*>> lost;
     std::map<std::string, bool> after_unclean;
     for (const auto& [a, unclean] : l.lost) {
       if (a.acks != "all") continue;
-      auto [it, fresh] = first.try_emplace(a.partition, &a, 0);
-      ++it->second.second;
+      lost[a.partition].push_back(&a);
       after_unclean[a.partition] = after_unclean[a.partition] || unclean;
     }
-    for (const auto& [partition, found] : first) {
-      const Ack& a = *found.first;
+    for (const auto& [partition, records] : lost) {
       const int leader = l.replay.last_leader(partition);
       const auto& log = l.replay.log(leader, partition);
-      const std::string there = a.offset < static_cast<std::int64_t>(log.size())
-                                    ? fmt::format("holds {} there", log[static_cast<std::size_t>(a.offset)].value)
+      Violation v{std::string(property()), l.replay.became_leader_at(partition), partition, {leader}, "", {}};
+      std::vector<std::string> named;
+      for (const Ack* a : records) {
+        v.records.push_back(ViolationRecord{"lost", a->offset, a->value, a->leader_epoch, -1, a->producer});
+        if (named.size() < 5)
+          named.push_back(fmt::format("{} (offset {}{}, acknowledged to {} at {} s)", a->value, a->offset,
+                                      a->leader_epoch >= 0 ? fmt::format(", epoch {}", a->leader_epoch) : "", a->producer,
+                                      format_seconds(a->t)));
+      }
+      const Ack& first = *records.front();
+      const std::string there = first.offset < static_cast<std::int64_t>(log.size())
+                                    ? fmt::format("holds {} at offset {}", log[static_cast<std::size_t>(first.offset)].value,
+                                                  first.offset)
                                     : fmt::format("ends at offset {}", log.size());
-      const std::string more = found.second > 1 ? fmt::format(" ({} acks=all records lost in all)", found.second) : "";
-      out.push_back(Violation{std::string(property()), l.replay.became_leader_at(partition), partition, {leader},
-                              fmt::format("{} acknowledged to {} at offset {} ({} s) is not in the final log: "
-                                          "broker-{}, the last leader, {}{}{}",
-                                          a.value, a.producer, a.offset, format_seconds(a.t), leader, there, more,
-                                          after_unclean[partition] ? "; an unclean election came after it" : "")});
+      if (first.offset >= 0 && first.offset < static_cast<std::int64_t>(log.size())) {
+        const auto& held = log[static_cast<std::size_t>(first.offset)];
+        v.records.push_back(ViolationRecord{"final", first.offset, held.value, held.leader_epoch, leader, ""});
+      }
+      const std::size_t more = records.size() - named.size();
+      v.detail = fmt::format("{} acknowledged {} not in the final log of {}: broker-{}, the last leader, {}{}{}",
+                             fmt::join(named, ", "), records.size() == 1 ? "is" : "are", partition, leader, there,
+                             more ? fmt::format(" ({} acks=all records lost in all)", records.size()) : "",
+                             after_unclean[partition] ? "; an unclean election came after it" : "");
+      out.push_back(std::move(v));
     }
     return out;
   }

@@ -11,12 +11,23 @@
 
 namespace kafkasim::checks {
 
+// One record a violation is about: where it is (or was), what it holds, and what part it plays.
+struct ViolationRecord {
+  std::string role;               // "lost", "committed", "held", "read", "final"
+  std::int64_t offset = -1;
+  std::string value;
+  std::int64_t leader_epoch = -1;  // -1: not known
+  int broker = -1;                 // whose log, when it is one broker's
+  std::string producer;            // who sent it, when known
+};
+
 struct Violation {
   std::string property;
   Micros time = 0;
   std::string partition;  // "" when none applies
   std::vector<int> brokers;
   std::string detail;
+  std::vector<ViolationRecord> records;  // every record it is about (all the records lost, not only the first)
 };
 
 class Checker {

@@ -34,10 +34,13 @@ class CommittedRecordChanged : public Checker {
       for (std::size_t o = from; o < c.size() && o < log.size(); ++o) {
         if (log[o] == c[o]) continue;
         reported.insert(partition);
+        const auto offset = static_cast<std::int64_t>(o);
         out.push_back(Violation{
             std::string(property()), e.t, partition, {broker},
             fmt::format("{} (epoch {}) was committed at offset {} of {}, but leader broker-{} holds {} (epoch {}) there",
-                        c[o].value, c[o].leader_epoch, o, partition, broker, log[o].value, log[o].leader_epoch)});
+                        c[o].value, c[o].leader_epoch, o, partition, broker, log[o].value, log[o].leader_epoch),
+            {ViolationRecord{"committed", offset, c[o].value, c[o].leader_epoch, -1, ""},
+             ViolationRecord{"held", offset, log[o].value, log[o].leader_epoch, broker, ""}}});
         return;
       }
     };

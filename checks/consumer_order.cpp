@@ -26,7 +26,9 @@ class ConsumerOrder : public Checker {
       if (offset != it->second + 1 && reported.insert(key).second)
         out.push_back(Violation{std::string(property()), e.t, key.second, {},
                                 fmt::format("{} read offset {} of {} right after offset {} ({})", key.first, offset,
-                                            key.second, it->second, offset <= it->second ? "backwards" : "a gap")});
+                                            key.second, it->second, offset <= it->second ? "backwards" : "a gap"),
+                                {ViolationRecord{"read", it->second, "", -1, -1, ""},
+                                 ViolationRecord{"read", offset, e.str_or("value", ""), -1, -1, ""}}});
       it->second = offset;
     }
     return out;

@@ -36,7 +36,11 @@ class LogDivergence : public Checker {
                                     fmt::format("at offset {} of {}, broker-{} holds {} (epoch {}) and broker-{} holds "
                                                 "{} (epoch {})",
                                                 o, partition, brokers[i], a[o].value, a[o].leader_epoch, brokers[j],
-                                                b[o].value, b[o].leader_epoch)});
+                                                b[o].value, b[o].leader_epoch),
+                                    {ViolationRecord{"held", static_cast<std::int64_t>(o), a[o].value, a[o].leader_epoch,
+                                                     brokers[i], ""},
+                                     ViolationRecord{"held", static_cast<std::int64_t>(o), b[o].value, b[o].leader_epoch,
+                                                     brokers[j], ""}}});
             break;
           }
         }

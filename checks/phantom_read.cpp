@@ -27,9 +27,14 @@ class PhantomRead : public Checker {
       if (offset >= 0 && offset < static_cast<std::int64_t>(log.size()) && log[static_cast<std::size_t>(offset)].value == value)
         continue;
       reported.insert(partition);
-      out.push_back(Violation{std::string(property()), e.t, partition, {leader},
-                              fmt::format("{} read {} at offset {} of {}, which the final log (broker-{}) does not hold there",
-                                          e.str_or("consumer", ""), value, offset, partition, leader)});
+      Violation v{std::string(property()), e.t, partition, {leader},
+                  fmt::format("{} read {} at offset {} of {}, which the final log (broker-{}) does not hold there",
+                              e.str_or("consumer", ""), value, offset, partition, leader),
+                  {ViolationRecord{"read", offset, value, -1, -1, ""}}};
+      if (offset >= 0 && offset < static_cast<std::int64_t>(log.size()))
+        v.records.push_back(ViolationRecord{"final", offset, log[static_cast<std::size_t>(offset)].value,
+                                            log[static_cast<std::size_t>(offset)].leader_epoch, leader, ""});
+      out.push_back(std::move(v));
     }
     return out;
   }

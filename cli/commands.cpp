@@ -8,12 +8,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include <fmt/format.h>
 
 #include "checks/checkers.h"
 #include "models/kafka_cluster.h"
 #include "reports/html_report.h"
+#include "reports/output_files.h"
 #include "reports/replay_file.h"
 #include "reports/result_json.h"
 #include "sim/runner.h"
@@ -33,25 +35,33 @@ bool use_colour(int fd) {
 std::string child_body(const Scenario& scenario, const RunOptions& options) {
   models::KafkaCluster model;
   sim::World world(scenario, model);
+  if (options.progress)
+    world.set_progress([](const sim::Progress& p) {
+      std::fprintf(stderr, "\r\x1b[2K  running: %.1f s simulated (%s phase), %.0f events/s, %lld MiB, %.0f s wall",
+                   to_seconds(p.simulated), p.simulated < p.fault_phase_end ? "fault" : "settle",
+                   p.wall_s > 0 ? static_cast<double>(p.events) / p.wall_s : 0.0, static_cast<long long>(p.peak_mib),
+                   p.wall_s);
+      std::fflush(stderr);
+    });
   sim::RunOutcome outcome = world.run();
+  if (options.progress && outcome.stats.wall_s >= 3.0) std::fprintf(stderr, "\r\x1b[2K"), std::fflush(stderr);
   nlohmann::ordered_json payload;
   std::vector<checks::Violation> violations;
   checks::LossStats losses;
   if (outcome.failure.empty()) {
     violations = checks::check_history(scenario, world.history());
     losses = checks::loss_stats(world.history());
+    // Each violation goes into the history at its own time, so the narrative tells it where it happened.
     for (const auto& v : violations) {
       std::vector<std::int64_t> brokers(v.brokers.begin(), v.brokers.end());
       std::vector<sim::Field> fields = {{"property", v.property}, {"brokers", brokers}, {"detail", v.detail}};
       if (!v.partition.empty()) fields.push_back({"partition", v.partition});
-      world.history().record(outcome.stats.simulated, "violation", std::move(fields));
+      world.history().insert_at(v.time, "violation", std::move(fields));
     }
   }
   if (!options.history_path.empty()) {
-    std::filesystem::path p(options.history_path);
-    if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
-    std::ofstream out(options.history_path);
-    world.history().write_jsonl(out);
+    if (const std::string why = reports::write_file(options.history_path, world.history().to_jsonl()); !why.empty())
+      payload["output_error"] = fmt::format("--history: {}", why);
   }
   payload["failure"] = outcome.failure;
   payload["result"] = reports::result_json(scenario, violations, outcome.stats, options.history_path, losses);
@@ -60,7 +70,7 @@ std::string child_body(const Scenario& scenario, const RunOptions& options) {
   for (const auto& l : reports::narrate_all(world.history(), options.explain))
     lines.push_back({l.t, l.text, static_cast<int>(l.tone)});
   payload["narrative"] = lines;
-  return payload.dump();
+  return payload.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 double wall_limit_s(const Scenario& scenario) {
@@ -68,8 +78,15 @@ double wall_limit_s(const Scenario& scenario) {
 }
 
 RunReport run_scenario(const Scenario& scenario, const RunOptions& options) {
-  sim::ChildOutcome child = sim::run_in_child([&] { return child_body(scenario, options); }, wall_limit_s(scenario));
+  sim::ChildOutcome child = sim::run_in_child([&] { return child_body(scenario, options); }, wall_limit_s(scenario),
+                                              memory_limit_mib(scenario));
   return read_child(child, scenario, options);
+}
+
+std::int64_t memory_limit_mib(const Scenario& scenario) {
+  // The child checks its own size as it runs; the parent kills one that grows past the bound with room to
+  // spare (an allocation burst between two of the child's own checks).
+  return scenario.config.integer("sim.max.memory.mb") + 256;
 }
 
 RunReport read_child(const sim::ChildOutcome& child, const Scenario& scenario, const RunOptions& options) {
@@ -78,6 +95,7 @@ RunReport read_child(const sim::ChildOutcome& child, const Scenario& scenario, c
     try {
       auto payload = nlohmann::ordered_json::parse(child.payload);
       report.failure = payload["failure"].get<std::string>();
+      report.output_error = payload.value("output_error", "");
       report.result = payload["result"];
       report.history_digest = payload["digest"].get<std::uint64_t>();
       for (const auto& l : payload["narrative"])
@@ -96,7 +114,9 @@ RunReport read_child(const sim::ChildOutcome& child, const Scenario& scenario, c
     try {
       report.saved_replay = reports::save_replay(scenario, options.failures_dir, comments);
     } catch (const std::exception& e) {
-      report.saved_replay = fmt::format("(could not save: {})", e.what());
+      report.save_error = fmt::format("could not save the scenario for replay ({}); replay it with: kafkasim run {} --seed {} "
+                                      "--design '{}'",
+                                      e.what(), scenario.file, scenario.seed, scenario.design.label());
     }
   }
   return report;
@@ -125,63 +145,102 @@ int command_check(const std::vector<std::string>& files, std::ostream& out, std:
   return ok ? kExitPass : kExitBadInput;
 }
 
+void print_failure(std::ostream& err, const Scenario& s, const RunReport& r) {
+  err << fmt::format("{}: simulator failure: {}\n", s.file, r.failure);
+  if (!r.saved_replay.empty()) err << fmt::format("{}: the scenario is saved for replay as {}\n", s.file, r.saved_replay);
+  else err << fmt::format("{}: {}\n", s.file, r.save_error);
+}
+
 int command_run(const RunCommand& cmd, std::ostream& out, std::ostream& err) {
   std::optional<Design> design;
   if (cmd.design) {
     std::string error;
     design = parse_design_flag(*cmd.design, error);
     if (!design) {
-      err << "kafkasim: --design: " << error << '\n';
+      err << "kafkasim run: --design: " << error << '\n';
       return kExitBadInput;
     }
   }
   bool ok = true;
   auto scenarios = parse_all(cmd.files, err, ok);
   if (!ok) return kExitBadInput;
-
-  const bool colour = use_colour(STDOUT_FILENO);
-  nlohmann::ordered_json results = nlohmann::ordered_json::array();
-  bool any_fail = false, any_failure = false;
-  for (std::size_t i = 0; i < scenarios.size(); ++i) {
-    Scenario& s = scenarios[i];
+  for (auto& s : scenarios) {
     if (design) s.apply_design(*design);
     if (cmd.seed) s.seed = *cmd.seed;
     if (s.design.get("metadata") == "kraft") {
       err << fmt::format("{}: design metadata=kraft is not modelled yet (version 1 models ZooKeeper mode)\n", s.file);
       return kExitBadInput;
     }
+  }
+  // Where every output goes, checked before anything runs.
+  const bool json_to_stdout = cmd.json_out == "-";
+  const bool one = scenarios.size() == 1;
+  std::vector<std::string> history_paths(scenarios.size()), report_dirs(scenarios.size());
+  std::vector<std::string> problems;
+  if (!cmd.json_out.empty() && !json_to_stdout)
+    if (auto why = reports::check_output_file(cmd.json_out, "--json"); !why.empty()) problems.push_back(why);
+  const bool history_is_file = one && cmd.history_dir.ends_with(".jsonl");
+  if (!cmd.history_dir.empty()) {
+    auto why = history_is_file ? reports::check_output_file(cmd.history_dir, "--history")
+                               : reports::check_output_dir(cmd.history_dir, "--history");
+    if (!why.empty()) problems.push_back(why);
+  }
+  if (!cmd.report_dir.empty())
+    if (auto why = reports::check_output_dir(cmd.report_dir, "--report"); !why.empty()) problems.push_back(why);
+  std::set<std::string> taken;
+  for (std::size_t i = 0; i < scenarios.size(); ++i) {
+    const Scenario& s = scenarios[i];
+    std::string stem = fmt::format("{}-seed{}", s.name, s.seed);
+    for (int k = 2; taken.count(stem); ++k) stem = fmt::format("{}-seed{}-{}", s.name, s.seed, k);
+    taken.insert(stem);
+    if (!cmd.history_dir.empty()) history_paths[i] = history_is_file ? cmd.history_dir : fmt::format("{}/{}.jsonl", cmd.history_dir, stem);
+    if (!cmd.report_dir.empty()) {
+      report_dirs[i] = one ? cmd.report_dir : fmt::format("{}/{}", cmd.report_dir, stem);
+      if (!one)
+        if (auto why = reports::check_output_dir(report_dirs[i], "--report"); !why.empty()) problems.push_back(why);
+      if (history_paths[i].empty()) history_paths[i] = report_dirs[i] + "/history.jsonl";
+    }
+  }
+  if (!problems.empty()) {
+    for (const auto& p : problems) err << "kafkasim run: " << p << '\n';
+    return kExitBadInput;
+  }
+
+  // With the JSON on standard output, the narrative goes to standard error.
+  std::ostream& human = json_to_stdout ? err : out;
+  const bool colour = use_colour(json_to_stdout ? STDERR_FILENO : STDOUT_FILENO);
+  std::vector<std::string> json_lines;
+  bool any_fail = false, any_failure = false;
+  std::vector<std::string> output_errors;
+  for (std::size_t i = 0; i < scenarios.size(); ++i) {
+    Scenario& s = scenarios[i];
     RunOptions options;
     options.explain = cmd.explain;
-    if (!cmd.history_dir.empty())
-      options.history_path = scenarios.size() == 1 && cmd.history_dir.ends_with(".jsonl")
-                                 ? cmd.history_dir
-                                 : fmt::format("{}/{}-seed{}.jsonl", cmd.history_dir, s.name, s.seed);
-    std::string report_dir;
-    if (!cmd.report_dir.empty()) {
-      report_dir = scenarios.size() == 1 ? cmd.report_dir : fmt::format("{}/{}-seed{}", cmd.report_dir, s.name, s.seed);
-      if (options.history_path.empty()) options.history_path = report_dir + "/history.jsonl";
-    }
-    out << fmt::format("{}{}{} ({}, seed {}, design {})\n", colour ? "\x1b[1m" : "", s.name, colour ? "\x1b[0m" : "",
-                       s.file, s.seed, s.design.label());
-    out << "  " << s.summary << "\n";
-    out.flush();
+    options.history_path = history_paths[i];
+    options.progress = ::isatty(STDERR_FILENO) != 0;
+    const std::string& report_dir = report_dirs[i];
+    human << fmt::format("{}{}{} ({}, seed {}, design {})\n", colour ? "\x1b[1m" : "", s.name, colour ? "\x1b[0m" : "",
+                         s.file, s.seed, s.design.label());
+    human << "  " << s.summary << "\n";
+    human.flush();
     RunReport r = run_scenario(s, options);
-    for (const auto& line : r.lines) out << "  " << reports::format_line(line, colour) << '\n';
+    for (const auto& line : r.lines) human << "  " << reports::format_line(line, colour) << '\n';
     if (!r.failure.empty()) {
       any_failure = true;
-      err << fmt::format("{}: simulator failure: {}\n", s.file, r.failure);
-      err << fmt::format("{}: the scenario is saved for replay as {}\n", s.file, r.saved_replay);
-      out << fmt::format("  verdict: SIMULATOR FAILURE\n\n");
+      print_failure(err, s, r);
+      human << fmt::format("  verdict: SIMULATOR FAILURE\n\n");
       continue;
     }
+    if (!r.output_error.empty()) output_errors.push_back(fmt::format("{}: {}", s.file, r.output_error));
     const auto& res = r.result;
-    if (!report_dir.empty()) {
+    if (!report_dir.empty() && r.output_error.empty()) {
       std::error_code ec;
-      std::filesystem::create_directories(report_dir, ec);
       if (options.history_path != report_dir + "/history.jsonl")
         std::filesystem::copy_file(options.history_path, report_dir + "/history.jsonl",
                                    std::filesystem::copy_options::overwrite_existing, ec);
-      reports::write_html_report(report_dir, s, res, r.lines);
+      std::string why = ec ? fmt::format("--report: cannot copy the history into {}: {}", report_dir, ec.message())
+                           : reports::write_html_report(report_dir, s, res, r.lines);
+      if (!why.empty()) output_errors.push_back(fmt::format("{}: {}", s.file, why));
     }
     std::vector<std::string> found;
     for (const auto& v : res["violations"]) {
@@ -195,24 +254,31 @@ int command_run(const RunCommand& cmd, std::ostream& out, std::ostream& err) {
     std::string expected = res["expected"].empty()
                                ? "expected none"
                                : fmt::format("expected: {}", fmt::join(res["expected"].get<std::vector<std::string>>(), ", "));
-    out << fmt::format("  verdict: {}{}{}  ({}; {})\n", colour ? (pass ? "\x1b[1;32m" : "\x1b[1;31m") : "",
-                       pass ? "PASS" : "FAIL", colour ? "\x1b[0m" : "", violated, expected);
-    out << fmt::format("  {:.3f} s simulated in {:.3f} s wall, {} events, {} messages; checked: {}\n",
-                       st["simulated_s"].get<double>(), st["wall_s"].get<double>(), st["events"].get<std::int64_t>(),
-                       st["messages"].get<std::int64_t>(), fmt::join(res["checked"].get<std::vector<std::string>>(), ", "));
-    if (!report_dir.empty()) out << fmt::format("  report: {}/index.html\n", report_dir);
-    out << '\n';
-    results.push_back(res);
+    const bool by_design = std::any_of(s.expected_by_design.begin(), s.expected_by_design.end(),
+                                       [&](const DesignExpectation& e) { return e.design.same_as(s.design); });
+    if (by_design) expected += fmt::format(" for {}", s.design.label());
+    human << fmt::format("  verdict: {}{}{}  ({}; {})\n", colour ? (pass ? "\x1b[1;32m" : "\x1b[1;31m") : "",
+                         pass ? "PASS" : "FAIL", colour ? "\x1b[0m" : "", violated, expected);
+    human << fmt::format("  {:.3f} s simulated in {:.3f} s wall, {} events, {} messages; checked: {}\n",
+                         st["simulated_s"].get<double>(), st["wall_s"].get<double>(), st["events"].get<std::int64_t>(),
+                         st["messages"].get<std::int64_t>(), fmt::join(res["checked"].get<std::vector<std::string>>(), ", "));
+    if (!report_dir.empty() && output_errors.empty()) human << fmt::format("  report: {}/index.html\n", report_dir);
+    human << '\n';
+    json_lines.push_back(res.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
   }
+  // JSON Lines: one result object per line (for one run, the file is that one object).
   if (!cmd.json_out.empty()) {
-    std::ofstream f(cmd.json_out);
-    if (!f) {
-      err << fmt::format("kafkasim: --json: cannot write {}\n", cmd.json_out);
-      return kExitBadInput;
+    std::string text;
+    for (const auto& l : json_lines) text += l + '\n';
+    if (json_to_stdout) {
+      out << text << std::flush;
+    } else if (auto why = reports::write_file(cmd.json_out, text); !why.empty()) {
+      output_errors.push_back("--json: " + why);
     }
-    f << (results.size() == 1 && scenarios.size() == 1 ? results[0] : results).dump(2) << '\n';
   }
+  for (const auto& e : output_errors) err << "kafkasim run: output error: " << e << '\n';
   if (any_failure) return kExitSimulatorFailure;
+  if (!output_errors.empty()) return reports::kExitOutputError;
   return any_fail ? kExitFail : kExitPass;
 }
 

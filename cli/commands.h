@@ -23,13 +23,16 @@ struct RunOptions {
   bool explain = false;
   std::string history_path;  // write history.jsonl here when non-empty
   std::string failures_dir = "kafkasim-failures";
+  bool progress = false;     // the child shows a progress line on standard error for a long run
 };
 
 struct RunReport {
   nlohmann::ordered_json result;  // spec/cli.md's result object (when the run completed)
   std::vector<reports::NarrativeLine> lines;
-  std::string failure;      // non-empty: the simulator failed
-  std::string saved_replay;  // where the scenario was saved for replay after a failure
+  std::string failure;       // non-empty: the simulator failed
+  std::string saved_replay;  // where the scenario was saved for replay after a failure ("" if it could not be)
+  std::string save_error;    // why it could not be saved, with the command that replays it instead
+  std::string output_error;  // non-empty: the run finished, but its history could not be written
   std::uint64_t history_digest = 0;
   bool passed() const { return failure.empty() && result.value("verdict", "") == "pass"; }
 };
@@ -40,6 +43,7 @@ RunReport run_scenario(const Scenario& scenario, const RunOptions& options);
 // its wall-clock bound, and the report made of what it sent back (saving the scenario after a failure).
 std::string child_body(const Scenario& scenario, const RunOptions& options);
 double wall_limit_s(const Scenario& scenario);
+std::int64_t memory_limit_mib(const Scenario& scenario);
 RunReport read_child(const sim::ChildOutcome& child, const Scenario& scenario, const RunOptions& options);
 
 // Parses every file, reporting each bad one on `err` (FILE:LINE:COL: message); ok = all parsed.
@@ -66,6 +70,8 @@ struct RunCommand {
   bool explain = false;
 };
 int command_run(const RunCommand& cmd, std::ostream& out, std::ostream& err);
+// A simulator failure on stderr: what failed, and where the scenario was saved (or how to replay it).
+void print_failure(std::ostream& err, const Scenario& scenario, const RunReport& report);
 int command_check(const std::vector<std::string>& files, std::ostream& out, std::ostream& err);
 int command_designs(std::ostream& out);
 

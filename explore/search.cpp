@@ -5,6 +5,7 @@
 // the same property), written as a scenario, and re-run from the file before it is reported.
 #include "explore/search.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,11 +22,15 @@
 #include <yaml-cpp/yaml.h>
 
 #include "checks/checkers.h"
+#include "cli/commands.h"
 #include "explore/coverage.h"
 #include "explore/schedule.h"
 #include "models/kafka_cluster.h"
+#include "reports/output_files.h"
 #include "reports/replay_file.h"
 #include "reports/result_json.h"
+#include "scenario/limits.h"
+#include "scenario/suggest.h"
 #include "scenario/scenario.h"
 #include "sim/random.h"
 #include "sim/runner.h"
@@ -106,7 +111,7 @@ std::string child_body(const Scenario& scenario) {
   return p.dump();
 }
 
-double wall_limit_s(const Scenario& s) { return static_cast<double>(s.config.integer("sim.max.wall.ms")) / 1000.0 + 10.0; }
+using cli::wall_limit_s;
 
 RunResult read_outcome(const sim::ChildOutcome& child, const std::set<std::string>& expected) {
   RunResult r;
@@ -172,8 +177,14 @@ std::string keep_stderr(const std::string& from, const std::string& scenario_fil
   return ec ? "" : to;
 }
 
+// The first SIGINT or SIGTERM explore received (0: none); a second one ends the process at once.
+volatile std::sig_atomic_t g_signal = 0;
+
+// Runs the scenarios, up to `jobs` at a time; results in the same order. Returns early (with `*interrupted`
+// set and the children killed) when a signal arrives.
 std::vector<RunResult> run_batch(const std::vector<const Prepared*>& runs, int jobs, const std::set<std::string>& expected,
-                                 const std::string& out_dir, std::vector<std::string>* stderr_files = nullptr) {
+                                 const std::string& out_dir, std::vector<std::string>* stderr_files = nullptr,
+                                 bool* interrupted = nullptr) {
   std::vector<RunResult> out(runs.size());
   sim::ChildPool pool;
   std::size_t next = 0;
@@ -184,13 +195,20 @@ std::vector<RunResult> run_batch(const std::vector<const Prepared*>& runs, int j
         out[next].failed = true;
         out[next].failure = p->parse_error;
       } else {
-        pool.start(next, [p] { return child_body(*p->scenario); }, wall_limit_s(*p->scenario), stderr_file(out_dir, next));
+        pool.start(next, [p] { return child_body(*p->scenario); }, wall_limit_s(*p->scenario), stderr_file(out_dir, next),
+                   cli::memory_limit_mib(*p->scenario));
       }
       ++next;
     }
     if (pool.running() == 0) continue;
-    auto [tag, child] = pool.wait_one();
-    out[tag] = read_outcome(child, expected);
+    auto done = pool.wait_one_or_stop(&g_signal);
+    if (!done) {
+      pool.kill_all();
+      for (std::size_t i = 0; i < runs.size(); ++i) keep_stderr(stderr_file(out_dir, i), "", false);
+      if (interrupted) *interrupted = true;
+      return out;
+    }
+    out[done->first] = read_outcome(done->second, expected);
   }
   if (stderr_files) stderr_files->clear();
   for (std::size_t i = 0; i < runs.size(); ++i) {
@@ -235,42 +253,57 @@ class Progress {
 
 struct ShrinkOutcome {
   Schedule schedule;
-  int candidate_runs = 0;
-  bool bounded = false;  // stopped by max_shrink_runs, not by a local minimum
+  int candidate_runs = 0;    // candidates tried, counted as one job would try them (the result's own bound)
+  bool bounded = false;      // stopped by max_shrink_runs, not by a local minimum
+  bool interrupted = false;  // stopped by a signal; `schedule` is the smallest found so far (it still violates)
 };
 
+// Walks RapidCheck's shrink tree: of each node's shrinks, the first in tree order that still violates
+// `property` becomes the next node. J candidates run at once, but only those up to the first that
+// violates count and matter, so the result (and where --max-shrink-runs stops it) is the same for any J.
 ShrinkOutcome shrink(const Base& base, std::uint64_t seed, const std::vector<std::string>& kinds, const std::string& property,
-                     const ExploreOptions& options, Progress& progress, std::vector<json>& failures, const std::string& out_dir) {
+                     const ExploreOptions& options, Progress& progress, std::vector<json>& failures, const std::string& out_dir,
+                     const std::string& label) {
   rc::Shrinkable<Schedule> current = draw_schedule(base.ctx, seed);
   ShrinkOutcome result;
   const std::size_t before = current.value().size();
+  const auto t0 = Clock::now();
+  std::int64_t launched = 0;  // candidates actually run (J at a time), for the time estimate only
   while (true) {
     rc::Seq<rc::Shrinkable<Schedule>> candidates = current.shrinks();
     bool improved = false;
     while (!improved) {
-      if (result.candidate_runs >= options.max_shrink_runs) {
+      const int room = options.max_shrink_runs - result.candidate_runs;
+      if (room <= 0) {
         result.bounded = true;
         break;
       }
       std::vector<rc::Shrinkable<Schedule>> batch;
-      std::vector<Prepared> prepared;
-      while (static_cast<int>(batch.size()) < options.jobs) {
+      while (static_cast<int>(batch.size()) < std::min(options.jobs, room)) {
         auto next = candidates.next();
         if (!next) break;
         batch.push_back(*next);
       }
       if (batch.empty()) break;
+      std::vector<Prepared> prepared;
       for (const auto& c : batch) prepared.push_back(prepare(base, seed, c.value(), kinds));
       std::vector<const Prepared*> ptrs;
       for (const auto& p : prepared) ptrs.push_back(&p);
       std::vector<std::string> stderr_files;
-      auto results = run_batch(ptrs, options.jobs, base.expected, out_dir, &stderr_files);
+      bool stopped = false;
+      auto results = run_batch(ptrs, options.jobs, base.expected, out_dir, &stderr_files, &stopped);
+      launched += static_cast<std::int64_t>(batch.size());
+      if (stopped) {
+        result.interrupted = true;
+        break;
+      }
       for (std::size_t i = 0; i < batch.size(); ++i) {
+        ++result.candidate_runs;
         if (results[i].failed) {
-          const std::string file =
-              fmt::format("{}/simulator-failure-{}-shrink{}.yaml", out_dir, seed, result.candidate_runs + static_cast<int>(i));
+          const std::string file = fmt::format("{}/simulator-failure-{}-shrink{}.yaml", out_dir, seed, result.candidate_runs);
           keep_stderr(stderr_files[i], file, true);
-          std::ofstream(file) << "# kafkasim explore: simulator failure while shrinking: " << results[i].failure << "\n" << prepared[i].text;
+          reports::write_file(file, "# kafkasim explore: simulator failure while shrinking: " + results[i].failure + "\n" +
+                                        prepared[i].text);
           failures.push_back(json{{"seed", seed}, {"file", std::filesystem::path(file).filename().string()}, {"reason", results[i].failure}});
           progress.note(fmt::format("simulator failure while shrinking seed {}: {} (saved as {})", seed, results[i].failure, file));
           continue;
@@ -278,14 +311,19 @@ ShrinkOutcome shrink(const Base& base, std::uint64_t seed, const std::vector<std
         if (std::find(results[i].properties.begin(), results[i].properties.end(), property) != results[i].properties.end()) {
           current = batch[i];
           improved = true;
+          // The candidates after it in this batch ran only because J ran at once: they count for nothing.
+          for (std::size_t j = i + 1; j < batch.size(); ++j) keep_stderr(stderr_files[j], "", false);
           break;
         }
       }
-      result.candidate_runs += static_cast<int>(batch.size());
-      progress.show(fmt::format("shrinking {} (seed {}): {} -> {} events, {} candidate runs", property, seed, before,
-                                current.value().size(), result.candidate_runs));
+      const double per_candidate_s = seconds_since(t0) / static_cast<double>(std::max<std::int64_t>(launched, 1)) *
+                                     static_cast<double>(std::min<std::int64_t>(launched, options.jobs));
+      const double left_s = per_candidate_s * (options.max_shrink_runs - result.candidate_runs) / options.jobs;
+      progress.show(fmt::format("shrinking {} (seed {}{}): {} -> {} events, {}/{} candidate runs, at most about {:.0f} s left",
+                                property, seed, label, before, current.value().size(), result.candidate_runs,
+                                options.max_shrink_runs, left_s));
     }
-    if (!improved) break;
+    if (!improved || result.interrupted) break;
   }
   result.schedule = current.value();
   return result;
@@ -299,6 +337,80 @@ bool is_fault_kind(const std::string& k) {
   return false;
 }
 
+struct SignalScope {
+  struct sigaction old_int {}, old_term {};
+  static void on_signal(int sig) {
+    if (g_signal != 0) ::_exit(128 + sig);  // a second signal: at once (children die with their parent)
+    g_signal = sig;
+  }
+  SignalScope() {
+    g_signal = 0;
+    struct sigaction sa {};
+    sa.sa_handler = &SignalScope::on_signal;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGINT, &sa, &old_int);
+    ::sigaction(SIGTERM, &sa, &old_term);
+  }
+  ~SignalScope() {
+    ::sigaction(SIGINT, &old_int, nullptr);
+    ::sigaction(SIGTERM, &old_term, nullptr);
+  }
+};
+
+// A violating run: what it broke, and the counterexample files written for it.
+struct Found {
+  std::int64_t k = 0;
+  std::uint64_t seed = 0;
+  std::vector<std::string> properties;
+  std::vector<std::string> details;
+  std::size_t events = 0;
+  std::map<std::string, json> files;         // property -> {file, events_after_shrink, shrunk}
+  std::map<std::string, std::string> why_not;  // property -> why no file was written for it
+  std::optional<json> carried;               // a run of an earlier invocation (--resume): its entry as it was
+};
+
+json found_entry(const Found& f) {
+  if (f.carried) return *f.carried;
+  json v;
+  const std::string& first = f.properties.front();
+  v["property"] = first;
+  v["properties"] = f.properties;
+  v["seed"] = f.seed;
+  const auto w = f.files.find(first);
+  v["file"] = w != f.files.end() ? w->second["file"] : json(nullptr);
+  json files = json::object();
+  for (const auto& [p, file] : f.files) files[p] = file["file"];
+  v["files"] = files;
+  v["events_before_shrink"] = f.events;
+  v["events_after_shrink"] = w != f.files.end() ? w->second["events_after_shrink"] : json(nullptr);
+  v["detail"] = f.details.front();
+  json details = json::object();
+  for (std::size_t i = 0; i < f.properties.size(); ++i) details[f.properties[i]] = f.details[i];
+  v["details"] = details;
+  if (!f.why_not.empty()) {
+    json why = json::object();
+    for (const auto& [p, reason] : f.why_not) why[p] = reason;
+    v["why_no_file"] = why;
+  }
+  return v;
+}
+
+// The files an earlier search in `dir` wrote (its summary lists them), for --force.
+void remove_earlier_search(const std::string& dir, const json& summary) {
+  std::error_code ec;
+  auto drop = [&](const json& name) {
+    if (!name.is_string()) return;
+    const std::string file = (std::filesystem::path(dir) / name.get<std::string>()).string();
+    std::filesystem::remove(file, ec);
+    std::filesystem::remove(file.substr(0, file.size() - 5) + ".stderr.txt", ec);
+  };
+  for (const auto& v : summary.value("violations", json::array())) {
+    drop(v.value("file", json()));
+    for (const auto& [p, f] : v.value("files", json::object()).items()) drop(f);
+  }
+  for (const auto& f : summary.value("simulator_failures", json::array())) drop(f.value("file", json()));
+  std::filesystem::remove(std::filesystem::path(dir) / "summary.json", ec);
+}
 
 }  // namespace
 
@@ -341,43 +453,51 @@ bool parse_shard(const std::string& text, int& index, int& count, std::string& e
 
 int command_explore(const ExploreOptions& options_in, std::ostream& out, std::ostream& err) {
   ExploreOptions options = options_in;
+  auto bad = [&](const std::string& message) {
+    err << "kafkasim explore: " << message << '\n';
+    return kExitBadInput;
+  };
   // ---- flags
-  if (options.jobs < 1) {
-    err << fmt::format("kafkasim explore: --jobs {}: must be at least 1\n", options.jobs);
-    return kExitBadInput;
-  }
-  if (options.runs && *options.runs < 1) {
-    err << fmt::format("kafkasim explore: --runs {}: must be at least 1\n", *options.runs);
-    return kExitBadInput;
-  }
-  if (options.time_s && *options.time_s <= 0) {
-    err << "kafkasim explore: --time: must be more than 0\n";
-    return kExitBadInput;
-  }
-  if (options.check_determinism_percent < 0 || options.check_determinism_percent > 100) {
-    err << fmt::format("kafkasim explore: --check-determinism {}: a percentage from 0 to 100\n", options.check_determinism_percent);
-    return kExitBadInput;
-  }
-  if (options.max_events < 1 || options.max_events > 200) {
-    err << fmt::format("kafkasim explore: --max-events {}: from 1 to 200\n", options.max_events);
-    return kExitBadInput;
-  }
-  if (options.shard_count < 1 || options.shard_index < 0 || options.shard_index >= options.shard_count) {
-    err << fmt::format("kafkasim explore: --shard {}/{}: the index must be from 0 to N-1\n", options.shard_index, options.shard_count);
-    return kExitBadInput;
-  }
+  if (options.jobs < 1 || options.jobs > 256) return bad(fmt::format("--jobs {}: from 1 to 256", options.jobs));
+  if (options.runs && (*options.runs < 1 || *options.runs > 1000000000))
+    return bad(fmt::format("--runs {}: from 1 to 1000000000", *options.runs));
+  if (options.time_s && !(*options.time_s > 0)) return bad("--time: must be more than 0");
+  if (!(options.check_determinism_percent >= 0 && options.check_determinism_percent <= 100))
+    return bad(fmt::format("--check-determinism {}: a percentage from 0 to 100", options.check_determinism_percent));
+  if (options.max_events < 1 || options.max_events > 200) return bad(fmt::format("--max-events {}: from 1 to 200", options.max_events));
+  if (options.max_shrink_runs < 0 || options.max_shrink_runs > 1000000)
+    return bad(fmt::format("--max-shrink-runs {}: from 0 to 1000000", options.max_shrink_runs));
+  if (options.shard_count < 1 || options.shard_index < 0 || options.shard_index >= options.shard_count)
+    return bad(fmt::format("--shard {}/{}: the index must be from 0 to N-1", options.shard_index, options.shard_count));
+  if (options.seed > limits::kMaxSeed) return bad(fmt::format("--seed {}: at most {} (2^63-1)", options.seed, limits::kMaxSeed));
+  if (options.resume && options.force) return bad("--resume and --force: give one (continue the search in --out, or replace it)");
   std::vector<std::string> faults;
   for (const auto& f : options.faults) {
     if (!is_fault_kind(f)) {
-      std::vector<std::string> known(all_fault_kinds().begin(), all_fault_kinds().end());
-      err << fmt::format("kafkasim explore: --faults: unknown fault kind '{}' (known: {})\n", f, fmt::join(known, ", "));
-      return kExitBadInput;
+      std::vector<std::string_view> known(all_fault_kinds().begin(), all_fault_kinds().end());
+      return bad(fmt::format("--faults: unknown fault kind '{}'{} (known: {})", f, did_you_mean(f, known), join_names(known)));
     }
     if (std::find(faults.begin(), faults.end(), f) == faults.end()) faults.push_back(f);
   }
   if (faults.empty())
     for (auto f : all_fault_kinds()) faults.emplace_back(f);
+  if (options.shrink_only)
+    for (const auto& p : *options.shrink_only)
+      if (!is_property(p)) {
+        std::vector<std::string_view> names;
+        for (const auto& q : all_properties()) names.push_back(q.name);
+        return bad(fmt::format("--shrink: unknown property '{}'{}", p, did_you_mean(p, names)));
+      }
   if (!options.runs && !options.time_s) options.runs = 100;
+  // Every seed of the search must be one a scenario file can hold.
+  auto seed_of = [&](std::int64_t k) {
+    return options.seed + static_cast<std::uint64_t>(options.shard_index) +
+           static_cast<std::uint64_t>(k) * static_cast<std::uint64_t>(options.shard_count);
+  };
+  auto seed_fits = [&](std::int64_t k) {
+    const __int128 seed = static_cast<__int128>(options.seed) + options.shard_index + static_cast<__int128>(k) * options.shard_count;
+    return seed <= static_cast<__int128>(limits::kMaxSeed);
+  };
 
   // ---- the base
   Base base;
@@ -390,20 +510,15 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
     if (options.design) {
       std::string error;
       auto d = parse_design_flag(*options.design, error);
-      if (!d) {
-        err << "kafkasim explore: --design: " << error << '\n';
-        return kExitBadInput;
-      }
+      if (!d) return bad("--design: " + error);
       design = *d;
     }
-    if (design.get("metadata") == "kraft") {
-      err << "kafkasim explore: design metadata=kraft is not modelled yet (version 1 models ZooKeeper mode)\n";
-      return kExitBadInput;
-    }
+    if (design.get("metadata") == "kraft") return bad("design metadata=kraft is not modelled yet (version 1 models ZooKeeper mode)");
     base.doc["design"] = reports::design_yaml(design);
     base.doc.remove("events");
     base.doc.remove("expect");
-    base.expected.insert(parsed.expected_violations.begin(), parsed.expected_violations.end());
+    const auto& expected = parsed.expected_for(design);
+    base.expected.insert(expected.begin(), expected.end());
     base.scenario = parse_scenario_text(scenario_text(base, parsed.seed, {}), base.label);
     if (base.scenario.brokers < 1 || base.scenario.topics.empty()) {
       err << fmt::format("{}: explore needs a base with at least one broker and one topic\n", base.label);
@@ -415,63 +530,126 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
   }
   base.ctx = ScheduleContext::of(base.scenario);
   base.ctx.max_events = options.max_events;
-  std::error_code ec;
-  std::filesystem::create_directories(options.out_dir, ec);
-  if (ec || !std::filesystem::is_directory(options.out_dir)) {
-    err << fmt::format("kafkasim explore: --out {}: cannot create the folder ({})\n", options.out_dir, ec.message());
-    return kExitBadInput;
-  }
-
   const std::string shard_text = fmt::format("{}/{}", options.shard_index, options.shard_count);
-  out << fmt::format("explore {} (design {}, faults {}, seed {}, shard {}, {}, {} job{})\n", base.label,
+
+  // ---- the output folder: writable, and not holding another search unless told what to do with it
+  if (const std::string why = reports::check_output_dir(options.out_dir, "--out"); !why.empty()) return bad(why);
+  const std::string summary_path = options.out_dir + "/summary.json";
+  std::optional<json> earlier;
+  if (std::filesystem::exists(summary_path)) {
+    try {
+      std::ifstream f(summary_path);
+      earlier = json::parse(f);
+      if (!earlier->is_object()) throw std::runtime_error("not an object");
+    } catch (const std::exception& e) {
+      if (!options.force)
+        return bad(fmt::format("--out {} holds a summary.json that cannot be read ({}); give --force to replace it",
+                               options.out_dir, e.what()));
+      earlier = json::object();
+    }
+  }
+  std::int64_t first_k = 0;
+  if (earlier && options.force) {
+    remove_earlier_search(options.out_dir, *earlier);
+    earlier.reset();
+  } else if (earlier && !options.resume) {
+    return bad(fmt::format("--out {} holds an earlier search ({} runs on design {}); give --resume to continue it, --force "
+                           "to replace it, or another --out",
+                           options.out_dir, earlier->value("runs", json(0)).dump(),
+                           earlier->value("design", json::object()).value("preset", "?")));
+  } else if (!earlier && options.resume) {
+    return bad(fmt::format("--resume: --out {} holds no summary.json to continue", options.out_dir));
+  }
+  if (earlier) {
+    // --resume: the same sweep, continued from the run after its last.
+    const json here = {{"design", reports::design_json(base.scenario.design)}, {"faults", faults}, {"seed", options.seed},
+                       {"shard", shard_text}, {"base", base.label}};
+    for (const auto& [key, value] : here.items())
+      if (earlier->value(key, json()) != value)
+        return bad(fmt::format("--resume: the search in {} has {} {}, not {}: give the same design, base, faults, seed and "
+                               "shard, or another --out",
+                               options.out_dir, key, earlier->value(key, json()).dump(), value.dump()));
+    if (!(*earlier)["runs"].is_number_integer() || (*earlier)["runs"].get<std::int64_t>() < 0)
+      return bad(fmt::format("--resume: {} has no run count to continue from", summary_path));
+    first_k = (*earlier)["runs"].get<std::int64_t>();
+  }
+  if (options.runs && !seed_fits(first_k + *options.runs - 1))
+    return bad(fmt::format("--seed {} with {} runs of shard {}: the last run's seed would pass {} (2^63-1), the largest a "
+                           "scenario file may hold",
+                           options.seed, *options.runs, shard_text, limits::kMaxSeed));
+
+  out << fmt::format("explore {} (design {}, faults {}, seed {}, shard {}, {}, {} job{}{})\n", base.label,
                      base.scenario.design.label(), fmt::join(faults, ","), options.seed, shard_text,
                      options.runs ? fmt::format("{} runs", *options.runs) : fmt::format("{:g} s", *options.time_s),
-                     options.jobs, options.jobs == 1 ? "" : "s");
+                     options.jobs, options.jobs == 1 ? "" : "s",
+                     earlier ? fmt::format(", resuming after run {}", first_k) : "");
   out.flush();
 
   // ---- the search
+  SignalScope signals;
   const bool live = options.progress.value_or(::isatty(STDERR_FILENO) != 0);
   Progress progress(live, err);
   const auto t0 = Clock::now();
-  auto seed_of = [&](std::int64_t k) {
-    return options.seed + static_cast<std::uint64_t>(options.shard_index) +
-           static_cast<std::uint64_t>(k) * static_cast<std::uint64_t>(options.shard_count);
-  };
   auto rechecked = [&](std::uint64_t seed) {
     if (options.check_determinism_percent <= 0) return false;
     return static_cast<double>(sim::derive_seed(seed, "explore.determinism") % 10000) < options.check_determinism_percent * 100;
   };
 
-  struct Found {
-    std::uint64_t seed;
-    std::vector<std::string> properties;
-    std::vector<std::string> details;
-    std::size_t events;
-  };
   std::map<std::int64_t, Found> found;  // by run index: the order one unsharded run would see them in
   std::vector<json> failures;
   Coverage coverage, coverage_runs;
+  std::int64_t determinism_checked = 0;
+  std::set<std::string> written_before;  // properties an earlier invocation already wrote a counterexample of
+  if (earlier) {
+    for (const auto& v : earlier->value("violations", json::array())) {
+      Found f;
+      f.seed = v.value("seed", std::uint64_t{0});
+      f.k = static_cast<std::int64_t>((f.seed - options.seed - static_cast<std::uint64_t>(options.shard_index)) /
+                                      static_cast<std::uint64_t>(options.shard_count));
+      for (const auto& p : v.value("properties", json::array({v.value("property", "")}))) f.properties.push_back(p.get<std::string>());
+      f.details.assign(f.properties.size(), v.value("detail", ""));
+      f.carried = v;
+      if (v.value("file", json()).is_string()) written_before.insert(v.value("property", ""));
+      for (const auto& [p, file] : v.value("files", json::object()).items())
+        if (file.is_string()) written_before.insert(p);
+      found[f.k] = std::move(f);
+    }
+    for (const auto& fl : earlier->value("simulator_failures", json::array())) failures.push_back(fl);
+    for (const auto& [k, v] : earlier->value("coverage", json::object()).items()) coverage[k] += v.get<std::int64_t>();
+    for (const auto& [k, v] : earlier->value("coverage_runs", json::object()).items()) coverage_runs[k] += v.get<std::int64_t>();
+    determinism_checked = earlier->value("determinism_checked", std::int64_t{0});
+  }
   struct InFlight {
     Prepared prepared;
     int pending = 0;                       // children still running for this run (2 when rechecked)
     std::optional<std::uint64_t> digest;   // the first child's, for the determinism check
   };
   std::map<std::int64_t, InFlight> in_flight;
-  std::int64_t launched = 0, completed = 0, determinism_checked = 0;
+  std::int64_t launched = first_k, completed = first_k;
+  std::string stopped_early;  // why the search stopped launching before its budget
   sim::ChildPool pool;
 
   auto save_failure = [&](std::uint64_t seed, const std::string& text, const std::string& reason,
                           const std::string& stderr_from = "") {
     const std::string file = fmt::format("{}/simulator-failure-{}.yaml", options.out_dir, seed);
     if (!stderr_from.empty()) keep_stderr(stderr_from, file, true);
-    std::ofstream(file) << fmt::format("# kafkasim explore: simulator failure: {}\n# replay: kafkasim run {}\n", reason, file)
-                        << text;
-    failures.push_back(json{{"seed", seed}, {"file", std::filesystem::path(file).filename().string()}, {"reason", reason}});
-    progress.note(fmt::format("simulator failure at seed {}: {} (saved as {})", seed, reason, file));
+    const std::string why = reports::write_file(
+        file, fmt::format("# kafkasim explore: simulator failure: {}\n# replay: kafkasim run {}\n", reason, file) + text);
+    json entry{{"seed", seed}, {"file", why.empty() ? json(std::filesystem::path(file).filename().string()) : json(nullptr)},
+               {"reason", reason}};
+    if (!why.empty()) entry["why_no_file"] = why;
+    failures.push_back(entry);
+    progress.note(why.empty() ? fmt::format("simulator failure at seed {}: {} (saved as {})", seed, reason, file)
+                              : fmt::format("simulator failure at seed {}: {} (not saved: {})", seed, reason, why));
   };
   auto may_launch = [&] {
-    if (options.runs && launched >= *options.runs) return false;
+    if (g_signal) return false;
+    if (options.runs && launched - first_k >= *options.runs) return false;
     if (options.time_s && seconds_since(t0) >= *options.time_s) return false;
+    if (!seed_fits(launched)) {
+      stopped_early = fmt::format("the next run's seed would pass {} (2^63-1)", limits::kMaxSeed);
+      return false;
+    }
     return true;
   };
 
@@ -491,10 +669,13 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
       slot.pending = rechecked(seed) ? 2 : 1;
       for (int copy = 0; copy < slot.pending; ++copy)
         pool.start(static_cast<std::uint64_t>(k) * 2 + static_cast<std::uint64_t>(copy), [s] { return child_body(*s); },
-                   wall_limit_s(*s), stderr_file(options.out_dir, static_cast<std::uint64_t>(k) * 2 + static_cast<std::uint64_t>(copy)));
+                   wall_limit_s(*s), stderr_file(options.out_dir, static_cast<std::uint64_t>(k) * 2 + static_cast<std::uint64_t>(copy)),
+                   cli::memory_limit_mib(*s));
     }
     if (pool.running() == 0) break;
-    auto [tag, child] = pool.wait_one();
+    auto done = pool.wait_one_or_stop(&g_signal);
+    if (!done) break;  // interrupted: the runs in flight are abandoned below
+    auto [tag, child] = std::move(*done);
     const std::int64_t k = static_cast<std::int64_t>(tag / 2);
     const bool recheck = tag % 2 == 1;
     const std::uint64_t seed = seed_of(k);
@@ -522,40 +703,56 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
         if (n > 0) ++coverage_runs[key];
       }
       if (!r.properties.empty()) {
-        found[k] = Found{seed, r.properties, r.details, slot.prepared.events};
+        Found f;
+        f.k = k;
+        f.seed = seed;
+        f.properties = r.properties;
+        f.details = r.details;
+        f.events = slot.prepared.events;
+        found[k] = std::move(f);
         progress.note(fmt::format("found {} at seed {} ({} events): {}", fmt::join(r.properties, ", "), seed,
                                   slot.prepared.events, r.details.front()));
       }
     }
     if (--slot.pending == 0) in_flight.erase(k);
     const double elapsed = seconds_since(t0);
-    const double rate = elapsed > 0 ? static_cast<double>(completed) / elapsed : 0;
+    const double rate = elapsed > 0 ? static_cast<double>(completed - first_k) / elapsed : 0;
     double left_s = options.time_s ? std::max(0.0, *options.time_s - elapsed) : 0.0;
     if (options.runs && rate > 0) {
-      const double by_runs = static_cast<double>(*options.runs - completed) / rate;
+      const double by_runs = static_cast<double>(*options.runs - (completed - first_k)) / rate;
       left_s = options.time_s ? std::min(left_s, by_runs) : by_runs;
     }
-    const std::string done = options.runs ? fmt::format("{}/{} runs, about {:.0f} s left", completed, *options.runs, left_s)
-                                          : fmt::format("{} runs, {:.0f} s left", completed, left_s);
-    progress.show(fmt::format("explore: {}  {:.1f} runs/s  {} violating  {} simulator failures", done, rate, found.size(),
-                              failures.size()));
+    const std::string runs_done = options.runs ? fmt::format("{}/{} runs", completed - first_k, *options.runs)
+                                               : fmt::format("{} runs", completed - first_k);
+    progress.show(fmt::format("explore: {}, about {:.0f} s of search left (then shrinking)  {:.1f} runs/s  {} violating  {} "
+                              "simulator failures",
+                              runs_done, left_s, rate, found.size(), failures.size()));
+  }
+  bool interrupted = g_signal != 0;
+  if (interrupted) {
+    // Runs in flight are abandoned (their seeds are not counted as covered); so are their temporary files.
+    pool.kill_all();
+    for (const auto& [k, slot] : in_flight)
+      for (std::uint64_t copy = 0; copy < 2; ++copy) keep_stderr(stderr_file(options.out_dir, static_cast<std::uint64_t>(k) * 2 + copy), "", false);
+    // Only the runs before the first abandoned one count, so the summary covers a contiguous range of seeds.
+    if (!in_flight.empty()) completed = std::min(completed, in_flight.begin()->first);
+    for (auto it = found.begin(); it != found.end();) it = it->first >= completed ? found.erase(it) : std::next(it);
   }
   progress.clear();
   const double search_wall_s = seconds_since(t0);
+  const auto shrink_t0 = Clock::now();
 
-  // ---- shrink the first violating run of each property
+  // ---- shrink the first violating run of each property; write it; replay it from the file
   std::vector<std::string> properties_seen;
-  std::map<std::string, std::int64_t> first_run;
-  std::map<std::string, std::int64_t> runs_with;
+  std::map<std::string, std::int64_t> first_run, runs_with;
   for (const auto& [k, f] : found)
     for (const auto& property : f.properties) {
       ++runs_with[property];
-      if (!first_run.count(property)) {
+      if (!first_run.count(property) && !written_before.count(property) && !f.carried) {
         first_run[property] = k;
         properties_seen.push_back(property);
       }
     }
-  std::map<std::pair<std::int64_t, std::string>, json> written;  // (run, property) -> its counterexample
   std::vector<std::string> report_lines;
   // A run that violates several properties is shrunk once, for its first; the other properties reuse
   // that schedule when its replay still violates them.
@@ -565,69 +762,116 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
     std::vector<std::string> replay_properties;
   };
   std::map<std::int64_t, Shrunk> shrunk_runs;
-  for (const auto& property : properties_seen) {
+  for (std::size_t index = 0; index < properties_seen.size(); ++index) {
+    const std::string& property = properties_seen[index];
     const std::int64_t k = first_run[property];
-    const Found& f = found[k];
+    Found& f = found[k];
     const std::uint64_t seed = f.seed;
     const std::string detail = f.details[static_cast<std::size_t>(
         std::find(f.properties.begin(), f.properties.end(), property) - f.properties.begin())];
     const auto kinds = swarm_kinds(faults, seed);
-    ShrinkOutcome shrunk{draw_schedule(base.ctx, seed).value(), 0, false};
-    std::string shared_with;
+    ShrinkOutcome shrunk{draw_schedule(base.ctx, seed).value(), 0, false, false};
+    std::string shared_with, unshrunk_why;
+    const bool wanted = options.shrink && (!options.shrink_only || std::count(options.shrink_only->begin(),
+                                                                               options.shrink_only->end(), property));
     const auto cached = shrunk_runs.find(k);
-    if (cached != shrunk_runs.end() && std::count(cached->second.replay_properties.begin(), cached->second.replay_properties.end(), property)) {
+    if (cached != shrunk_runs.end() &&
+        std::count(cached->second.replay_properties.begin(), cached->second.replay_properties.end(), property)) {
       shrunk = cached->second.outcome;
       shared_with = cached->second.for_property;
-    } else if (options.shrink) {
-      shrunk = shrink(base, seed, kinds, property, options, progress, failures, options.out_dir);
+    } else if (g_signal) {
+      unshrunk_why = "written as found: the search was interrupted before shrinking it";
+    } else if (!wanted) {
+      unshrunk_why = options.shrink ? "written as found: not among --shrink's properties" : "written as found (--no-shrink)";
+    } else {
+      shrunk = shrink(base, seed, kinds, property, options, progress, failures, options.out_dir,
+                      fmt::format(", {} of {}", index + 1, properties_seen.size()));
+      if (shrunk.interrupted) interrupted = true;
     }
     progress.clear();
     const auto lines = event_lines(shrunk.schedule, base.ctx, kinds);
     const std::string file = fmt::format("{}/{}-{}.yaml", options.out_dir, property, seed);
+    std::string how = fmt::format("events: {} generated, {} after shrinking ({} candidate runs{})", f.events, lines.size(),
+                                  shrunk.candidate_runs,
+                                  shrunk.interrupted ? ", interrupted: the smallest found so far"
+                                  : shrunk.bounded   ? ", stopped at --max-shrink-runs"
+                                                     : "");
+    if (!shared_with.empty())
+      how = fmt::format("events: {} generated, {} after shrinking (the schedule shrunk for {}, which violates this too)",
+                        f.events, lines.size(), shared_with);
+    if (!unshrunk_why.empty()) how = fmt::format("events: {} generated, {}", f.events, unshrunk_why);
     std::vector<std::string> comments = {
         fmt::format("Found by kafkasim explore: {} on design {}.", property, base.scenario.design.label()),
         fmt::format("command: {}", options.command_line.empty() ? "kafkasim explore" : options.command_line),
         fmt::format("base: {}; run {} of shard {} (base seed {}) is seed {}; fault kinds drawn for it: {}", base.label, k,
                     shard_text, options.seed, seed, fmt::join(kinds, ", ")),
-        shared_with.empty()
-            ? fmt::format("events: {} generated, {} after shrinking ({} candidate runs{})", f.events, lines.size(),
-                          shrunk.candidate_runs, shrunk.bounded ? ", stopped at --max-shrink-runs" : "")
-            : fmt::format("events: {} generated, {} after shrinking (the schedule shrunk for {}, which violates this too)",
-                          f.events, lines.size(), shared_with),
-        fmt::format("first found as: {}", detail),
+        how, fmt::format("first found as: {}", detail),
         fmt::format("replay: kafkasim run {}   (exits 1: the violation is reproduced; expect is empty)", file)};
     const std::string text =
         scenario_text(base, seed, lines, comments, fmt::format("{}-{}", property, seed),
                       fmt::format("{} found by kafkasim explore on {} (seed {})", property, base.scenario.design.label(), seed));
-    std::ofstream(file) << text;
-    // The file must replay the violation before it is reported.
-    bool reproduced = false;
-    std::string why;
-    try {
-      Prepared replay;
-      replay.text = text;
-      replay.scenario = parse_scenario_file(file);
-      auto r = run_batch({&replay}, 1, base.expected, options.out_dir);
-      reproduced = !r[0].failed && std::find(r[0].properties.begin(), r[0].properties.end(), property) != r[0].properties.end();
-      if (reproduced && shared_with.empty()) shrunk_runs[k] = Shrunk{shrunk, property, r[0].properties};
-      why = r[0].failed ? r[0].failure : fmt::format("the replay violated [{}]", fmt::join(r[0].properties, ", "));
-    } catch (const InputError& e) {
-      why = fmt::format("the written file does not parse: {}", e.what());
-    }
-    if (!reproduced) {
-      failures.push_back(json{{"seed", seed}, {"file", std::filesystem::path(file).filename().string()},
-                              {"reason", fmt::format("the shrunk counterexample did not reproduce {}: {}", property, why)}});
+    if (const std::string why = reports::write_file(file, text); !why.empty()) {
+      f.why_not[property] = why;
       continue;
     }
-    written[{k, property}] = json{{"file", std::filesystem::path(file).filename().string()}, {"events_after_shrink", lines.size()}};
-    report_lines.push_back(fmt::format("  {}: {} run{} (first: seed {}); shrunk from {} to {} event{}{}", property,
-                                       runs_with[property], runs_with[property] == 1 ? "" : "s", seed, f.events, lines.size(),
-                                       lines.size() == 1 ? "" : "s",
-                                       shared_with.empty() ? fmt::format(" in {} candidate runs", shrunk.candidate_runs)
-                                                           : fmt::format(" (as for {})", shared_with)));
+    // The file must replay the violation before it is reported (unless there is no time left for that).
+    bool reproduced = g_signal != 0;
+    std::string why;
+    if (!g_signal) {
+      try {
+        Prepared replay;
+        replay.text = text;
+        replay.scenario = parse_scenario_file(file);
+        bool stopped = false;
+        auto r = run_batch({&replay}, 1, base.expected, options.out_dir, nullptr, &stopped);
+        reproduced = stopped || (!r[0].failed && std::count(r[0].properties.begin(), r[0].properties.end(), property));
+        if (stopped) interrupted = true;
+        if (reproduced && !stopped && shared_with.empty() && unshrunk_why.empty()) shrunk_runs[k] = Shrunk{shrunk, property, r[0].properties};
+        why = r[0].failed ? r[0].failure : fmt::format("the replay violated [{}]", fmt::join(r[0].properties, ", "));
+      } catch (const InputError& e) {
+        why = fmt::format("the written file does not parse: {}", e.what());
+      }
+    }
+    if (!reproduced) {
+      std::error_code ec;
+      std::filesystem::remove(file, ec);
+      const std::string reason = fmt::format("the shrunk counterexample did not reproduce {}: {}", property, why);
+      failures.push_back(json{{"seed", seed}, {"file", nullptr}, {"reason", reason}});
+      f.why_not[property] = reason;
+      continue;
+    }
+    f.files[property] = json{{"file", std::filesystem::path(file).filename().string()}, {"events_after_shrink", lines.size()}};
+    report_lines.push_back(fmt::format("  {}: {} run{} (first: seed {}); {}", property, runs_with[property],
+                                       runs_with[property] == 1 ? "" : "s", seed,
+                                       !unshrunk_why.empty() ? unshrunk_why
+                                       : shared_with.empty()
+                                           ? fmt::format("shrunk from {} to {} event{} in {} candidate runs{}", f.events,
+                                                         lines.size(), lines.size() == 1 ? "" : "s", shrunk.candidate_runs,
+                                                         shrunk.interrupted ? " (interrupted)" : "")
+                                           : fmt::format("shrunk from {} to {} events (as for {})", f.events, lines.size(),
+                                                         shared_with)));
     report_lines.push_back(fmt::format("      {}", detail));
     report_lines.push_back(fmt::format("      replay: kafkasim run {}", file));
   }
+  // Why the other violating runs have no file of their own, and how to get one.
+  for (auto& [k, f] : found) {
+    if (f.carried) continue;
+    for (const auto& property : f.properties) {
+      if (f.files.count(property) || f.why_not.count(property)) continue;
+      const auto first = first_run.find(property);
+      const std::string written =
+          first != first_run.end() && found[first->second].files.count(property)
+              ? fmt::format("seed {}'s counterexample ({}) is written", found[first->second].seed,
+                            found[first->second].files[property]["file"].get<std::string>())
+              : "an earlier run of it is written";
+      f.why_not[property] = fmt::format(
+          "not written: one counterexample per property, and {}; this run replays with: kafkasim explore {}--design '{}' "
+          "--faults {} --seed {} --runs 1 --out DIR",
+          written, options.base_file.empty() ? "" : options.base_file + " ", base.scenario.design.label(), fmt::join(faults, ","),
+          f.seed);
+    }
+  }
+  const double shrink_wall_s = seconds_since(shrink_t0);
 
   // ---- summary.json
   json summary;
@@ -636,22 +880,14 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
   summary["seed"] = options.seed;
   summary["shard"] = shard_text;
   summary["runs"] = completed;
-  summary["wall_s"] = std::round(seconds_since(t0) * 1000) / 1000;
+  summary["wall_s"] = std::round(seconds_since(t0) * 1000) / 1000 + (earlier ? earlier->value("wall_s", 0.0) : 0.0);
   summary["base"] = base.label;
   summary["search_wall_s"] = std::round(search_wall_s * 1000) / 1000;
+  summary["shrink_wall_s"] = std::round(shrink_wall_s * 1000) / 1000;
+  if (interrupted) summary["interrupted"] = g_signal == SIGTERM ? "SIGTERM" : "SIGINT";
+  if (!stopped_early.empty()) summary["stopped_early"] = stopped_early;
   json violations = json::array();
-  for (const auto& [k, f] : found)
-    for (std::size_t i = 0; i < f.properties.size(); ++i) {
-      const auto w = written.find({k, f.properties[i]});
-      json v;
-      v["property"] = f.properties[i];
-      v["seed"] = f.seed;
-      v["file"] = w != written.end() ? w->second["file"] : json(nullptr);
-      v["events_before_shrink"] = f.events;
-      v["events_after_shrink"] = w != written.end() ? w->second["events_after_shrink"] : json(nullptr);
-      v["detail"] = f.details[i];
-      violations.push_back(v);
-    }
+  for (const auto& [k, f] : found) violations.push_back(found_entry(f));
   summary["violations"] = violations;
   summary["simulator_failures"] = failures;
   for (const auto& key : coverage_keys(faults)) {
@@ -661,23 +897,36 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
   summary["coverage"] = coverage;
   summary["coverage_runs"] = coverage_runs;
   summary["determinism_checked"] = determinism_checked;
-  const std::string summary_path = options.out_dir + "/summary.json";
-  std::ofstream(summary_path) << summary.dump(2) << '\n';
+  const std::string summary_error = reports::write_file(summary_path, summary.dump(2) + "\n");
 
   // ---- what the user reads
-  out << fmt::format("{} runs in {:.1f} s ({:.1f} runs/s); {} violating run{}; {} simulator failure{}{}\n", completed,
-                     search_wall_s, search_wall_s > 0 ? static_cast<double>(completed) / search_wall_s : 0.0, found.size(),
-                     found.size() == 1 ? "" : "s", failures.size(), failures.size() == 1 ? "" : "s",
+  const std::int64_t new_runs = completed - first_k;
+  out << fmt::format("{} runs in {:.1f} s of search ({:.1f} runs/s), then {:.1f} s shrinking and replaying: {:.1f} s in all; "
+                     "{} violating run{}; {} simulator failure{}{}\n",
+                     new_runs, search_wall_s, search_wall_s > 0 ? static_cast<double>(new_runs) / search_wall_s : 0.0,
+                     shrink_wall_s, seconds_since(t0), found.size(), found.size() == 1 ? "" : "s", failures.size(),
+                     failures.size() == 1 ? "" : "s",
                      determinism_checked ? fmt::format("; determinism re-checked on {} runs", determinism_checked) : "");
+  if (earlier) out << fmt::format("resumed: {} runs in all, seeds of runs 0..{}\n", completed, completed - 1);
+  if (!stopped_early.empty()) out << "stopped before the budget: " << stopped_early << '\n';
   if (!report_lines.empty()) {
     out << "violations:\n";
     for (const auto& l : report_lines) out << l << '\n';
   }
   for (const auto& f : failures)
-    out << fmt::format("simulator failure: seed {}: {} ({}/{})\n", f["seed"].get<std::uint64_t>(), f["reason"].get<std::string>(),
-                       options.out_dir, f["file"].get<std::string>());
+    out << fmt::format("simulator failure: seed {}: {}{}\n", f["seed"].get<std::uint64_t>(), f["reason"].get<std::string>(),
+                       f["file"].is_string() ? fmt::format(" ({}/{})", options.out_dir, f["file"].get<std::string>()) : "");
   out << coverage_table(coverage, coverage_runs, completed);
+  if (!summary_error.empty()) {
+    err << "kafkasim explore: output error: " << summary_error << '\n';
+    return reports::kExitOutputError;
+  }
   out << fmt::format("summary: {}\n", summary_path);
+  if (interrupted) {
+    err << fmt::format("kafkasim explore: interrupted ({}): {} runs done; the summary and every counterexample are written\n",
+                       g_signal == SIGTERM ? "SIGTERM" : "SIGINT", completed);
+    return g_signal == SIGTERM ? 143 : 130;
+  }
   if (!failures.empty()) return kExitSimulatorFailure;
   return found.empty() ? kExitPass : kExitFound;
 }

@@ -25,6 +25,9 @@ struct ExploreOptions {
   int max_events = 16;                   // events per generated schedule
   int max_shrink_runs = 500;            // bound on the shrinking of one counterexample
   bool shrink = true;
+  std::optional<std::vector<std::string>> shrink_only;  // --shrink: only these properties are shrunk
+  bool resume = false;                   // continue the search whose summary.json is in out_dir
+  bool force = false;                    // replace the search in out_dir
   std::optional<bool> progress;          // default: when stderr is a terminal
   std::string command_line;              // written into the counterexamples' comments
 };
@@ -32,7 +35,10 @@ struct ExploreOptions {
 // The flag checks of explore (exit 2 on failure with a message on `err`), then the search.
 int command_explore(const ExploreOptions& options, std::ostream& out, std::ostream& err);
 
-// Combines the summary.json of several explore runs (folders or files) into `out_dir/summary.json`.
+// Combines the summary.json of several explore runs (folders or files) into `out_dir/summary.json`;
+// with `check`, a sweep with missing seeds exits 1 and names the shards to resubmit.
+int command_merge(const std::vector<std::string>& inputs, const std::string& out_dir, bool check, std::ostream& out,
+                  std::ostream& err);
 int command_merge(const std::vector<std::string>& inputs, const std::string& out_dir, std::ostream& out,
                   std::ostream& err);
 

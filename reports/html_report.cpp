@@ -3,6 +3,10 @@
 // chosen moments, and the narrative. The script only ever sets textContent and SVG attributes.
 #include "reports/html_report.h"
 
+#include <sstream>
+
+#include "reports/output_files.h"
+
 #include <cctype>
 #include <filesystem>
 #include <fstream>
@@ -307,17 +311,18 @@ std::string path_component(const std::string& text) {
   return out;
 }
 
-void write_matrix_report(const std::string& dir, const std::vector<std::string>& designs,
-                         const std::vector<std::string>& scenarios, const std::vector<std::vector<MatrixCell>>& cells) {
-  std::filesystem::create_directories(dir);
-  std::ofstream html(dir + "/index.html");
+std::string write_matrix_report(const std::string& dir, const std::vector<std::string>& designs,
+                                const std::vector<std::string>& scenarios, const std::vector<std::vector<MatrixCell>>& cells) {
+  if (const std::string why = check_output_dir(dir, "--report"); !why.empty()) return why;
+  std::ostringstream html;
   html << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
        << "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
        << "<title>kafkasim matrix</title><style>body{font:14px system-ui,sans-serif;margin:24px;color:#1d2330}"
           "table{border-collapse:collapse}td,th{border:1px solid #ccd;padding:6px 10px;text-align:left}"
           "th{background:#f1f3f8}td.ok{background:#eaf7ee}td.bad{background:#fde9e8}a{color:inherit}</style></head><body>\n"
        << "<h1>Which design breaks where</h1><p>Rows are scenarios, columns designs; each cell lists the violated "
-          "properties and links to that run's report.</p>\n<table><tr><th>scenario</th>";
+          "properties and links to that run's report. Green: the design behaves as the scenario expects of it "
+          "(<code>expect</code>, <code>expect.designs</code>); red: it does not.</p>\n<table><tr><th>scenario</th>";
   for (const auto& d : designs) html << "<th>" << html_escape(d) << "</th>";
   html << "</tr>\n";
   for (std::size_t i = 0; i < scenarios.size(); ++i) {
@@ -331,6 +336,7 @@ void write_matrix_report(const std::string& dir, const std::vector<std::string>&
     html << "</tr>\n";
   }
   html << "</table></body></html>\n";
+  return write_file(dir + "/index.html", html.str());
 }
 
 std::string json_for_script(const nlohmann::ordered_json& value) {
@@ -350,23 +356,25 @@ std::string json_for_script(const nlohmann::ordered_json& value) {
   return out;
 }
 
-void write_html_report(const std::string& dir, const Scenario& scenario, const nlohmann::ordered_json& result,
-                       const std::vector<NarrativeLine>& narrative) {
-  std::filesystem::create_directories(dir);
-  std::ofstream(dir + "/result.json") << result.dump(2) << '\n';
+std::string write_html_report(const std::string& dir, const Scenario& scenario, const nlohmann::ordered_json& result,
+                              const std::vector<NarrativeLine>& narrative) {
+  if (const std::string why = check_output_dir(dir, "--report"); !why.empty()) return why;
+  if (const std::string why = write_file(dir + "/result.json", result.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n");
+      !why.empty())
+    return why;
   nlohmann::ordered_json data;
   data["scenario"] = {{"name", scenario.name},     {"summary", scenario.summary}, {"description", scenario.description},
                       {"file", scenario.file},     {"design", scenario.design.label()}};
   data["result"] = result;
   data["events"] = nlohmann::ordered_json::array();
   std::ifstream history(dir + "/history.jsonl");
-  if (!history) throw std::runtime_error(fmt::format("{}/history.jsonl is missing", dir));
+  if (!history) return fmt::format("{}/history.jsonl is missing", dir);
   for (std::string line; std::getline(history, line);)
     if (!line.empty()) data["events"].push_back(nlohmann::ordered_json::parse(line));
   data["narrative"] = nlohmann::ordered_json::array();
   for (const auto& l : narrative)
     data["narrative"].push_back({static_cast<double>(l.t) / kMicrosPerSecond, l.text, static_cast<int>(l.tone)});
-  std::ofstream html(dir + "/index.html");
+  std::ostringstream html;
   html << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
        << "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
           "script-src 'unsafe-inline'\">\n"
@@ -383,6 +391,7 @@ void write_html_report(const std::string& dir, const Scenario& scenario, const n
        << "<section><h2>Narrative</h2><div id=\"narrative\"></div></section></main>\n"
        << "<script id=\"kafkasim-data\" type=\"application/json\">" << json_for_script(data) << "</script>\n"
        << "<script>" << kScript << "</script>\n</body></html>\n";
+  return write_file(dir + "/index.html", html.str());
 }
 
 }  // namespace kafkasim::reports

@@ -13,7 +13,8 @@
 namespace kafkasim::reports {
 
 // Writes DIR/index.html and DIR/result.json; DIR/history.jsonl must already hold the run's history.
-void write_html_report(const std::string& dir, const Scenario& scenario, const nlohmann::ordered_json& result,
+// Returns "" or why a file could not be written.
+std::string write_html_report(const std::string& dir, const Scenario& scenario, const nlohmann::ordered_json& result,
                        const std::vector<NarrativeLine>& narrative);
 
 // Text made safe for HTML (element content and quoted attributes).
@@ -24,10 +25,10 @@ std::string path_component(const std::string& text);
 struct MatrixCell {
   std::string text;    // "ok", the violated properties, or "SIMULATOR FAILURE"
   std::string link;    // relative path of the run's index.html, or empty
-  bool bad = false;    // violations or a failure
+  bool bad = false;    // not the verdict the scenario expects for this design, or a failure
 };
-void write_matrix_report(const std::string& dir, const std::vector<std::string>& designs,
-                         const std::vector<std::string>& scenarios, const std::vector<std::vector<MatrixCell>>& cells);
+std::string write_matrix_report(const std::string& dir, const std::vector<std::string>& designs,
+                                const std::vector<std::string>& scenarios, const std::vector<std::vector<MatrixCell>>& cells);
 
 // JSON made safe to sit inside a <script> element: '<', '>', '&' and the JS line separators escaped.
 std::string json_for_script(const nlohmann::ordered_json& value);

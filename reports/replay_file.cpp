@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "reports/output_files.h"
+
 namespace kafkasim::reports {
 
 YAML::Node design_yaml(const Design& design) {
@@ -29,11 +31,12 @@ std::string replay_yaml(const Scenario& scenario, const std::vector<std::string>
 }
 
 std::string save_replay(const Scenario& scenario, const std::string& dir, const std::vector<std::string>& comment_lines) {
-  std::filesystem::create_directories(dir);
+  if (const std::string why = check_output_dir(dir, "the replay folder"); !why.empty()) throw std::runtime_error(why);
   std::string path = fmt::format("{}/{}-seed{}.yaml", dir, scenario.name, scenario.seed);
-  for (int i = 2; std::filesystem::exists(path); ++i)
+  for (int i = 2; std::filesystem::exists(path) && i < 10000; ++i)
     path = fmt::format("{}/{}-seed{}-{}.yaml", dir, scenario.name, scenario.seed, i);
-  std::ofstream(path) << replay_yaml(scenario, comment_lines);
+  if (const std::string why = write_file(path, replay_yaml(scenario, comment_lines)); !why.empty())
+    throw std::runtime_error(why);
   return path;
 }
 

@@ -18,6 +18,17 @@ nlohmann::ordered_json violation_json(const checks::Violation& v) {
   j["partition"] = v.partition.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(v.partition);
   j["brokers"] = v.brokers;
   j["detail"] = v.detail;
+  j["records"] = nlohmann::ordered_json::array();
+  for (const auto& r : v.records) {
+    nlohmann::ordered_json record;
+    record["role"] = r.role;
+    record["offset"] = r.offset;
+    record["value"] = r.value;
+    record["leader_epoch"] = r.leader_epoch >= 0 ? nlohmann::ordered_json(r.leader_epoch) : nlohmann::ordered_json(nullptr);
+    if (r.broker >= 0) record["broker"] = r.broker;
+    if (!r.producer.empty()) record["producer"] = r.producer;
+    j["records"].push_back(record);
+  }
   return j;
 }
 

@@ -69,6 +69,8 @@ const std::vector<ConfigInfo>& all_configs() {
       {"sim.record.bytes", T::Int, "100", S::Simulator, "simulated size of one record", 1, 1048576},
       {"sim.max.events", T::Int, "20000000", S::Simulator, "a run that handles more events than this is a failure", 1, 10000000000},
       {"sim.max.wall.ms", T::Int, "600000", S::Simulator, "a run that takes longer than this is a failure", 1, kMs},
+      {"sim.max.memory.mb", T::Int, "4096", S::Simulator,
+       "a run whose process grows past this many MiB is a failure (the scenario is saved for replay)", 16, 1048576},
   };
   return table;
 }

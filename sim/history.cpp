@@ -1,6 +1,7 @@
 // History storage, listeners, and its JSON-lines form (the `history.jsonl` of spec/cli.md).
 #include "sim/history.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -46,12 +47,19 @@ void History::record(Micros t, std::string_view name, std::vector<Field> fields)
   for (std::size_t i = 0; i < listeners_.size(); ++i) listeners_[i](events_[index]);
 }
 
+void History::insert_at(Micros t, std::string_view name, std::vector<Field> fields) {
+  auto at = std::upper_bound(events_.begin(), events_.end(), t, [](Micros x, const HistoryEvent& e) { return x < e.t; });
+  events_.insert(at, HistoryEvent{t, name, std::move(fields)});
+}
+
 std::string to_json_line(const HistoryEvent& e) {
   nlohmann::ordered_json j;
   j["t"] = to_seconds(e.t);
   j["event"] = e.name;
   for (const auto& f : e.fields) j[std::string(f.key)] = to_json(f.value);
-  return j.dump();
+  // Text is UTF-8 by the time it is recorded (the parser refuses anything else); replacing what is not
+  // keeps a model bug from turning into an exception here.
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 void History::write_jsonl(std::ostream& out) const {

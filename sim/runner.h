@@ -6,6 +6,8 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <csignal>
+#include <optional>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -19,13 +21,17 @@ struct ChildOutcome {
   int exit_code = -1;
   int signal = 0;
   bool timed_out = false;
+  bool memory_exceeded = false;  // killed by the parent for growing past its memory bound
+  std::int64_t rss_mib = 0;      // its size then
+  std::int64_t memory_limit_mib = 0;
   std::string payload;  // what the child sent (its result, or an error message)
   std::string describe() const;
 };
 
 // Runs `body` in a forked child; its return value comes back as `payload`. A child still running after
 // `wall_limit_s` is killed. An exception in `body` exits the child with code 70 and its message.
-ChildOutcome run_in_child(const std::function<std::string()>& body, double wall_limit_s);
+// A child whose resident size passes `memory_limit_mib` (0: no bound) is killed too.
+ChildOutcome run_in_child(const std::function<std::string()>& body, double wall_limit_s, std::int64_t memory_limit_mib = 0);
 
 class ChildPool {
  public:
@@ -37,10 +43,15 @@ class ChildPool {
   // Forks a child running `body`; `tag` comes back with its outcome. With `stderr_path`, the child's
   // standard error (SimGrid's own messages on an abort) goes to that file instead of the caller's.
   void start(std::uint64_t tag, const std::function<std::string()>& body, double wall_limit_s,
-             const std::string& stderr_path = "");
+             const std::string& stderr_path = "", std::int64_t memory_limit_mib = 0);
   std::size_t running() const { return children_.size(); }
-  // Blocks until one child has finished (or overstayed and been killed); requires running() > 0.
+  // Blocks until one child has finished (or overstayed or outgrown its bound and been killed); requires
+  // running() > 0.
   std::pair<std::uint64_t, ChildOutcome> wait_one();
+  // The same, but returns nothing as soon as `*stop` is set (a signal handler's flag), children still running.
+  std::optional<std::pair<std::uint64_t, ChildOutcome>> wait_one_or_stop(const volatile std::sig_atomic_t* stop);
+  // Kills every running child and reaps it (an interrupted search).
+  void kill_all();
 
  private:
   struct Child {
@@ -48,9 +59,11 @@ class ChildPool {
     int fd = -1;
     std::uint64_t tag = 0;
     std::chrono::steady_clock::time_point deadline;
+    std::int64_t memory_limit_mib = 0;
     std::string payload;
   };
-  std::pair<std::uint64_t, ChildOutcome> reap(std::size_t index, bool timed_out);
+  enum class Killed { No, Timeout, Memory };
+  std::pair<std::uint64_t, ChildOutcome> reap(std::size_t index, Killed why, std::int64_t rss_mib = 0);
   std::vector<Child> children_;
 };
 

@@ -2,6 +2,8 @@
 // faults, pauses as deferred work, the fault and settle phases, and the run's bounds.
 #include "sim/world.h"
 
+#include <sys/resource.h>
+
 #include <cassert>
 
 #include <fmt/format.h>
@@ -35,7 +37,8 @@ World::World(const Scenario& scenario, ClusterModel& model)
       model_(model),
       network_(static_cast<int>(scenario.node_names().size())),
       max_events_(scenario.config.integer("sim.max.events")),
-      max_wall_ms_(scenario.config.integer("sim.max.wall.ms")) {
+      max_wall_ms_(scenario.config.integer("sim.max.wall.ms")),
+      max_memory_mib_(scenario.config.integer("sim.max.memory.mb")) {
   std::vector<std::string> names = scenario.node_names();
   EngineOptions options;
   options.one_way_latency = scenario.latency;
@@ -117,7 +120,21 @@ void World::count_event() {
     auto wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                          wall_start_).count();
     if (wall_ms > max_wall_ms_)
-      fail_run(fmt::format("the run passed its wall-clock limit (sim.max.wall.ms = {})", max_wall_ms_));
+      fail_run(fmt::format("the run passed its wall-clock limit (sim.max.wall.ms = {}) at {:.6f} s simulated",
+                           max_wall_ms_, to_seconds(now())));
+    // The peak resident size of this process (the run's own child): memory is bounded like time.
+    struct rusage usage {};
+    ::getrusage(RUSAGE_SELF, &usage);
+    const std::int64_t peak_mib = usage.ru_maxrss / 1024;
+    if (peak_mib > max_memory_mib_)
+      fail_run(fmt::format("the run passed its memory limit (sim.max.memory.mb = {}): it had reached {} MiB at {:.6f} s "
+                           "simulated, {} events",
+                           max_memory_mib_, peak_mib, to_seconds(now()), outcome_.stats.events));
+    const double wall_s = static_cast<double>(wall_ms) / 1000.0;
+    if (progress_ && wall_s >= progress_after_s_ && wall_s - progress_shown_s_ >= 0.5) {
+      progress_shown_s_ = wall_s;
+      progress_(Progress{now(), scenario_.duration, outcome_.stats.events, wall_s, peak_mib});
+    }
   }
 }
 

@@ -35,6 +35,15 @@ struct RunStats {
   std::int64_t messages_lost = 0;
 };
 
+// What a long run's progress line shows (World::set_progress).
+struct Progress {
+  Micros simulated = 0;
+  Micros fault_phase_end = 0;  // the scenario's duration: the settle phase follows
+  std::int64_t events = 0;
+  double wall_s = 0;
+  std::int64_t peak_mib = 0;
+};
+
 struct RunOutcome {
   RunStats stats;
   std::string failure;  // non-empty: the simulator failed (a bound was hit, a deadlock)
@@ -87,6 +96,11 @@ class World {
   void record(std::string_view event, std::vector<Field> fields) { history_.record(now(), event, std::move(fields)); }
   bool in_fault_phase() const { return phase_ == Phase::Fault; }
   void fail_run(const std::string& why);
+  // Called about twice a wall second once the run has taken more than `after_wall_s` (never before).
+  void set_progress(std::function<void(const Progress&)> progress, double after_wall_s = 3.0) {
+    progress_ = std::move(progress);
+    progress_after_s_ = after_wall_s;
+  }
   // Ends the run now, converged: for a model that drives its own steps and knows when it is done (the
   // ZooKeeper conformance harness).
   void end_run() { finish(true); }
@@ -148,6 +162,10 @@ class World {
   std::uint64_t message_seq_ = 0;
   std::int64_t max_events_;
   std::int64_t max_wall_ms_;
+  std::int64_t max_memory_mib_;
+  std::function<void(const Progress&)> progress_;
+  double progress_after_s_ = 3.0;
+  double progress_shown_s_ = 0;
   std::chrono::steady_clock::time_point wall_start_;  // bounds only, never behaviour
 };
 
