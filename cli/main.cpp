@@ -25,7 +25,7 @@ using namespace kafkasim::cli;
 const char* const kExitCodes =
     "Exit codes: 0 every verdict pass (explore: nothing found), 1 some verdict fail (explore: a violation found and\n"
     "written), 2 bad input (FILE:LINE:COL: message on stderr), 3 the simulator failed (the scenario is saved for\n"
-    "replay), 130/143 interrupted (explore: summary written).\n"
+    "replay), 4 a result could not be written (disk full, say), 130/143 interrupted (explore: summary written).\n"
     "Designs: a preset, or PRESET,switch=value,...; in lists (matrix --designs), items are separated by ',' or ';'\n"
     "and an item with '=' is a switch of the design before it: kafka-0.10,kafka-2.2,broker-epoch=false,latest.";
 
@@ -88,7 +88,7 @@ int bad(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"kafkasim: a deterministic simulator of Kafka's replication protocol under failures"};
+  CLI::App app{"kafkasim: a deterministic simulator of Kafka's replication protocol under failures", "kafkasim"};
   app.require_subcommand(0, 1);
   app.set_version_flag("--version", "kafkasim 0.2 (scenario format version 1)");
   app.footer(fmt::format("Run 'kafkasim COMMAND --help' for a command's flags and examples.\n{}", kExitCodes));

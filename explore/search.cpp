@@ -406,7 +406,8 @@ void remove_earlier_search(const std::string& dir, const json& summary) {
   };
   for (const auto& v : summary.value("violations", json::array())) {
     drop(v.value("file", json()));
-    for (const auto& [p, f] : v.value("files", json::object()).items()) drop(f);
+    const json files = v.value("files", json::object());  // items() must not outlive what it iterates
+    for (const auto& [p, f] : files.items()) drop(f);
   }
   for (const auto& f : summary.value("simulator_failures", json::array())) drop(f.value("file", json()));
   std::filesystem::remove(std::filesystem::path(dir) / "summary.json", ec);
@@ -610,13 +611,16 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
       f.details.assign(f.properties.size(), v.value("detail", ""));
       f.carried = v;
       if (v.value("file", json()).is_string()) written_before.insert(v.value("property", ""));
-      for (const auto& [p, file] : v.value("files", json::object()).items())
+      const json files = v.value("files", json::object());  // items() must not outlive what it iterates
+      for (const auto& [p, file] : files.items())
         if (file.is_string()) written_before.insert(p);
       found[f.k] = std::move(f);
     }
     for (const auto& fl : earlier->value("simulator_failures", json::array())) failures.push_back(fl);
-    for (const auto& [k, v] : earlier->value("coverage", json::object()).items()) coverage[k] += v.get<std::int64_t>();
-    for (const auto& [k, v] : earlier->value("coverage_runs", json::object()).items()) coverage_runs[k] += v.get<std::int64_t>();
+    const json earlier_coverage = earlier->value("coverage", json::object());
+    const json earlier_coverage_runs = earlier->value("coverage_runs", json::object());
+    for (const auto& [k, v] : earlier_coverage.items()) coverage[k] += v.get<std::int64_t>();
+    for (const auto& [k, v] : earlier_coverage_runs.items()) coverage_runs[k] += v.get<std::int64_t>();
     determinism_checked = earlier->value("determinism_checked", std::int64_t{0});
   }
   struct InFlight {

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace {
@@ -186,4 +187,150 @@ TEST(Matrix, BadDesignsAndFilesAreRefusedWithExit2) {
                       "' --designs latest");
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.out.find("bad-matrix.yaml:4:"), std::string::npos) << bad.out;
+}
+
+// ---- the command line as a newcomer types it (issue: every message helps)
+
+namespace {
+// stdout and stderr apart.
+struct Split {
+  int code;
+  std::string out, err;
+};
+Split kafkasim_split(const std::string& args, const std::string& cwd = testing::TempDir()) {
+  const std::string err_path = testing::TempDir() + "/split.stderr";
+  std::string cmd = "cd '" + cwd + "' && NO_COLOR=1 '" + std::string(KAFKASIM_BINARY) + "' " + args + " 2>'" + err_path + "'";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf;
+  while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+  int status = pclose(p);
+  std::ifstream e(err_path);
+  std::string err((std::istreambuf_iterator<char>(e)), std::istreambuf_iterator<char>());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, err};
+}
+}  // namespace
+
+TEST(CliUsage, NoArgumentsAndUnknownCommandsPrintTheUsageWithASuggestion) {
+  auto none = kafkasim("");
+  EXPECT_EQ(none.code, 2);
+  EXPECT_NE(none.out.find("Usage: kafkasim"), std::string::npos) << none.out;
+  EXPECT_NE(none.out.find("explore"), std::string::npos) << none.out;
+  auto typo = kafkasim("rnu x.yaml");
+  EXPECT_EQ(typo.code, 2);
+  EXPECT_NE(typo.out.find("unknown command 'rnu', did you mean 'run'?"), std::string::npos) << typo.out;
+  EXPECT_NE(typo.out.find("Usage: kafkasim"), std::string::npos) << typo.out;
+  auto flag = kafkasim("run --jsn out.json " + write("good.yaml", kGood));
+  EXPECT_EQ(flag.code, 2);
+  EXPECT_NE(flag.out.find("unknown flag '--jsn', did you mean '--json'?"), std::string::npos) << flag.out;
+  auto help = kafkasim("run --help");
+  EXPECT_EQ(help.code, 0);
+  for (const char* part : {"Examples:", "kafkasim run scenarios/kip101-hw-truncation.yaml", "Exit codes:", "PRESET,switch=value"})
+    EXPECT_NE(help.out.find(part), std::string::npos) << part << "\n" << help.out;
+  auto explore_help = kafkasim("explore --help");
+  EXPECT_NE(explore_help.out.find("--max-shrink-runs INT=500"), std::string::npos) << explore_help.out;
+}
+
+TEST(CliUsage, SeedsOutsideWhatAFileCanHoldAreRefused) {
+  const std::string f = write("good.yaml", kGood);
+  for (const char* seed : {"-1", "18446744073709551616", "100000000000000000000000", "9223372036854775808", "1e5", "abc"}) {
+    auto r = kafkasim(std::string("run --seed ") + seed + " " + f);
+    EXPECT_EQ(r.code, 2) << seed << ": " << r.out;
+    EXPECT_NE(r.out.find("--seed"), std::string::npos) << r.out;
+  }
+  EXPECT_EQ(kafkasim("run --seed 9223372036854775807 " + f).code, 0);
+  EXPECT_EQ(kafkasim("explore --faults , --out " + testing::TempDir() + "/e-faults").code, 2);
+  EXPECT_EQ(kafkasim("explore --check-determinism nan --out " + testing::TempDir() + "/e-nan").code, 2);
+  EXPECT_EQ(kafkasim("explore --seed 9223372036854775807 --runs 2 --out " + testing::TempDir() + "/e-seed").code, 2);
+}
+
+TEST(CliJson, OneObjectPerLineForOneRunOrSeveralAndDashIsStandardOutput) {
+  const std::string a = write("a.yaml", kGood), b = write("b.yaml", "name: other\n" + kGood.substr(kGood.find('\n') + 1));
+  auto r = kafkasim_split("run " + a + " " + b + " --json -");
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::vector<nlohmann::json> objects;
+  for (std::string line; std::getline(lines, line);) objects.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(objects.size(), 2u) << r.out;
+  EXPECT_EQ(objects[0]["scenario"], "good");
+  EXPECT_EQ(objects[1]["scenario"], "other");
+  EXPECT_NE(r.err.find("verdict: PASS"), std::string::npos) << "the narrative goes to stderr: " << r.err;
+  // One run: the file is that one object, as the spec's example.
+  const std::string one = testing::TempDir() + "/one.json";
+  ASSERT_EQ(kafkasim("run " + a + " --json " + one).code, 0);
+  EXPECT_EQ(nlohmann::json::parse(std::ifstream(one))["scenario"], "good");
+}
+
+TEST(CliJson, ViolationsAreToldAtTheirOwnTimeWithEveryRecordConcerned) {
+  const std::string json_path = testing::TempDir() + "/kip101.json";
+  auto r = kafkasim("run " + kSource + "/scenarios/kip101-hw-truncation.yaml --design kafka-0.10 --json " + json_path);
+  auto j = nlohmann::json::parse(std::ifstream(json_path));
+  ASSERT_FALSE(j["violations"].empty()) << r.out;
+  const auto& v = j["violations"][0];
+  EXPECT_EQ(v["property"], "acked-write-lost");
+  // Both acknowledged records are lost in kip101 (m1 at offset 0, m2 at offset 1): both are listed.
+  std::vector<nlohmann::json> lost;
+  for (const auto& rec : v["records"])
+    if (rec["role"] == "lost") lost.push_back(rec);
+  ASSERT_EQ(lost.size(), 2u) << v.dump();
+  EXPECT_EQ(lost[0]["value"], "m1");
+  EXPECT_EQ(lost[0]["offset"], 0);
+  EXPECT_EQ(lost[1]["value"], "m2");
+  EXPECT_EQ(lost[1]["offset"], 1);
+  EXPECT_EQ(lost[1]["leader_epoch"], 0);
+  EXPECT_EQ(lost[1]["producer"], "p1");
+  EXPECT_NE(v["detail"].get<std::string>().find("m1"), std::string::npos) << v["detail"];
+  EXPECT_NE(v["detail"].get<std::string>().find("m2"), std::string::npos) << v["detail"];
+  // The narrative tells the violation at its time, not at the end of the run.
+  const std::string at = fmt::format("{:.3f} s  ", v["time"].get<double>());
+  const auto line = r.out.find("acked-write-lost");
+  ASSERT_NE(line, std::string::npos) << r.out;
+  const auto start = r.out.rfind('\n', line) + 1;
+  EXPECT_NE(r.out.substr(start, line - start).find(at), std::string::npos) << r.out.substr(start, line - start + 40);
+  EXPECT_LT(v["time"].get<double>(), j["stats"]["simulated_s"].get<double>());
+}
+
+TEST(CliOutputs, PathsThatCannotBeWrittenAreBadInputBeforeTheRun) {
+  const std::string f = write("good.yaml", kGood);
+  const std::string a_file = write("plain-file.txt", "x");
+  auto report = kafkasim("run " + f + " --report " + a_file);
+  EXPECT_EQ(report.code, 2) << report.out;
+  EXPECT_NE(report.out.find("--report " + a_file + ": is a file, not a folder"), std::string::npos) << report.out;
+  EXPECT_EQ(report.out.find("verdict"), std::string::npos) << "nothing ran";
+  auto history = kafkasim("run " + f + " --history " + a_file + "/");
+  EXPECT_EQ(history.code, 2) << history.out;
+  auto json = kafkasim("run " + f + " --json /proc/kafkasim-no/result.json");
+  EXPECT_EQ(json.code, 2) << json.out;
+  EXPECT_NE(json.out.find("--json /proc/kafkasim-no/result.json: cannot create the folder"), std::string::npos) << json.out;
+  auto dir = kafkasim("run " + f + " --json " + testing::TempDir());
+  EXPECT_EQ(dir.code, 2) << dir.out;
+}
+
+TEST(CliOutputs, AReplayThatCannotBeSavedIsNotClaimed) {
+  const std::string scratch = testing::TempDir() + "/unsaveable";
+  std::filesystem::remove_all(scratch);
+  std::filesystem::create_directories(scratch);
+  std::ofstream(scratch + "/kafkasim-failures") << "a file where the folder would go\n";
+  auto r = kafkasim("run " + write("limited.yaml", kGood + "config: {sim.max.events: 3}\n"), scratch);
+  EXPECT_EQ(r.code, 3) << r.out;
+  EXPECT_EQ(r.out.find("saved for replay as"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("could not save the scenario for replay"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("kafkasim run " + testing::TempDir() + "/limited.yaml --seed 1 --design 'latest'"), std::string::npos)
+      << r.out;
+}
+
+TEST(CliDesigns, OneOverrideSyntaxForRunAndMatrix) {
+  const std::string f = write("good.yaml", kGood);
+  const std::string json_path = testing::TempDir() + "/designs.json";
+  auto r = kafkasim("run " + f + " --design 'kafka-2.2,isr-join-requires-epoch-start=false' --json " + json_path);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("design kafka-2.2,isr-join-requires-epoch-start=false"), std::string::npos) << r.out;
+  EXPECT_EQ(nlohmann::json::parse(std::ifstream(json_path))["design"]["isr-join-requires-epoch-start"], "false");
+  const std::string mjson = testing::TempDir() + "/designs-matrix.json";
+  auto m = kafkasim("matrix " + f + " --designs 'kafka-0.10,kafka-2.2,isr-join-requires-epoch-start=false;latest' --json " + mjson);
+  ASSERT_EQ(m.code, 0) << m.out;
+  auto j = nlohmann::json::parse(std::ifstream(mjson));
+  ASSERT_EQ(j["designs"].size(), 3u) << j.dump();
+  EXPECT_EQ(j["designs"][1]["isr-join-requires-epoch-start"], "false");
+  EXPECT_EQ(kafkasim("run " + f + " --design 'latest,kafka-0.10'").code, 2);
 }

@@ -3,11 +3,15 @@
 // determinism, and refuses bad flags. The generators draw triggers, targets and kinds as intended.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 
@@ -287,4 +291,301 @@ TEST(Explore, ASimulatorFailureIsSavedAndTheSearchGoesOn) {
     EXPECT_NO_THROW(parse_scenario_file(file));
     EXPECT_NE(f["reason"].get<std::string>().find("event"), std::string::npos) << f["reason"];
   }
+}
+
+// ---- robustness of explore and merge
+
+namespace {
+// Starts `kafkasim ARGS` as a process of its own (stdout and stderr to `log`).
+pid_t spawn_kafkasim(const std::vector<std::string>& args, const std::string& log) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    std::vector<char*> argv;
+    std::string binary = KAFKASIM_BINARY;
+    argv.push_back(binary.data());
+    std::vector<std::string> copies = args;
+    for (auto& a : copies) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(binary.c_str(), argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+// Waits for `pid` at most `bound_s`; its exit code (128+signal when killed), or -1 when it did not end.
+int wait_bounded(pid_t pid, double bound_s) {
+  for (int i = 0; i < static_cast<int>(bound_s * 20); ++i) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    ::usleep(50000);
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  return -1;
+}
+
+int count_files(const std::string& dir, const std::string& part) {
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    if (e.path().filename().string().find(part) != std::string::npos) ++n;
+  return n;
+}
+}  // namespace
+
+TEST(ExploreSignals, SigintAndSigtermStopTheSearchWriteAnInterruptedSummaryAndLeaveNoTemporaryFiles) {
+  for (const int sig : {SIGINT, SIGTERM}) {
+    const std::string dir = fresh_dir(sig == SIGINT ? "sigint" : "sigterm");
+    const pid_t pid = spawn_kafkasim({"explore", "--design", "kafka-0.10", "--runs", "100000", "--jobs", "2", "--out", dir,
+                                      "--no-progress"},
+                                     dir + ".log");
+    // Wait until it has searched a while (the summary only appears at the end).
+    ::usleep(kSanitized ? 8000000 : 2500000);
+    ::kill(pid, sig);
+    const int code = wait_bounded(pid, 120);
+    std::ifstream log(dir + ".log");
+    const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(code, sig == SIGINT ? 130 : 143) << text;
+    std::ifstream f(dir + "/summary.json");
+    ASSERT_TRUE(f) << text;
+    const json summary = json::parse(f);
+    EXPECT_EQ(summary["interrupted"], sig == SIGINT ? "SIGINT" : "SIGTERM");
+    EXPECT_GT(summary["runs"].get<int>(), 0);
+    EXPECT_EQ(count_files(dir, ".child-"), 0) << "temporary files are removed";
+    for (const auto& v : summary["violations"]) {
+      if (v["file"].is_string()) EXPECT_TRUE(std::filesystem::exists(dir + "/" + v["file"].get<std::string>())) << v.dump();
+    }
+  }
+}
+
+TEST(ExploreSignals, ASecondSignalEndsItAtOnce) {
+  const std::string dir = fresh_dir("double-signal");
+  const pid_t pid = spawn_kafkasim({"explore", "--design", "kafka-0.10", "--runs", "100000", "--jobs", "2", "--out", dir,
+                                    "--no-progress", "--max-shrink-runs", "100000"},
+                                   dir + ".log");
+  ::usleep(kSanitized ? 8000000 : 2000000);
+  ::kill(pid, SIGINT);
+  ::kill(pid, SIGINT);
+  EXPECT_EQ(wait_bounded(pid, 10), 130);
+}
+
+TEST(ExploreOut, AFolderHoldingASearchIsRefusedUnlessResumedOrForced) {
+  explore::ExploreOptions o;
+  o.design = "kafka-0.10";
+  o.runs = kSanitized ? 2 : 6;
+  o.jobs = 2;
+  o.shrink = false;
+  o.out_dir = fresh_dir("resume");
+  auto first = run_explore(o);
+  ASSERT_NE(first.code, cli::kExitBadInput) << first.err;
+  // Again into the same folder: refused, and the earlier summary is untouched.
+  auto again = run_explore(o);
+  EXPECT_EQ(again.code, cli::kExitBadInput);
+  EXPECT_NE(again.err.find("holds an earlier search"), std::string::npos) << again.err;
+  EXPECT_EQ(again.summary, first.summary);
+  // Another design cannot resume it.
+  explore::ExploreOptions other = o;
+  other.design = "latest";
+  other.resume = true;
+  auto mismatch = run_explore(other);
+  EXPECT_EQ(mismatch.code, cli::kExitBadInput);
+  EXPECT_NE(mismatch.err.find("--resume"), std::string::npos) << mismatch.err;
+  // --resume continues: the runs add up and cover the seeds one search of both budgets would.
+  explore::ExploreOptions more = o;
+  more.resume = true;
+  auto resumed = run_explore(more);
+  ASSERT_NE(resumed.code, cli::kExitBadInput) << resumed.err;
+  EXPECT_EQ(resumed.summary["runs"].get<int>(), 2 * *o.runs);
+  explore::ExploreOptions whole = o;
+  whole.runs = 2 * *o.runs;
+  whole.out_dir = fresh_dir("resume-whole");
+  auto together = run_explore(whole);
+  EXPECT_EQ(found(resumed.summary), found(together.summary));
+  EXPECT_EQ(resumed.summary["coverage"], together.summary["coverage"]);
+  // --force replaces it.
+  explore::ExploreOptions force = o;
+  force.force = true;
+  force.runs = 1;
+  auto forced = run_explore(force);
+  EXPECT_NE(forced.code, cli::kExitBadInput) << forced.err;
+  EXPECT_EQ(forced.summary["runs"].get<int>(), 1);
+  // An --out that cannot be written is bad input, not "5 simulator failures".
+  explore::ExploreOptions unwritable = o;
+  unwritable.out_dir = "/proc/kafkasim-explore";
+  auto refused = run_explore(unwritable);
+  EXPECT_EQ(refused.code, cli::kExitBadInput);
+  EXPECT_NE(refused.err.find("--out /proc/kafkasim-explore: cannot create the folder"), std::string::npos) << refused.err;
+}
+
+TEST(ExploreSummary, EachViolatingRunIsListedOnceWithItsFileOrWhyNot) {
+  if (kSanitized) GTEST_SKIP() << "a search with shrinking: the normal build runs it";
+  explore::ExploreOptions o;
+  o.design = "kafka-0.10";
+  o.runs = 16;
+  o.jobs = 2;
+  o.max_shrink_runs = 40;
+  o.shrink_only = std::vector<std::string>{"acked-write-lost"};
+  o.out_dir = fresh_dir("summary-once");
+  auto e = run_explore(o);
+  ASSERT_EQ(e.code, cli::kExitFail) << e.out << e.err;
+  std::set<std::uint64_t> seeds;
+  int with_file = 0;
+  for (const auto& v : e.summary["violations"]) {
+    EXPECT_TRUE(seeds.insert(v["seed"].get<std::uint64_t>()).second) << "seed listed twice: " << v.dump();
+    ASSERT_TRUE(v["properties"].is_array());
+    for (const auto& p : v["properties"]) {
+      const std::string property = p.get<std::string>();
+      const bool has_file = v["files"].contains(property);
+      const bool has_reason = v.contains("why_no_file") && v["why_no_file"].contains(property);
+      EXPECT_NE(has_file, has_reason) << property << " in " << v.dump(2);
+      if (has_file) {
+        ++with_file;
+        EXPECT_TRUE(std::filesystem::exists(o.out_dir + "/" + v["files"][property].get<std::string>()));
+      }
+    }
+  }
+  EXPECT_GT(with_file, 0);
+  // The final lines give the search's time and the whole time apart.
+  EXPECT_NE(e.out.find("s of search"), std::string::npos) << e.out;
+  EXPECT_NE(e.out.find("s shrinking and replaying"), std::string::npos) << e.out;
+  EXPECT_GE(e.summary["wall_s"].get<double>(), e.summary["search_wall_s"].get<double>());
+  // --shrink acked-write-lost: the other properties are written as found.
+  for (const auto& v : e.summary["violations"])
+    for (const auto& [p, f] : v["files"].items()) {
+      std::ifstream in(o.out_dir + "/" + f.get<std::string>());
+      const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (p != "acked-write-lost" && text.find("(the schedule shrunk for") == std::string::npos) {
+        EXPECT_NE(text.find("not among --shrink's properties"), std::string::npos) << p;
+      }
+    }
+}
+
+TEST(ExploreShrink, TheCounterexampleIsTheSameForAnyNumberOfJobs) {
+  if (kSanitized) GTEST_SKIP() << "shrinking runs hundreds of simulations: the normal build runs it";
+  std::map<int, std::map<std::string, std::string>> files;  // jobs -> property -> the file's events
+  for (int jobs : {1, 2}) {
+    explore::ExploreOptions o;
+    o.design = "kafka-0.10";
+    o.runs = 8;
+    o.jobs = jobs;
+    o.max_shrink_runs = 60;  // bounded: where the bound stops it must not depend on jobs either
+    o.out_dir = fresh_dir("jobs" + std::to_string(jobs));
+    auto e = run_explore(o);
+    ASSERT_EQ(e.code, cli::kExitFail) << e.out << e.err;
+    for (const auto& v : e.summary["violations"])
+      for (const auto& [p, f] : v["files"].items()) {
+        std::ifstream in(o.out_dir + "/" + f.get<std::string>());
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        files[jobs][p] = text.substr(text.rfind("\nevents:"));  // the schedule, not the comments naming the folder
+      }
+  }
+  ASSERT_FALSE(files[1].empty());
+  EXPECT_EQ(files[1], files[2]);
+}
+
+TEST(ExploreProgress, TheProgressLineCoversShrinking) {
+  if (kSanitized) GTEST_SKIP() << "shrinking runs many simulations: the normal build runs it";
+  explore::ExploreOptions o;
+  o.design = "kafka-0.10";
+  o.runs = 8;
+  o.jobs = 2;
+  o.max_shrink_runs = 30;
+  o.out_dir = fresh_dir("progress");
+  o.progress = true;
+  std::ostringstream out, err;
+  explore::command_explore(o, out, err);
+  EXPECT_NE(err.str().find("shrinking "), std::string::npos) << err.str();
+  EXPECT_NE(err.str().find("candidate runs, at most about"), std::string::npos) << err.str();
+}
+
+namespace {
+// A summary.json of one shard, as explore writes it, with `edit` applied to its text.
+std::string summary_with(const std::string& name, const std::function<void(json&)>& edit) {
+  json s = {{"design", {{"preset", "latest"}}}, {"faults", {"crash"}}, {"seed", 1}, {"shard", "0/2"}, {"runs", 3},
+            {"violations", json::array({{{"property", "acked-write-lost"}, {"seed", 3}, {"file", "acked-write-lost-3.yaml"}}})},
+            {"simulator_failures", json::array()}, {"coverage", {{"fault:crash", 2}}}, {"coverage_runs", {{"fault:crash", 2}}},
+            {"base", "built-in default"}};
+  edit(s);
+  const std::string dir = fresh_dir("merge-" + name);
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/summary.json") << s.dump(2);
+  return dir;
+}
+int merge(const std::vector<std::string>& dirs, const std::string& out_name, std::string& out, std::string& err,
+          bool check = false) {
+  std::ostringstream o, e;
+  const int code = explore::command_merge(dirs, fresh_dir(out_name), check, o, e);
+  out = o.str();
+  err = e.str();
+  return code;
+}
+}  // namespace
+
+TEST(Merge, InputsAreValidatedLikeAScenarioWithTheFileAndTheField) {
+  std::string out, err;
+  struct Case {
+    std::string name;
+    std::function<void(json&)> edit;
+    std::string expect;
+  };
+  const std::vector<Case> cases = {
+      {"no-seed", [](json& s) { s["violations"][0].erase("seed"); }, "has no seed"},
+      {"runs-text", [](json& s) { s["runs"] = "3"; }, "runs: must be a whole number, not \"3\""},
+      {"runs-negative", [](json& s) { s["runs"] = -5; }, "runs: must be from 0"},
+      {"runs-fraction", [](json& s) { s["runs"] = 2.5; }, "runs: must be a whole number, not 2.5"},
+      {"runs-huge", [](json& s) { s["runs"] = 1000000000000LL; }, "runs: must be from 0 to 1000000000"},
+      {"seed-text", [](json& s) { s["seed"] = "1"; }, "seed: must be a whole number"},
+      {"faults-object", [](json& s) { s["faults"] = json::object(); }, "faults: must be a list"},
+      {"coverage-text", [](json& s) { s["coverage"]["fault:crash"] = "2"; }, "coverage: must be a whole number"},
+      {"violations-object", [](json& s) { s["violations"] = json::object(); }, "violations: must be a list"},
+      {"seed-outside", [](json& s) { s["violations"][0]["seed"] = 99; }, "seed 99 is not one of the summary's runs"},
+  };
+  for (const auto& c : cases) {
+    const std::string dir = summary_with(c.name, c.edit);
+    EXPECT_EQ(merge({dir}, "merge-out-" + c.name, out, err), cli::kExitBadInput) << c.name;
+    EXPECT_NE(err.find(dir + "/summary.json:"), std::string::npos) << c.name << ": " << err;
+    EXPECT_NE(err.find(c.expect), std::string::npos) << c.name << ": " << err;
+  }
+  // A key given twice.
+  const std::string dup = fresh_dir("merge-dup");
+  std::filesystem::create_directories(dup);
+  std::ofstream(dup + "/summary.json") << R"({"design": {"preset": "latest"}, "faults": [], "seed": 1, "shard": "0/1",
+    "runs": 1, "runs": 2, "violations": [], "simulator_failures": [], "coverage": {}})";
+  EXPECT_EQ(merge({dup}, "merge-out-dup", out, err), cli::kExitBadInput);
+  EXPECT_NE(err.find("the key 'runs' appears twice"), std::string::npos) << err;
+}
+
+TEST(Merge, EachSeedCountsOnceAndGapsAreWrittenAndChecked) {
+  std::string out, err;
+  const std::string shard0 = summary_with("shard0", [](json&) {});
+  const std::string shard1 = summary_with("shard1", [](json& s) {
+    s["shard"] = "1/2";
+    s["violations"] = json::array();
+  });
+  ASSERT_EQ(merge({shard0, shard1}, "merged-once", out, err), cli::kExitFail) << err;
+  const json once = json::parse(std::ifstream(testing::TempDir() + "/explore-merged-once/summary.json"));
+  // The same shard given twice: counted once, runs, violations and coverage alike.
+  ASSERT_EQ(merge({shard0, shard1, shard0}, "merged-twice", out, err), cli::kExitFail) << err;
+  const json twice = json::parse(std::ifstream(testing::TempDir() + "/explore-merged-twice/summary.json"));
+  EXPECT_EQ(twice["runs"], once["runs"]);
+  EXPECT_EQ(twice["violations"], once["violations"]);
+  EXPECT_EQ(twice["coverage"], once["coverage"]);
+  EXPECT_NE(out.find("skipped, counted once already"), std::string::npos) << out;
+  EXPECT_TRUE(once["gaps"].empty());
+  EXPECT_EQ(once["covered_seed_ranges"], json::parse("[[1,6]]"));
+  // A missing shard: a gap in summary.json, and --check exits 1 naming the shard to resubmit.
+  const std::string shard0_of_3 = summary_with("of3", [](json& s) { s["shard"] = "0/3"; s["violations"] = json::array(); });
+  const std::string shard2_of_3 = summary_with("of3-2", [](json& s) { s["shard"] = "2/3"; s["violations"] = json::array(); });
+  EXPECT_EQ(merge({shard0_of_3, shard2_of_3}, "merged-gap", out, err), cli::kExitPass) << err;
+  const json gap = json::parse(std::ifstream(testing::TempDir() + "/explore-merged-gap/summary.json"));
+  EXPECT_FALSE(gap["gaps"].empty());
+  EXPECT_EQ(gap["missing_shards"]["3"], json::parse("[1]"));
+  EXPECT_EQ(merge({shard0_of_3, shard2_of_3}, "merged-gap-check", out, err, true), cli::kExitFail);
+  EXPECT_NE(out.find("resubmit: --shard 1/3"), std::string::npos) << out;
+  // Shards of two shardings that overlap in part cannot be counted once.
+  const std::string of4 = summary_with("of4", [](json& s) { s["shard"] = "0/4"; s["violations"] = json::array(); });
+  EXPECT_EQ(merge({shard0, of4}, "merged-overlap", out, err), cli::kExitBadInput);
+  EXPECT_NE(err.find("cannot be counted once per seed"), std::string::npos) << err;
 }
