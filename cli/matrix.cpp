@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "reports/html_report.h"
+#include "reports/output_files.h"
 #include "reports/result_json.h"
 
 namespace kafkasim::cli {
@@ -41,6 +42,15 @@ int command_matrix(const MatrixCommand& cmd, std::ostream& out, std::ostream& er
   bool ok = true;
   auto scenarios = parse_all(cmd.files, err, ok);
   if (!ok) return kExitBadInput;
+  std::vector<std::string> problems;
+  if (!cmd.json_out.empty() && cmd.json_out != "-")
+    if (auto why = reports::check_output_file(cmd.json_out, "--json"); !why.empty()) problems.push_back(why);
+  if (!cmd.report_dir.empty())
+    if (auto why = reports::check_output_dir(cmd.report_dir, "--report"); !why.empty()) problems.push_back(why);
+  if (!problems.empty()) {
+    for (const auto& p : problems) err << "kafkasim matrix: " << p << '\n';
+    return kExitBadInput;
+  }
 
   // One run per cell, J at a time.
   struct Cell {
@@ -63,6 +73,7 @@ int command_matrix(const MatrixCommand& cmd, std::ostream& out, std::ostream& er
   if (!cmd.report_dir.empty())
     for (std::size_t i = 0; i < cells.size(); ++i)
       cell_options[i].history_path = cmd.report_dir + "/" + cell_dir(i) + "/history.jsonl";
+  std::vector<std::string> output_errors;
   sim::ChildPool pool;
   std::size_t next = 0, done = 0;
   const bool live = ::isatty(STDERR_FILENO) != 0;
@@ -76,14 +87,17 @@ int command_matrix(const MatrixCommand& cmd, std::ostream& out, std::ostream& er
     auto [tag, child] = pool.wait_one();
     cells[tag].report = read_child(child, cells[tag].scenario, cell_options[tag]);
     if (!cmd.report_dir.empty() && cells[tag].report.failure.empty())
-      reports::write_html_report(cmd.report_dir + "/" + cell_dir(tag), cells[tag].scenario, cells[tag].report.result,
-                                 cells[tag].report.lines);
+      if (const std::string why = reports::write_html_report(cmd.report_dir + "/" + cell_dir(tag), cells[tag].scenario,
+                                                             cells[tag].report.result, cells[tag].report.lines);
+          !why.empty())
+        output_errors.push_back(why);
     ++done;
     if (live) err << fmt::format("\r\x1b[2Kmatrix: {}/{} runs", done, cells.size()) << std::flush;
   }
   if (live) err << "\r\x1b[2K" << std::flush;
 
-  // The table: rows scenarios, columns designs.
+  // The table: rows scenarios, columns designs. A cell lists what broke; where that is not what the
+  // scenario expects of that design (expect, expect.designs), it says what was expected.
   auto cell_text = [](const RunReport& r) -> std::string {
     if (!r.failure.empty()) return "SIMULATOR FAILURE";
     std::vector<std::string> found;
@@ -91,7 +105,12 @@ int command_matrix(const MatrixCommand& cmd, std::ostream& out, std::ostream& er
       const std::string p = v["property"].get<std::string>();
       if (std::find(found.begin(), found.end(), p) == found.end()) found.push_back(p);
     }
-    return found.empty() ? "ok" : fmt::format("{}", fmt::join(found, ", "));
+    std::string text = found.empty() ? "ok" : fmt::format("{}", fmt::join(found, ", "));
+    if (r.result["verdict"] != "pass") {
+      const auto expected = r.result["expected"].get<std::vector<std::string>>();
+      text = fmt::format("FAIL {} (expected {})", text, expected.empty() ? "none" : fmt::format("{}", fmt::join(expected, ", ")));
+    }
+    return text;
   };
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> header = {"scenario"};
@@ -134,10 +153,10 @@ int command_matrix(const MatrixCommand& cmd, std::ostream& out, std::ostream& er
       cell["design"] = designs[j].label();
       if (!r.failure.empty()) {
         any_failure = true;
-        err << fmt::format("{} under {}: simulator failure: {} (saved as {})\n", scenarios[i].file, designs[j].label(),
-                           r.failure, r.saved_replay);
+        err << fmt::format("{} under {}: simulator failure: {} ({})\n", scenarios[i].file, designs[j].label(), r.failure,
+                           r.saved_replay.empty() ? r.save_error : "saved as " + r.saved_replay);
         cell["failure"] = r.failure;
-        cell["saved"] = r.saved_replay;
+        cell["saved"] = r.saved_replay.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.saved_replay);
       } else {
         any_fail = any_fail || r.result["verdict"] != "pass";
         cell["verdict"] = r.result["verdict"];
@@ -161,21 +180,22 @@ int command_matrix(const MatrixCommand& cmd, std::ostream& out, std::ostream& er
     for (std::size_t i = 0; i < cells.size(); ++i) {
       const RunReport& r = cells[i].report;
       const std::string text = cell_text(r);
-      table[i / designs.size()].push_back(
-          reports::MatrixCell{text, r.failure.empty() ? cell_dir(i) + "/index.html" : "", text != "ok"});
+      table[i / designs.size()].push_back(reports::MatrixCell{text, r.failure.empty() ? cell_dir(i) + "/index.html" : "",
+                                                              !r.failure.empty() || r.result["verdict"] != "pass"});
     }
-    reports::write_matrix_report(cmd.report_dir, design_names, scenario_names, table);
-    out << fmt::format("report: {}/index.html\n", cmd.report_dir);
+    if (const std::string why = reports::write_matrix_report(cmd.report_dir, design_names, scenario_names, table); !why.empty())
+      output_errors.push_back(why);
+    else
+      out << fmt::format("report: {}/index.html\n", cmd.report_dir);
   }
   if (!cmd.json_out.empty()) {
-    std::ofstream f(cmd.json_out);
-    if (!f) {
-      err << fmt::format("kafkasim matrix: --json: cannot write {}\n", cmd.json_out);
-      return kExitBadInput;
-    }
-    f << json.dump(2) << '\n';
+    const std::string text = json.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+    if (cmd.json_out == "-") out << text;
+    else if (const std::string why = reports::write_file(cmd.json_out, text); !why.empty()) output_errors.push_back("--json: " + why);
   }
+  for (const auto& e : output_errors) err << "kafkasim matrix: output error: " << e << '\n';
   if (any_failure) return kExitSimulatorFailure;
+  if (!output_errors.empty()) return reports::kExitOutputError;
   return any_fail ? kExitFail : kExitPass;
 }
 
