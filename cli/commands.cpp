@@ -18,6 +18,7 @@
 #include "reports/output_files.h"
 #include "reports/replay_file.h"
 #include "reports/result_json.h"
+#include "sim/cost.h"
 #include "sim/runner.h"
 #include "sim/world.h"
 
@@ -43,6 +44,10 @@ std::string child_body(const Scenario& scenario, const RunOptions& options) {
                    p.wall_s);
       std::fflush(stderr);
     });
+  world.set_pace_warning([progress = options.progress](const std::string& warning) {
+    std::fprintf(stderr, "%skafkasim: %s\n", progress ? "\r\x1b[2K" : "", warning.c_str());
+    std::fflush(stderr);
+  });
   sim::RunOutcome outcome = world.run();
   if (options.progress && outcome.stats.wall_s >= 3.0) std::fprintf(stderr, "\r\x1b[2K"), std::fflush(stderr);
   nlohmann::ordered_json payload;
@@ -164,6 +169,7 @@ int command_run(const RunCommand& cmd, std::ostream& out, std::ostream& err) {
   bool ok = true;
   auto scenarios = parse_all(cmd.files, err, ok);
   if (!ok) return kExitBadInput;
+  bool too_large = false;
   for (auto& s : scenarios) {
     if (design) s.apply_design(*design);
     if (cmd.seed) s.seed = *cmd.seed;
@@ -171,7 +177,12 @@ int command_run(const RunCommand& cmd, std::ostream& out, std::ostream& err) {
       err << fmt::format("{}: design metadata=kraft is not modelled yet (version 1 models ZooKeeper mode)\n", s.file);
       return kExitBadInput;
     }
+    if (const std::string why = sim::refuse_by_estimate(s); !why.empty()) {
+      err << why << '\n';
+      too_large = true;
+    }
   }
+  if (too_large) return kExitBadInput;
   // Where every output goes, checked before anything runs.
   const bool json_to_stdout = cmd.json_out == "-";
   const bool one = scenarios.size() == 1;

@@ -13,6 +13,7 @@
 #include "reports/html_report.h"
 #include "reports/output_files.h"
 #include "reports/result_json.h"
+#include "sim/cost.h"
 
 namespace kafkasim::cli {
 
@@ -64,6 +65,11 @@ int command_matrix(const MatrixCommand& cmd, std::ostream& out, std::ostream& er
       c.scenario.apply_design(d);
       if (cmd.seed) c.scenario.seed = *cmd.seed;
       cells.push_back(std::move(c));
+    }
+  for (const auto& c : cells)
+    if (const std::string why = sim::refuse_by_estimate(c.scenario); !why.empty()) {
+      err << why << '\n';
+      return kExitBadInput;
     }
   std::vector<RunOptions> cell_options(cells.size());
   auto cell_dir = [&](std::size_t index) {

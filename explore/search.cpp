@@ -32,6 +32,7 @@
 #include "scenario/limits.h"
 #include "scenario/suggest.h"
 #include "scenario/scenario.h"
+#include "sim/cost.h"
 #include "sim/random.h"
 #include "sim/runner.h"
 #include "sim/world.h"
@@ -521,6 +522,10 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
     const auto& expected = parsed.expected_for(design);
     base.expected.insert(expected.begin(), expected.end());
     base.scenario = parse_scenario_text(scenario_text(base, parsed.seed, {}), base.label);
+    if (const std::string why = sim::refuse_by_estimate(base.scenario); !why.empty()) {
+      err << why << '\n';
+      return kExitBadInput;
+    }
     if (base.scenario.brokers < 1 || base.scenario.topics.empty()) {
       err << fmt::format("{}: explore needs a base with at least one broker and one topic\n", base.label);
       return kExitBadInput;

@@ -7,8 +7,10 @@
 #include <cmath>
 #include <cstring>
 #include <set>
+#include <sstream>
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "scenario/limits.h"
@@ -46,6 +48,43 @@ std::string belongs_elsewhere(std::string_view key, std::string_view here) {
   if (where.empty() || where.find(here) != std::string_view::npos) return "";
   return fmt::format(": '{}' is a key of {}; is it indented {}?", key, where,
                      where == "the top level of the file" ? "too much" : "wrongly");
+}
+
+// Where a second YAML document with content starts, if there is one. Not YAML::LoadAll: in yaml-cpp 0.7 it
+// loops forever (allocating) on some malformed input (yaml-cpp PR #1319); here at most two documents are
+// read, and a document of nothing but a null (what that loop yields) does not count.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  int with_content = 0;
+  std::optional<YAML::Mark> second;
+  void OnDocumentStart(const YAML::Mark& mark) override { start_ = mark, content_ = false; }
+  void OnDocumentEnd() override {
+    if (content_ && ++with_content == 2) second = start_;
+  }
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override { content_ = true; }
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override { content_ = true; }
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    content_ = true;
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    content_ = true;
+  }
+  void OnMapEnd() override {}
+
+ private:
+  YAML::Mark start_;
+  bool content_ = false;
+};
+
+std::optional<YAML::Mark> second_document(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentCounter counter;
+  for (int round = 0; round < 3 && !counter.second && parser.HandleNextDocument(counter); ++round) {
+  }
+  return counter.second;
 }
 
 struct Abort {};    // a mistake was recorded: unwind to the nearest recovery point
@@ -212,9 +251,11 @@ class Parser {
       note(bad->line, bad->column, fmt::format("{}: a scenario file is UTF-8 text", utf8_problem));
       throw Abort{};
     }
-    std::vector<YAML::Node> docs;
+    YAML::Node root;
+    std::optional<YAML::Mark> second;
     try {
-      docs = YAML::LoadAll(text_);
+      root = YAML::Load(text_);
+      second = second_document(text_);
     } catch (const YAML::ParserException& e) {
       const int line = e.mark.line >= 0 ? e.mark.line + 1 : 1, column = e.mark.column >= 0 ? e.mark.column + 1 : 1;
       std::string context = show_line(text_, line, column);
@@ -223,11 +264,9 @@ class Parser {
       note(line, column, fmt::format("malformed YAML: {}", e.msg), context);
       throw Abort{};
     }
-    if (docs.size() > 1) {
-      note(docs[1].IsDefined() ? docs[1].Mark().line + 1 : 1, 1,
-           "a second YAML document ('---'): a scenario file holds one scenario; put the other in a file of its own");
-    }
-    YAML::Node root = docs.empty() ? YAML::Node() : docs.front();
+    if (second)
+      note(second->line + 1, 1, "a second YAML document ('---'): a scenario file holds one scenario; put the other in a "
+                                "file of its own");
     if (!root.IsDefined() || root.IsNull())
       fail(YAML::Mark(), "empty scenario file: expected a mapping with name, summary, duration, cluster, ...");
     if (!root.IsMap()) fail(root, "a scenario is a mapping of keys (name:, summary:, duration:, ...)");

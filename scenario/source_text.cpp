@@ -201,12 +201,14 @@ std::string syntax_hint(std::string_view text, std::string_view message, int lin
   auto at = [&](int l) -> std::string_view {
     return l >= 1 && l <= static_cast<int>(lines.size()) ? lines[static_cast<std::size_t>(l - 1)] : std::string_view{};
   };
-  if (message.find("tab") != std::string_view::npos) {
-    for (int l = line; l >= std::max(1, line - 1); --l)
-      if (at(l).find('\t') != std::string_view::npos)
-        return fmt::format("line {} indents with a tab; YAML indents with spaces only: replace the tab with spaces", l);
-    return "YAML indents with spaces only: replace tabs with spaces";
+  // A tab in the indentation of this line or the one above, whatever yaml-cpp calls the error.
+  for (int l = line; l >= std::max(1, line - 1); --l) {
+    const std::string_view t = at(l);
+    const std::size_t first = t.find_first_not_of(" \t");
+    if (t.substr(0, first == std::string_view::npos ? t.size() : first).find('\t') != std::string_view::npos)
+      return fmt::format("line {} indents with a tab; YAML indents with spaces only: replace the tab with spaces", l);
   }
+  if (message.find("tab") != std::string_view::npos) return "YAML indents with spaces only: replace tabs with spaces";
   if (message.find("flow") != std::string_view::npos && message.find("map") != std::string_view::npos) {
     if (auto open = unclosed(text, '{', '}'))
       return fmt::format("the '{{' at line {}, column {} is never closed with '}}'", open->first, open->second);

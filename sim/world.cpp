@@ -131,6 +131,23 @@ void World::count_event() {
                            "simulated, {} events",
                            max_memory_mib_, peak_mib, to_seconds(now()), outcome_.stats.events));
     const double wall_s = static_cast<double>(wall_ms) / 1000.0;
+    if (pace_warning_ && wall_s >= 5.0 && now() >= kMicrosPerSecond) {
+      const double total_s = to_seconds(scenario_.duration + scenario_.settle);
+      const double fraction = std::min(1.0, to_seconds(now()) / total_s);
+      const double events_at_end = static_cast<double>(outcome_.stats.events) / fraction;
+      if (!warned_events_ && events_at_end > static_cast<double>(max_events_)) {
+        warned_events_ = true;
+        pace_warning_(fmt::format("at this pace the run may pass sim.max.events = {}: about {:.3g} events by the end of "
+                                  "its settle phase ({:.1f} of up to {:.0f} s simulated so far)",
+                                  max_events_, events_at_end, to_seconds(now()), total_s));
+      }
+      if (!warned_wall_ && wall_s / fraction > static_cast<double>(max_wall_ms_) / 1000.0) {
+        warned_wall_ = true;
+        pace_warning_(fmt::format("at this pace the run may pass sim.max.wall.ms = {}: about {:.0f} s of wall time by the "
+                                  "end of its settle phase ({:.1f} of up to {:.0f} s simulated in {:.0f} s)",
+                                  max_wall_ms_, wall_s / fraction, to_seconds(now()), total_s, wall_s));
+      }
+    }
     if (progress_ && wall_s >= progress_after_s_ && wall_s - progress_shown_s_ >= 0.5) {
       progress_shown_s_ = wall_s;
       progress_(Progress{now(), scenario_.duration, outcome_.stats.events, wall_s, peak_mib});

@@ -101,6 +101,9 @@ class World {
     progress_ = std::move(progress);
     progress_after_s_ = after_wall_s;
   }
+  // Called once (per bound) when, a few wall seconds in, the run's pace says it may pass sim.max.events or
+  // sim.max.wall.ms before its settle phase could end: the user hears it early, not when the bound is hit.
+  void set_pace_warning(std::function<void(const std::string&)> warn) { pace_warning_ = std::move(warn); }
   // Ends the run now, converged: for a model that drives its own steps and knows when it is done (the
   // ZooKeeper conformance harness).
   void end_run() { finish(true); }
@@ -166,6 +169,8 @@ class World {
   std::function<void(const Progress&)> progress_;
   double progress_after_s_ = 3.0;
   double progress_shown_s_ = 0;
+  std::function<void(const std::string&)> pace_warning_;
+  bool warned_events_ = false, warned_wall_ = false;
   std::chrono::steady_clock::time_point wall_start_;  // bounds only, never behaviour
 };
 

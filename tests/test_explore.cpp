@@ -523,40 +523,6 @@ int merge(const std::vector<std::string>& dirs, const std::string& out_name, std
 }
 }  // namespace
 
-TEST(Merge, InputsAreValidatedLikeAScenarioWithTheFileAndTheField) {
-  std::string out, err;
-  struct Case {
-    std::string name;
-    std::function<void(json&)> edit;
-    std::string expect;
-  };
-  const std::vector<Case> cases = {
-      {"no-seed", [](json& s) { s["violations"][0].erase("seed"); }, "has no seed"},
-      {"runs-text", [](json& s) { s["runs"] = "3"; }, "runs: must be a whole number, not \"3\""},
-      {"runs-negative", [](json& s) { s["runs"] = -5; }, "runs: must be from 0"},
-      {"runs-fraction", [](json& s) { s["runs"] = 2.5; }, "runs: must be a whole number, not 2.5"},
-      {"runs-huge", [](json& s) { s["runs"] = 1000000000000LL; }, "runs: must be from 0 to 1000000000"},
-      {"seed-text", [](json& s) { s["seed"] = "1"; }, "seed: must be a whole number"},
-      {"faults-object", [](json& s) { s["faults"] = json::object(); }, "faults: must be a list"},
-      {"coverage-text", [](json& s) { s["coverage"]["fault:crash"] = "2"; }, "coverage: must be a whole number"},
-      {"violations-object", [](json& s) { s["violations"] = json::object(); }, "violations: must be a list"},
-      {"seed-outside", [](json& s) { s["violations"][0]["seed"] = 99; }, "seed 99 is not one of the summary's runs"},
-  };
-  for (const auto& c : cases) {
-    const std::string dir = summary_with(c.name, c.edit);
-    EXPECT_EQ(merge({dir}, "merge-out-" + c.name, out, err), cli::kExitBadInput) << c.name;
-    EXPECT_NE(err.find(dir + "/summary.json:"), std::string::npos) << c.name << ": " << err;
-    EXPECT_NE(err.find(c.expect), std::string::npos) << c.name << ": " << err;
-  }
-  // A key given twice.
-  const std::string dup = fresh_dir("merge-dup");
-  std::filesystem::create_directories(dup);
-  std::ofstream(dup + "/summary.json") << R"({"design": {"preset": "latest"}, "faults": [], "seed": 1, "shard": "0/1",
-    "runs": 1, "runs": 2, "violations": [], "simulator_failures": [], "coverage": {}})";
-  EXPECT_EQ(merge({dup}, "merge-out-dup", out, err), cli::kExitBadInput);
-  EXPECT_NE(err.find("the key 'runs' appears twice"), std::string::npos) << err;
-}
-
 TEST(Merge, EachSeedCountsOnceAndGapsAreWrittenAndChecked) {
   std::string out, err;
   const std::string shard0 = summary_with("shard0", [](json&) {});
