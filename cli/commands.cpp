@@ -144,9 +144,16 @@ std::vector<Scenario> parse_all(const std::vector<std::string>& files, std::ostr
 int command_check(const std::vector<std::string>& files, std::ostream& out, std::ostream& err) {
   bool ok = true;
   auto scenarios = parse_all(files, err, ok);
-  for (const auto& s : scenarios)
-    out << fmt::format("{}: ok ({}, {} event{}, design {})\n", s.file, s.name, s.events.size(),
-                       s.events.size() == 1 ? "" : "s", s.design.label());
+  for (const auto& s : scenarios) {
+    const sim::CostEstimate cost = sim::estimate_cost(s);
+    out << fmt::format("{}: ok ({}, {} event{}, design {}; a run costs roughly {:.2g} simulator events and {:.0f} MiB)\n",
+                       s.file, s.name, s.events.size(), s.events.size() == 1 ? "" : "s", s.design.label(), cost.events,
+                       cost.memory_mib);
+    if (const std::string why = sim::refuse_by_estimate(s); !why.empty()) {
+      err << why << '\n';
+      ok = false;
+    }
+  }
   return ok ? kExitPass : kExitBadInput;
 }
 

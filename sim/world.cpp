@@ -131,7 +131,7 @@ void World::count_event() {
                            "simulated, {} events",
                            max_memory_mib_, peak_mib, to_seconds(now()), outcome_.stats.events));
     const double wall_s = static_cast<double>(wall_ms) / 1000.0;
-    if (pace_warning_ && wall_s >= 5.0 && now() >= kMicrosPerSecond) {
+    if (pace_warning_ && wall_s >= pace_after_s_ && now() >= kMicrosPerSecond) {
       const double total_s = to_seconds(scenario_.duration + scenario_.settle);
       const double fraction = std::min(1.0, to_seconds(now()) / total_s);
       const double events_at_end = static_cast<double>(outcome_.stats.events) / fraction;

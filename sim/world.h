@@ -103,7 +103,10 @@ class World {
   }
   // Called once (per bound) when, a few wall seconds in, the run's pace says it may pass sim.max.events or
   // sim.max.wall.ms before its settle phase could end: the user hears it early, not when the bound is hit.
-  void set_pace_warning(std::function<void(const std::string&)> warn) { pace_warning_ = std::move(warn); }
+  void set_pace_warning(std::function<void(const std::string&)> warn, double after_wall_s = 5.0) {
+    pace_warning_ = std::move(warn);
+    pace_after_s_ = after_wall_s;
+  }
   // Ends the run now, converged: for a model that drives its own steps and knows when it is done (the
   // ZooKeeper conformance harness).
   void end_run() { finish(true); }
@@ -168,8 +171,9 @@ class World {
   std::int64_t max_memory_mib_;
   std::function<void(const Progress&)> progress_;
   double progress_after_s_ = 3.0;
-  double progress_shown_s_ = 0;
+  double progress_shown_s_ = -1.0;  // wall time of the last progress call (-1: none yet)
   std::function<void(const std::string&)> pace_warning_;
+  double pace_after_s_ = 5.0;
   bool warned_events_ = false, warned_wall_ = false;
   std::chrono::steady_clock::time_point wall_start_;  // bounds only, never behaviour
 };

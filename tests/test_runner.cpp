@@ -3,7 +3,10 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <map>
+#include <memory>
+#include <vector>
 #include <thread>
 
 #include "sim/runner.h"
@@ -73,4 +76,22 @@ TEST(ChildPool, OneHungChildIsKilledWhileTheOthersFinish) {
   EXPECT_EQ(got[2].signal, SIGABRT);
   EXPECT_TRUE(got[3].completed);
   EXPECT_EQ(got[3].payload, "fine");
+}
+
+TEST(Runner, AChildThatOutgrowsItsMemoryBoundIsKilledAndSaysHowLarge) {
+  auto r = run_in_child(
+      []() -> std::string {
+        std::vector<std::unique_ptr<char[]>> blocks;
+        for (int i = 0; i < 400; ++i) {  // up to 800 MiB, touched, unless killed first
+          blocks.emplace_back(new char[2 << 20]);
+          std::memset(blocks.back().get(), 1, 2 << 20);
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        return "grew without bound";
+      },
+      60, /*memory_limit_mib=*/100);
+  EXPECT_FALSE(r.completed);
+  EXPECT_TRUE(r.memory_exceeded);
+  EXPECT_GT(r.rss_mib, 100);
+  EXPECT_NE(r.describe().find("memory limit"), std::string::npos) << r.describe();
 }
