@@ -8,6 +8,7 @@ packages=(cmake g++ make pkg-config libsimgrid-dev libgtest-dev librapidcheck-de
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(chromium fonts-liberation)   # the HTML report is checked in a real (headless) browser
   packages+=(zookeeper libzookeeper-mt-dev)  # the ZooKeeper model is checked against a real server
+  packages+=(clang libclang-rt-14-dev)       # libFuzzer over the scenario parser (build-fuzz)
 fi
 
 missing=()

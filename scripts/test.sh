@@ -16,6 +16,10 @@ echo "== test under ASan+UBSan"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir "$top/build-asan" --output-on-failure -j "$jobs"
 
+echo "== build (clang, libFuzzer over the scenario parser) and a short fuzzing run"
+"$top/scripts/build.sh" build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DKAFKASIM_FUZZ=ON
+ctest --test-dir "$top/build-fuzz" --output-on-failure
+
 echo "== bundled scenarios (their expected verdicts)"
 "$top/build/kafkasim" check "$top"/scenarios/*.yaml
 "$top/build/kafkasim" run "$top"/scenarios/*.yaml >/dev/null
