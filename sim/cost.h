@@ -21,7 +21,8 @@ CostEstimate estimate_cost(const Scenario& scenario);
 
 // "" when the estimate fits the scenario's bounds (sim.max.events, sim.max.memory.mb) with room to spare;
 // else why the run is refused, with the estimate and what to change. `factor`: how far past a bound the
-// estimate must be ("clearly past": the estimate is rough).
+// estimate must be ("clearly past": the estimate is rough). A run estimated under a million events and
+// 512 MiB is never refused: it is cheap to run it to its bound.
 std::string refuse_by_estimate(const Scenario& scenario, double factor = 2.0);
 
 }  // namespace kafkasim::sim
