@@ -327,6 +327,19 @@ int wait_bounded(pid_t pid, double bound_s) {
   return -1;
 }
 
+// Waits (at most `bound_s`) until `log` holds `needle` `count` times: runs that finished (kafka-0.10's runs
+// almost all find something, and each finding is a line), however slow the build is.
+void wait_for_lines(const std::string& log, const std::string& needle, int count, double bound_s) {
+  for (int i = 0; i < static_cast<int>(bound_s * 10); ++i) {
+    std::ifstream in(log);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    int n = 0;
+    for (std::size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+    if (n >= count) return;
+    ::usleep(100000);
+  }
+}
+
 int count_files(const std::string& dir, const std::string& part) {
   int n = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir))
@@ -342,7 +355,7 @@ TEST(ExploreSignals, SigintAndSigtermStopTheSearchWriteAnInterruptedSummaryAndLe
                                       "--no-progress"},
                                      dir + ".log");
     // Wait until it has searched a while (the summary only appears at the end).
-    ::usleep(kSanitized ? 8000000 : 2500000);
+    wait_for_lines(dir + ".log", "found ", 4, 120);
     ::kill(pid, sig);
     const int code = wait_bounded(pid, 120);
     std::ifstream log(dir + ".log");
@@ -365,7 +378,7 @@ TEST(ExploreSignals, ASecondSignalEndsItAtOnce) {
   const pid_t pid = spawn_kafkasim({"explore", "--design", "kafka-0.10", "--runs", "100000", "--jobs", "2", "--out", dir,
                                     "--no-progress", "--max-shrink-runs", "100000"},
                                    dir + ".log");
-  ::usleep(kSanitized ? 8000000 : 2000000);
+  wait_for_lines(dir + ".log", "found ", 1, 120);
   ::kill(pid, SIGINT);
   ::kill(pid, SIGINT);
   EXPECT_EQ(wait_bounded(pid, 10), 130);
