@@ -22,7 +22,8 @@ const std::string kBase = "name: b\nsummary: s\nduration: 10s\nsettle: 5s\nclust
 }  // namespace
 
 TEST(Bounds, ARunPastItsMemoryBoundFailsWithTheSizeItReached) {
-  Scenario s = parse_scenario_text(kBase + "producers: [{id: p1, topic: t, acks: all, rate: 200/s}]\n"
+  // 30,000 records: about 100 MiB of logs and history, far past the 16 MiB bound.
+  Scenario s = parse_scenario_text(kBase + "producers: [{id: p1, topic: t, acks: all, rate: 3000/s}]\n"
                                            "config: {sim.max.memory.mb: 16}\n",
                                    "memory.yaml");
   cli::RunOptions options;

@@ -298,6 +298,7 @@ TEST(Explore, ASimulatorFailureIsSavedAndTheSearchGoesOn) {
 namespace {
 // Starts `kafkasim ARGS` as a process of its own (stdout and stderr to `log`).
 pid_t spawn_kafkasim(const std::vector<std::string>& args, const std::string& log) {
+  std::filesystem::remove(log);  // an earlier run's log must not be read as this one's
   const pid_t pid = ::fork();
   if (pid == 0) {
     const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
