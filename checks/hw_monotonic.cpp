@@ -25,7 +25,7 @@ class HwMonotonic : public Checker {
         leading[{broker, partition}] = Tenure{e.int_or("leader_epoch", 0), e.int_or("hw", 0)};
       } else if (e.name == "became-follower") {
         leading.erase({broker, partition});
-      } else if (e.name == "broker-crashed" || e.name == "broker-shutdown") {
+      } else if (e.name == "broker-crashed" || e.name == "broker-shutdown" || e.name == "broker-exited") {
         for (auto it = leading.begin(); it != leading.end();) it = it->first.first == broker ? leading.erase(it) : std::next(it);
       } else if (e.name == "hw-advanced" || (e.name == "truncated" && e.str_or("reason", "") != "power-loss")) {
         auto it = leading.find({broker, partition});

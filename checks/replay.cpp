@@ -49,7 +49,7 @@ void Replay::apply(const sim::HistoryEvent& e) {
   } else if (e.name == "hw-advanced") {
     auto it = leaders_.find(partition);
     if (it != leaders_.end() && it->second.broker == broker) it->second.hw = e.int_or("hw", 0);
-  } else if (e.name == "broker-crashed" || e.name == "broker-shutdown") {
+  } else if (e.name == "broker-crashed" || e.name == "broker-shutdown" || e.name == "broker-exited") {
     running_.erase(broker);
     for (auto it = leaders_.begin(); it != leaders_.end();)
       it = it->second.broker == broker ? leaders_.erase(it) : std::next(it);

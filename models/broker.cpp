@@ -1,7 +1,9 @@
 // Broker start-up as KafkaServer does it in ZooKeeper mode: connect, make sure the persistent paths
 // exist, register the ephemeral /brokers/ids/<id>. When the node of an older session of this broker is
-// still there (a fast restart), creating it fails with NODEEXISTS and the broker retries until that
-// session expires and the node goes (the old ZkUtils createEphemeralPathExpectConflictHandleZKBug loop).
+// still there (a restart faster than the session timeout), the registration fails with NodeExists and
+// start-up fails: the process exits (0.10.2 ZkUtils.registerBrokerInZk: "A broker is already registered
+// on the path ... you have shutdown this broker and restarted it faster than the zookeeper timeout";
+// 2.x KafkaZkClient.checkedEphemeralCreate throws NodeExistsException), and the operator starts it again.
 // Requests are dispatched to the controller role or to the ReplicaManager.
 #include "models/broker.h"
 
@@ -71,6 +73,10 @@ void Broker::shutdown_attempt(int attempt) {
 }
 
 void Broker::finish_shutdown() {
+  // KafkaServer.shutdown: ReplicaManager.shutdown(checkpointHW = true) writes the HW checkpoint and
+  // LogManager.shutdown flushes every log (fsync): a clean stop loses nothing to a later power loss.
+  replicas_.checkpoint_hw();
+  replicas_.flush_logs();
   // The session is closed, so the registration goes at once, and the process stops.
   zk_.close_session([this] {
     const int n = node();
@@ -112,6 +118,8 @@ void Broker::on_control_request(const sim::Envelope& envelope, const ControlRequ
     replicas_.apply_update_metadata(*um);
   } else if (const auto* li = dynamic_cast<const LeaderAndIsr*>(&request)) {
     replicas_.apply_leader_and_isr(*li);
+  } else if (const auto* st = dynamic_cast<const StopReplica*>(&request)) {
+    replicas_.stop_replicas(st->partitions);
   }
   reply(envelope, std::move(response));
 }
@@ -185,6 +193,17 @@ void Broker::register_broker() {
           return;
         }
         if (e2 == zk::Error::Ok && r2->exists && r2->stat.ephemeral_owner == session) return registered(session, r2->stat.czxid);
+        if (e2 == zk::Error::Ok && r2->exists && broker_epoch_ < 0 && !ever_registered_) {
+          // Start-up fails: KafkaServer.startup's fatal error runs shutdown(), which closes the new
+          // ZooKeeper session, and the process exits.
+          registering_ = false;
+          zk_.close_session([this] {
+            const int n = node();
+            sim::World& w = world();
+            w.on_control(0, [&w, n] { w.exit_process(n, "NODE_EXISTS"); });
+          });
+          return;
+        }
         after(kRegistrationRetry, [this, session] {
           if (session == zk_.session() && zk_.state() == zk::Client::State::Connected) register_broker();
           else registration_failed();
@@ -198,6 +217,7 @@ void Broker::register_broker() {
 
 void Broker::registered(zk::SessionId session, std::int64_t czxid) {
   registering_ = false;
+  ever_registered_ = true;
   registered_in_ = session;
   broker_epoch_ = czxid;
   record("broker-registered", {{"broker", std::int64_t{broker_id()}}, {"broker_epoch", broker_epoch_}});

@@ -19,8 +19,8 @@ class Broker : public sim::Node {
   Broker(sim::World& world, int node, int zookeeper_node, BrokerStorage& storage, const PartitionCatalog& catalog);
   void on_start() override;
   void on_message(const sim::Envelope& envelope) override;
-  void on_connection_reset(int peer) override {
-    if (peer == zk_.server_node()) zk_.connection_closed();
+  void on_connection_reset(int peer, std::uint32_t channel) override {
+    if (peer == zk_.server_node()) zk_.connection_closed(channel);
   }
 
   int broker_id() const { return node() + 1; }
@@ -60,6 +60,7 @@ class Broker : public sim::Node {
   ReplicaManager replicas_;
   zk::SessionId registered_in_ = 0;  // the session this broker's registration belongs to
   bool registering_ = false;
+  bool ever_registered_ = false;  // this process registered once: a later NodeExists is not start-up's
   bool shutting_down_ = false;
   bool awaiting_expire_ = false;  // a new session exists, but the controller has not handled Expire yet
   std::int64_t broker_epoch_ = -1;

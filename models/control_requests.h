@@ -14,6 +14,8 @@
 namespace kafkasim::models {
 
 struct ControlRequest : sim::Message {
+  // ControllerChannelManager: one connection per broker, its own RequestSendThread.
+  std::uint32_t channel() const override { return sim::channel::kControl; }
   int controller_id = -1;
   std::int64_t controller_epoch = 0;
   std::int64_t broker_epoch = -1;  // -1: unknown to the controller (not checked)
@@ -58,6 +60,7 @@ struct ControlledShutdownRequest : sim::Message {
   int broker = -1;
   std::int64_t broker_epoch = -1;
   std::string_view type() const override { return "ControlledShutdown"; }
+  std::uint32_t channel() const override { return sim::channel::kToController; }
 };
 struct ControlledShutdownResponse : sim::Message {
   std::string error;
@@ -74,6 +77,8 @@ struct AlterPartitionRequest : sim::Message {
   std::int32_t partition_epoch = 0;
   std::vector<int> new_isr;
   std::string_view type() const override { return "AlterPartition"; }
+  // BrokerToControllerChannelManager: the broker's own connection to the controller.
+  std::uint32_t channel() const override { return sim::channel::kToController; }
 };
 struct AlterPartitionResponse : sim::Message {
   std::string error;  // "", FENCED_LEADER_EPOCH, INVALID_UPDATE_VERSION, NOT_CONTROLLER, STALE_BROKER_EPOCH

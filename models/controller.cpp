@@ -180,8 +180,9 @@ void Controller::resign() {
 }
 
 void Controller::session_expired(std::function<void()> then) {
-  if (broker_.world().scenario().design.on("controller-epoch-check")) {
-    // KAFKA-6082's fix: clearAndPut(Expire); nothing queued runs after the session is gone.
+  if (broker_.world().scenario().design.on("expire-clears-controller-queue")) {
+    // The 1.1 controller (KafkaController.expire): clearAndPut(Expire); nothing queued runs after the
+    // session is gone (what was already deferred behind a pause still runs: it is not in the queue yet).
     resign();
     ++generation_;  // nothing of the old session's election goes on
     then();
@@ -273,7 +274,8 @@ void Controller::read_live_brokers(std::function<void(std::map<int, std::int64_t
 void Controller::on_failover(Done done) {
   // onControllerFailover: read the cluster, create what the admin asked for, elect leaders for the
   // partitions whose leader is not live, and tell every broker. Replicas on brokers that were already
-  // dead stay in their ISRs (ReplicaStateMachine.startup marks them ineligible; it does not shrink ISRs).
+  // dead: before 2.3 they stay in their ISRs (ReplicaStateMachine.startup only marks them ineligible);
+  // since KAFKA-3143 (2.3) startup moves them to OfflineReplica, which removes them from every ISR.
   read_live_brokers([this, done](std::map<int, std::int64_t> brokers) {
     broker_epochs_ = brokers;
     live_brokers_.clear();
@@ -283,11 +285,19 @@ void Controller::on_failover(Done done) {
       read_states([this, done] {
         std::vector<std::string> all;
         for (const auto& p : partitions_) all.push_back(p.name);
-        elect_offline(all, [this, done, all] {
+        auto finish = [this, done, all] {
           send_leader_and_isr(live_brokers_, all);
           send_update_metadata(live_brokers_);
           done();
-        });
+        };
+        if (!broker_.world().scenario().design.on("failover-removes-dead-replicas"))
+          return elect_offline(all, finish);
+        std::set<int> dead;
+        for (const auto& [name, cached] : states_)
+          for (int b : cached.state.isr)
+            if (live_brokers_.count(b) == 0) dead.insert(b);
+        if (dead.empty()) return elect_offline(all, finish);
+        on_brokers_dead(dead, finish);  // elects the offline partitions first, then shrinks the ISRs
       });
     });
   });
@@ -576,9 +586,13 @@ void Controller::on_controlled_shutdown(const sim::Envelope& e, const Controlled
     // doControlledShutdown: leadership moves to a live ISR member not shutting down; as a follower the
     // broker leaves the ISR.
     shutting_down_.insert(broker);
+    // Only replicated partitions: an RF 1 partition has nowhere to go and does not hold the shutdown up.
     std::vector<std::string> names;
-    for (const auto& [name, s] : states_)
-      if (contains(s.state.isr, broker) || s.state.leader == broker) names.push_back(name);
+    for (const auto& [name, s] : states_) {
+      const PartitionInfo* p = info(name);
+      if (p != nullptr && p->replicas.size() > 1 && (contains(s.state.isr, broker) || s.state.leader == broker))
+        names.push_back(name);
+    }
     auto changed = std::make_shared<std::vector<std::string>>();
     for_each(
         names,
@@ -615,9 +629,19 @@ void Controller::on_controlled_shutdown(const sim::Envelope& e, const Controlled
         [this, broker, changed, address, done] {
           send_leader_and_isr(live_brokers_, *changed);
           send_update_metadata(live_brokers_);
+          // The partitions it only follows now go OfflineReplica: StopReplica (deletePartitions=false).
+          std::vector<std::string> followed;
+          for (const auto& [name, s] : states_) {
+            const PartitionInfo* p = info(name);
+            if (p != nullptr && p->replicas.size() > 1 && contains(p->replicas, broker) && s.state.leader != broker)
+              followed.push_back(name);
+          }
+          send_stop_replica(broker, followed);
           auto resp = std::make_unique<ControlledShutdownResponse>();
-          for (const auto& [name, s] : states_)
-            if (s.state.leader == broker) resp->partitions_remaining.push_back(name);
+          for (const auto& [name, s] : states_) {
+            const PartitionInfo* p = info(name);
+            if (s.state.leader == broker && p != nullptr && p->replicas.size() > 1) resp->partitions_remaining.push_back(name);
+          }
           broker_.reply(*address, std::move(resp));
           done();
         });
@@ -733,6 +757,7 @@ struct Resender {
     auto copy = std::unique_ptr<sim::Message>(nullptr);
     if (auto* l = dynamic_cast<LeaderAndIsr*>(request.get())) copy = std::make_unique<LeaderAndIsr>(*l);
     else if (auto* u = dynamic_cast<UpdateMetadata*>(request.get())) copy = std::make_unique<UpdateMetadata>(*u);
+    else if (auto* st = dynamic_cast<StopReplica*>(request.get())) copy = std::make_unique<StopReplica>(*st);
     else return;
     from.request(to_node, std::move(copy), timeout,
                  [&from, to_node, request, timeout, still_wanted](sim::Failure f, const sim::Message*) {
@@ -765,6 +790,22 @@ void Controller::send_leader_and_isr(const std::set<int>& brokers, const std::ve
       return gen == generation_ && active_ && broker_epochs_.count(b) > 0 && broker_epochs_[b] == broker_epoch;
     });
   }
+}
+
+void Controller::send_stop_replica(int b, const std::vector<std::string>& partitions) {
+  if (partitions.empty() || live_brokers_.count(b) == 0) return;
+  const Micros timeout = from_ms(broker_.world().scenario().config.integer("controller.socket.timeout.ms"));
+  auto request = std::make_shared<StopReplica>();
+  request->partitions = partitions;
+  request->controller_id = broker_.broker_id();
+  request->controller_epoch = epoch_;
+  request->broker_epoch = broker_epochs_.count(b) > 0 ? broker_epochs_[b] : -1;
+  request->sent_at = broker_.now();
+  const std::uint64_t gen = generation_;
+  const std::int64_t broker_epoch = request->broker_epoch;
+  Resender::send(broker_, broker_.world().broker_node(b), request, timeout, [this, gen, b, broker_epoch] {
+    return gen == generation_ && active_ && broker_epochs_.count(b) > 0 && broker_epochs_[b] == broker_epoch;
+  });
 }
 
 void Controller::send_update_metadata(const std::set<int>& brokers) {

@@ -28,7 +28,7 @@ class Controller {
 
   // After the broker registered in a session: watch /controller and try to become controller.
   void startup();
-  // The broker's ZooKeeper session expired. With the KAFKA-6082 fix (`controller-epoch-check`) the queue
+  // The broker's ZooKeeper session expired. Since the 1.1 controller (`expire-clears-controller-queue`) the queue
   // is cleared and the controller resigns at once (clearAndPut(Expire)); before it, Expire waits behind
   // the queued events, which run on the new session. `then` runs once Expire has been handled: the broker
   // registers again only then (RegisterBrokerAndReelect follows Expire in the controller's queue).
@@ -94,6 +94,7 @@ class Controller {
   void record_isr_changed(const std::string& partition, const LeaderIsr& state, const char* by);
   void send_leader_and_isr(const std::set<int>& brokers, const std::vector<std::string>& partitions);
   void send_update_metadata(const std::set<int>& brokers);
+  void send_stop_replica(int broker, const std::vector<std::string>& partitions);
   PartitionStateData state_data(const std::string& partition) const;
   const PartitionInfo* info(const std::string& partition) const;
   bool unclean_enabled() const;

@@ -54,6 +54,8 @@ struct FetchRequest : sim::Message {
   std::vector<FetchPartition> partitions;
   std::string_view type() const override { return "Fetch"; }
   std::size_t bytes() const override { return 64 + partitions.size() * 32; }
+  // A follower's fetcher thread has its connection to the leader; a consumer's is its client connection.
+  std::uint32_t channel() const override { return replica_id >= 0 ? sim::channel::kFetcher : sim::channel::kDefault; }
 };
 struct FetchedPartition {
   std::string partition;
@@ -83,6 +85,7 @@ struct OffsetsForLeaderEpochRequest : sim::Message {
   int replica_id = -1;
   std::vector<EpochQuery> partitions;
   std::string_view type() const override { return "OffsetsForLeaderEpoch"; }
+  std::uint32_t channel() const override { return sim::channel::kFetcher; }  // sent by the fetcher thread
 };
 struct EpochAnswer {
   std::string partition;

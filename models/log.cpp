@@ -33,6 +33,7 @@ void PartitionLog::truncate_to(std::int64_t offset) {
     if (it->second.empty()) offsets_by_record_.erase(it);
   }
   records_.resize(static_cast<std::size_t>(offset));
+  flushed_ = std::min(flushed_, offset);
   appended_at_.resize(static_cast<std::size_t>(offset));
   // LeaderEpochFileCache.truncateFromEnd: entries starting at or after the new end go.
   while (!epochs_.empty() && epochs_.back().second >= offset) epochs_.pop_back();
@@ -45,19 +46,23 @@ void PartitionLog::assign_epoch(std::int64_t epoch, std::int64_t start_offset) {
   epochs_.emplace_back(epoch, start_offset);
 }
 
-std::pair<std::int64_t, std::int64_t> PartitionLog::end_offset_for(std::int64_t epoch) const {
-  if (epochs_.empty()) return {kUndefinedEpoch, kUndefinedOffset};
+std::pair<std::int64_t, std::int64_t> PartitionLog::end_offset_for(std::int64_t epoch, bool below_head_undefined) const {
+  if (epochs_.empty() || epoch == kUndefinedEpoch) return {kUndefinedEpoch, kUndefinedOffset};
   if (epoch == latest_epoch()) return {epoch, leo()};
   // higherEntry / floorEntry as in LeaderEpochFileCache.endOffsetFor.
   auto higher = std::find_if(epochs_.begin(), epochs_.end(), [&](const auto& e) { return e.first > epoch; });
   if (higher == epochs_.end()) return {kUndefinedEpoch, kUndefinedOffset};
-  if (higher == epochs_.begin()) return {epoch, higher->second};
+  if (higher == epochs_.begin()) {
+    if (below_head_undefined) return {kUndefinedEpoch, kUndefinedOffset};
+    return {epoch, higher->second};
+  }
   return {std::prev(higher)->first, higher->second};
 }
 
 std::int64_t PartitionLog::end_offset_for_kip101(std::int64_t epoch) const {
-  if (epochs_.empty()) return kUndefinedOffset;
+  if (epochs_.empty() || epoch == kUndefinedEpoch) return kUndefinedOffset;
   if (epoch == latest_epoch()) return leo();
+  if (epoch < epochs_.front().first) return kUndefinedOffset;  // requestedEpoch < epochs.head.epoch
   for (const auto& [e, start] : epochs_)
     if (e > epoch) return start;
   return kUndefinedOffset;
@@ -70,7 +75,7 @@ std::int64_t PartitionLog::find_record(const std::string& producer, const std::s
 }
 
 std::int64_t PartitionLog::drop_unwritten(Micros cutoff) {
-  std::size_t keep = 0;
+  std::size_t keep = static_cast<std::size_t>(flushed_);
   while (keep < appended_at_.size() && appended_at_[keep] <= cutoff) ++keep;
   const auto lost = static_cast<std::int64_t>(records_.size() - keep);
   if (lost > 0) truncate_to(static_cast<std::int64_t>(keep));

@@ -46,11 +46,17 @@ class PartitionLog {
   std::int64_t latest_epoch() const { return epochs_.empty() ? kUndefinedEpoch : epochs_.back().first; }
   void assign_epoch(std::int64_t epoch, std::int64_t start_offset);
   // KIP-279 (LeaderEpochFileCache.endOffsetFor): (largest epoch <= asked, its end offset), or undefined.
-  std::pair<std::int64_t, std::int64_t> end_offset_for(std::int64_t epoch) const;
-  // KIP-101 (0.11): the LEO when `epoch` is the latest, else the start of the first later epoch.
+  // An epoch older than the cache's first entry: before KAFKA-7415 (2.1) undefined; since, (that epoch,
+  // the first entry's start offset).
+  std::pair<std::int64_t, std::int64_t> end_offset_for(std::int64_t epoch, bool below_head_undefined = false) const;
+  // KIP-101 (0.11): the LEO when `epoch` is the latest, else the start of the first later epoch, and
+  // undefined for an epoch older than the first entry.
   std::int64_t end_offset_for_kip101(std::int64_t epoch) const;
 
-  // Power loss: keep only what the OS wrote back by `cutoff`; returns how many records were lost.
+  // fsync: every record is on disk now, whatever the OS's write-back would have done.
+  void flush() { flushed_ = leo(); }
+  // Power loss: keep only what the OS wrote back by `cutoff` (and what was flushed); returns how many
+  // records were lost.
   std::int64_t drop_unwritten(Micros cutoff);
 
   // The highest offset at or above `from` holding `producer`'s record `value`, or -1: how the idempotent
@@ -60,6 +66,7 @@ class PartitionLog {
  private:
   std::vector<Record> records_;
   std::vector<Micros> appended_at_;  // local append time of each record: what OS write-back depends on
+  std::int64_t flushed_ = 0;         // records below this offset were fsynced
   std::vector<std::pair<std::int64_t, std::int64_t>> epochs_;
   // (producer, value) -> its offsets, ascending; looked up, never iterated.
   std::unordered_map<std::string, std::vector<std::int64_t>> offsets_by_record_;

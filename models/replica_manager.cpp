@@ -43,6 +43,9 @@ ReplicaManager::Settings::Settings(const Scenario& scenario) {
   isr_join_requires_epoch_start = d.on("isr-join-requires-epoch-start");
   truncate_on_every_epoch_change = d.on("truncate-on-every-epoch-change");
   truncate_before_hw = d.on("truncate-before-hw");
+  isr_keeps_caught_up_follower = d.on("isr-keeps-caught-up-follower");
+  epoch_cache_on_election = d.on("epoch-cache-on-election");
+  fenced_partition_waits = d.on("fenced-partition-waits");
   alter_partition = d.get("isr-change-path") == "alter-partition";
   min_insync = static_cast<int>(c.integer("min.insync.replicas"));
   record_bytes = static_cast<std::size_t>(c.integer("sim.record.bytes"));
@@ -120,7 +123,10 @@ void ReplicaManager::make_leader(Replica& r, const PartitionStateData& s) {
   r.pending_isr.reset();
   r.is_leader = true;
   r.fetch_state = FetchState::None;
-  log.assign_epoch(r.leader_epoch, log.leo());
+  // KAFKA-7415 (2.1): the new epoch goes into the epoch cache when the leader takes office; before it,
+  // only with the leader's first append in that epoch (a leader that appended nothing answered
+  // OffsetsForLeaderEpoch from its previous epoch).
+  if (settings_.epoch_cache_on_election) log.assign_epoch(r.leader_epoch, log.leo());
   r.epoch_start_offset = log.leo();
   for (int b : r.replicas) {
     if (b == broker_.broker_id()) continue;
@@ -273,8 +279,14 @@ void ReplicaManager::shrink_isrs() {
   for (auto& [name, r] : replicas_) {
     if (!r.is_leader || r.pending_isr) continue;
     std::vector<int> isr;
-    for (int b : r.isr)
-      if (b == broker_.broker_id() || broker_.now() - r.followers[b].last_caught_up <= lag) isr.push_back(b);
+    const std::int64_t leo = log_of(r).leo();
+    for (int b : r.isr) {
+      const FollowerState& f = r.followers[b];
+      // getOutOfSyncReplicas: lagging longer than replica.lag.time.max.ms; since KAFKA-7152 (2.1) not a
+      // follower whose LEO is the leader's (an idle partition's follower that stopped fetching).
+      const bool caught_up_now = settings_.isr_keeps_caught_up_follower && f.leo == leo;
+      if (b == broker_.broker_id() || caught_up_now || broker_.now() - f.last_caught_up <= lag) isr.push_back(b);
+    }
     if (isr != r.isr) change_isr(r, isr);
   }
 }
@@ -405,7 +417,7 @@ FetchedPartition ReplicaManager::read(Replica* r, const FetchPartition& p, bool 
   out.leo = log.leo();
   if (from_follower && settings_.truncation == "diverging-epoch" && p.last_fetched_epoch >= 0) {
     // KAFKA-10554: the leader checks the follower's last fetched epoch and says where it diverges.
-    auto [epoch, end] = log.end_offset_for(p.last_fetched_epoch);
+    auto [epoch, end] = log.end_offset_for(p.last_fetched_epoch, !settings_.epoch_cache_on_election);
     if (end < p.fetch_offset || epoch < p.last_fetched_epoch) {
       out.diverging = std::make_pair(epoch, end);
       return out;
@@ -521,7 +533,7 @@ void ReplicaManager::on_offsets_for_leader_epoch(const sim::Envelope& e, const O
       if (settings_.truncation == "leader-epoch") {
         a.end_offset = log.end_offset_for_kip101(q.leader_epoch);
       } else {
-        auto [epoch, end] = log.end_offset_for(q.leader_epoch);
+        auto [epoch, end] = log.end_offset_for(q.leader_epoch, !settings_.epoch_cache_on_election);
         a.leader_epoch = epoch;
         a.end_offset = end;
       }
@@ -663,7 +675,7 @@ std::pair<std::int64_t, bool> ReplicaManager::truncation_point(Replica& r, std::
   PartitionLog& log = log_of(r);
   if (end_offset == kUndefinedOffset) return {std::min(r.hw, log.leo()), true};
   if (leader_epoch == kUndefinedEpoch) return {std::min(end_offset, log.leo()), true};
-  auto [follower_epoch, follower_end] = log.end_offset_for(leader_epoch);
+  auto [follower_epoch, follower_end] = log.end_offset_for(leader_epoch, !settings_.epoch_cache_on_election);
   if (follower_end == kUndefinedOffset) return {std::min(end_offset, log.leo()), true};
   if (follower_epoch != leader_epoch) {
     // The follower does not know that epoch: truncate to the end of its largest smaller epoch, ask again.
@@ -693,6 +705,7 @@ void ReplicaManager::on_epoch_answers(int leader, const OffsetsForLeaderEpochRes
     if (found == nullptr) continue;
     Replica& r = *found;
     if (!a.error.empty()) {
+      if (fenced_wait(r, a.error)) continue;
       failed = true;
       continue;
     }
@@ -760,6 +773,7 @@ void ReplicaManager::on_fetch_response(int leader, const FetchResponse& resp,
       continue;
     }
     if (!d.error.empty()) {
+      if (fenced_wait(r, d.error)) continue;
       failed = true;
       continue;
     }
@@ -777,6 +791,27 @@ void ReplicaManager::on_fetch_response(int leader, const FetchResponse& resp,
   }
   if (failed) return fetcher_backoff(leader);
   run_fetcher(leader);
+}
+
+bool ReplicaManager::fenced_wait(Replica& r, const std::string& error) {
+  // KIP-320's onPartitionFenced: a partition whose leader epoch is older than the leader's is removed from
+  // the fetcher; it fetches again when a LeaderAndIsr brings the new epoch.
+  if (error != "FENCED_LEADER_EPOCH" || !settings_.fenced_partition_waits) return false;
+  r.fetch_state = FetchState::None;
+  following_.reset();
+  return true;
+}
+
+void ReplicaManager::stop_replicas(const std::vector<std::string>& partitions) {
+  for (const auto& name : partitions) {
+    Replica* r = find_replica(name);
+    if (r == nullptr || r->is_leader) continue;
+    r->fetch_state = FetchState::None;  // removeFetcherForPartitions
+  }
+}
+
+void ReplicaManager::flush_logs() {
+  for (auto& [name, r] : replicas_) log_of(r).flush();
 }
 
 void ReplicaManager::checkpoint_hw() {

@@ -63,6 +63,12 @@ class ReplicaManager {
 
   void apply_leader_and_isr(const LeaderAndIsr& request);
   void apply_update_metadata(const UpdateMetadata& request);
+  // StopReplica (deletePartitions=false): these replicas stop fetching until a LeaderAndIsr names them again.
+  void stop_replicas(const std::vector<std::string>& partitions);
+  void checkpoint_hw();
+  void flush_logs();
+  // FENCED_LEADER_EPOCH with `fenced-partition-waits`: the replica stops fetching (true), else false.
+  bool fenced_wait(Replica& r, const std::string& error);  // fsync every log: its records survive a power loss from now on
   void on_fetch(const sim::Envelope& e, const FetchRequest& r);
   void on_offsets_for_leader_epoch(const sim::Envelope& e, const OffsetsForLeaderEpochRequest& r);
   void on_produce(const sim::Envelope& e, const ProduceRequest& r);
@@ -130,7 +136,6 @@ class ReplicaManager {
   // returns (offset, completed).
   std::pair<std::int64_t, bool> truncation_point(Replica& r, std::int64_t leader_epoch, std::int64_t end_offset);
 
-  void checkpoint_hw();
   void schedule_every(Micros interval, std::function<void()> task);
   std::int64_t fencing_epoch(const Replica& r) const;
   // The design switches and configs the hot paths read, looked up once (spec/designs.md names).
@@ -138,7 +143,8 @@ class ReplicaManager {
     explicit Settings(const Scenario& scenario);
     std::string truncation;
     bool leader_epoch_fencing, hw_requires_min_isr, isr_join_requires_epoch_start, truncate_on_every_epoch_change,
-        truncate_before_hw, alter_partition;
+        truncate_before_hw, alter_partition, isr_keeps_caught_up_follower,
+        epoch_cache_on_election, fenced_partition_waits;
     int min_insync;
     std::size_t record_bytes;
     Micros fetch_wait, fetch_backoff, socket_timeout;

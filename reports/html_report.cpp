@@ -89,7 +89,7 @@ function stateAt(t) {
     else if (e.event === 'hw-advanced') hw[key] = e.hw;
     else if (e.event === 'became-leader') { role[key] = 'leader e' + e.leader_epoch; if (e.hw !== undefined) hw[key] = e.hw; }
     else if (e.event === 'became-follower') { role[key] = 'follower e' + e.leader_epoch; if (e.hw !== undefined) hw[key] = e.hw; }
-    else if (e.event === 'broker-crashed' || e.event === 'broker-shutdown') {
+    else if (e.event === 'broker-crashed' || e.event === 'broker-shutdown' || e.event === 'broker-exited') {
       for (const p of partitions) role[e.broker + '/' + p] = 'down';
     }
   }
@@ -108,6 +108,7 @@ for (const b of brokers) {
     if (e.broker !== b) continue;
     if (e.event === 'broker-crashed') close(e.t, e.kind === 'power-loss' ? 'powered off' : 'down');
     else if (e.event === 'broker-shutdown') close(e.t, 'stopped');
+    else if (e.event === 'broker-exited') close(e.t, 'exited');
     else if (e.event === 'broker-paused') close(e.t, 'paused');
     else if (e.event === 'broker-resumed' || (e.event === 'broker-started' && e.t > 0)) close(e.t, 'up');
   }
@@ -150,7 +151,7 @@ for (const p of partitions) for (const b of brokers) {
     if ((e.event === 'became-leader' || e.event === 'became-follower') && e.partition === p)
       open(e.t, (e.event === 'became-leader' ? 'leader' : 'follower') + ' e' + e.leader_epoch + ' LEO ' + e.leo + ' HW ' + e.hw,
            e.event === 'became-leader' ? '#bcd7f5' : '#e4ecf5');
-    else if (e.event === 'broker-crashed' || e.event === 'broker-shutdown') open(e.t, 'down', '#f3b9b5');
+    else if (e.event === 'broker-crashed' || e.event === 'broker-shutdown' || e.event === 'broker-exited') open(e.t, 'down', '#f3b9b5');
   }
   open(end, null);
   if (spans.length) lanes.push({label: p + ' b' + b, spans});

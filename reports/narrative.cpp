@@ -92,6 +92,13 @@ std::optional<NarrativeLine> narrate(const sim::HistoryEvent& e, bool explain) {
     line.tone = Tone::Fault;
     return explain ? std::optional(line) : std::nullopt;  // the fault line already says it
   }
+  if (n == "broker-exited") {
+    line.text = fmt::format("{} exits at start-up: /brokers/ids/{} still belongs to the ZooKeeper session of the "
+                            "process before it (NodeExists), so it cannot register until that session expires",
+                            broker_name(e), e.int_or("broker", -1));
+    line.tone = Tone::Fault;
+    return line;
+  }
   if (n == "broker-paused" || n == "broker-resumed" || n == "broker-shutdown") {
     if (!explain) return std::nullopt;
     line.text = fmt::format("{} is {}", broker_name(e),

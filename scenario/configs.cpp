@@ -67,6 +67,9 @@ const std::vector<ConfigInfo>& all_configs() {
       {"sim.os.flush.interval.ms", T::Int, "5000", S::Simulator,
        "records appended longer ago than this have been written back by the OS and survive power loss", 0, kMs},
       {"sim.record.bytes", T::Int, "100", S::Simulator, "simulated size of one record", 1, 1048576},
+      {"sim.operator.restart.ms", T::Int, "1000", S::Simulator,
+       "a broker that exits on its own (NodeExists at start-up) is started again this long after, as a supervisor "
+       "would; 0: only the scenario's restarts in the fault phase (the settle phase restarts it anyway)", 0, kMs},
       {"sim.max.events", T::Int, "20000000", S::Simulator, "a run that handles more events than this is a failure", 1, 10000000000},
       {"sim.max.wall.ms", T::Int, "600000", S::Simulator, "a run that takes longer than this is a failure", 1, kMs},
       {"sim.max.memory.mb", T::Int, "4096", S::Simulator,

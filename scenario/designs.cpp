@@ -38,6 +38,24 @@ const std::vector<SwitchInfo>& all_switches() {
       {"metadata", {"zookeeper", "kraft"},
        "the control plane: ZooKeeper + controller broker, or a Raft controller quorum", "KIP-500 / KIP-595"},
       {"eligible-leader-replicas", {"false", "true"}, "KIP-966 ELR (kraft only)", "KIP-966 (4.0, off by default)"},
+      {"failover-removes-dead-replicas", {"false", "true"},
+       "a new controller removes replicas on brokers already dead from every ISR (ReplicaStateMachine.startup)",
+       "KAFKA-3143 (2.3)"},
+      {"expire-clears-controller-queue", {"false", "true"},
+       "the controller's ZooKeeper session expiry clears its event queue (clearAndPut(Expire)); before, Expire waits "
+       "behind the queued events, which then run on the new session",
+       "KAFKA-5642 controller rewrite (1.1)"},
+      {"fenced-partition-waits", {"false", "true"},
+       "a follower fenced by FENCED_LEADER_EPOCH stops fetching that partition until a new LeaderAndIsr "
+       "(AbstractFetcherThread.onPartitionFenced); before, it retried after the fetch backoff",
+       "KIP-320 (2.2)"},
+      {"epoch-cache-on-election", {"false", "true"},
+       "a new leader puts its epoch in the epoch cache when elected (not at its first append), and an epoch older "
+       "than the cache's first is answered with that first start offset (not undefined)",
+       "KAFKA-7415 (2.1)"},
+      {"isr-keeps-caught-up-follower", {"false", "true"},
+       "a follower whose LEO equals the leader's is in sync however long since it fetched (an idle partition)",
+       "KAFKA-7152 (2.1)"},
   };
   return table;
 }
@@ -61,13 +79,18 @@ std::vector<PresetInfo> build_presets() {
   SwitchMap v010;
   for (const auto& s : all_switches()) v010[s.name] = s.values.front();
   const SwitchMap v011 = with(v010, {{"truncation", "leader-epoch"}});
-  const SwitchMap v20 = with(v010, {{"truncation", "leader-epoch-kip279"}});
+  const SwitchMap v20 = with(v010, {{"truncation", "leader-epoch-kip279"}, {"expire-clears-controller-queue", "true"}});
   const SwitchMap v22 = with(v20, {{"truncate-on-every-epoch-change", "true"},
+                                   {"isr-keeps-caught-up-follower", "true"},
+                                   {"epoch-cache-on-election", "true"},
+                                   {"fenced-partition-waits", "true"},
                                    {"leader-epoch-fencing", "true"},
                                    {"isr-join-requires-epoch-start", "true"},
                                    {"controller-epoch-check", "true"},
                                    {"broker-epoch", "true"}});
-  const SwitchMap v28 = with(v22, {{"truncation", "diverging-epoch"}, {"isr-change-path", "alter-partition"}});
+  const SwitchMap v28 = with(v22, {{"truncation", "diverging-epoch"},
+                                   {"isr-change-path", "alter-partition"},
+                                   {"failover-removes-dead-replicas", "true"}});
   const SwitchMap v37 = with(v28, {{"truncate-before-hw", "true"}, {"hw-requires-min-isr", "true"}});
   const SwitchMap old_timeouts = {{"zookeeper.session.timeout.ms", "6000"}, {"replica.lag.time.max.ms", "10000"}};
   return {

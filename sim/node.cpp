@@ -1,6 +1,8 @@
 // Node: requests with timeouts and replies on top of the World's transport and the node's timers.
 #include "sim/node.h"
 
+#include <set>
+
 #include "sim/world.h"
 
 namespace kafkasim::sim {
@@ -28,6 +30,7 @@ void Node::send(int to, MessagePtr body) {
   e.from = node_;
   e.to = to;
   e.id = world_.next_message_id();
+  e.channel = body->channel();
   e.body = std::move(body);
   world_.send(node_, std::move(e));
 }
@@ -38,10 +41,19 @@ void Node::request(int to, MessagePtr body, Micros timeout, ReplyHandler on_repl
   e.to = to;
   e.id = world_.next_message_id();
   e.expects_reply = true;
+  e.channel = body->channel();
   e.body = std::move(body);
   const std::uint64_t id = e.id;
-  TimerId t = after(timeout, [this, id] { fail_request(id, Failure::Timeout); });
-  pending_.emplace(id, Pending{to, std::move(on_reply), t});
+  const std::uint32_t ch = e.channel;
+  // A request that times out closes its connection, as Kafka's NetworkClient does (and TCP's data still
+  // queued on it goes with it): every other request on it fails too, and the next one opens a new one.
+  TimerId t = after(timeout, [this, id, to, ch] {
+    if (pending_.count(id) == 0) return;
+    world_.reset_connection(node_, to, ch);
+    connection_reset(to, ch, 0);       // the others on it, a moment later, as Disconnected
+    fail_request(id, Failure::Timeout);  // this one now (its handler may open the next connection)
+  });
+  pending_.emplace(id, Pending{to, ch, std::move(on_reply), t});
   world_.send(node_, std::move(e));
 }
 
@@ -51,6 +63,7 @@ void Node::reply(const Envelope& request, MessagePtr body) {
   e.to = request.from;
   e.id = world_.next_message_id();
   e.reply_to = request.id;
+  e.channel = request.channel;  // back on the request's connection
   e.body = std::move(body);
   world_.send(node_, std::move(e));
 }
@@ -81,14 +94,22 @@ void Node::fail_request(std::uint64_t id, Failure failure) {
   p.handler(failure, nullptr);
 }
 
-void Node::peer_reset(int peer) {
-  // The peer's OS resets the connection: the reset reaches us one latency later.
+void Node::connection_reset(int peer, std::uint32_t ch, Micros delay) {
   for (const auto& [id, p] : pending_)
-    if (p.to == peer) {
+    if (p.to == peer && p.channel == ch) {
       const std::uint64_t request_id = id;
-      after(world_.latency(), [this, request_id] { fail_request(request_id, Failure::Disconnected); });
+      after(delay, [this, request_id] { fail_request(request_id, Failure::Disconnected); });
     }
-  after(world_.latency(), [this, peer] { on_connection_reset(peer); });
+  after(delay, [this, peer, ch] { on_connection_reset(peer, ch); });
+}
+
+void Node::peer_reset(int peer) {
+  // The peer's OS resets its connections: the reset reaches us one latency later.
+  std::set<std::uint32_t> channels;
+  for (const auto& [id, p] : pending_)
+    if (p.to == peer) channels.insert(p.channel);
+  for (std::uint32_t ch : world_.open_channels(node_, peer)) channels.insert(ch);
+  for (std::uint32_t ch : channels) connection_reset(peer, ch, world_.latency());
 }
 
 }  // namespace kafkasim::sim

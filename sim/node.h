@@ -21,15 +21,26 @@ namespace kafkasim::sim {
 class World;
 using TimerId = std::uint64_t;
 
+// Which of a node pair's TCP connections a message travels on. Kafka keeps separate connections for
+// separate purposes, and each is its own ordered stream: a delayed Fetch holds back the fetcher's later
+// requests, not the controller's (ControllerChannelManager has its own per broker; the replica fetcher
+// thread its own per leader; AlterPartition and controlled shutdown go through the broker-to-controller
+// channel; each ZooKeeper client connection is one, numbered).
+namespace channel {
+inline constexpr std::uint32_t kDefault = 0;       // clients' requests, anything else
+inline constexpr std::uint32_t kControl = 1;       // controller -> broker: LeaderAndIsr, UpdateMetadata, StopReplica
+inline constexpr std::uint32_t kFetcher = 2;       // follower -> leader: Fetch, OffsetsForLeaderEpoch
+inline constexpr std::uint32_t kToController = 3;  // broker -> controller: AlterPartition, ControlledShutdown
+inline constexpr std::uint32_t kZooKeeper = 1u << 16;  // + the client's connection number
+}  // namespace channel
+
 // A message body. `type()` is a Kafka API name (or ZkRequest/ZkResponse/ZkWatch/ZkPing): network rules
-// filter on it.
+// filter on it. A reply travels back on its request's connection, whatever its own channel() says.
 struct Message {
   virtual ~Message() = default;
   virtual std::string_view type() const = 0;
   virtual std::size_t bytes() const { return 64; }
-  // Travels on a long-lived session connection (ZooKeeper's) whose TCP retransmits across a cut path:
-  // held and delivered, in order, once the path heals, instead of lost (see World::send).
-  virtual bool retransmitted() const { return false; }
+  virtual std::uint32_t channel() const { return channel::kDefault; }
 };
 using MessagePtr = std::unique_ptr<Message>;
 
@@ -49,7 +60,9 @@ struct Envelope {
   bool expects_reply = false;
   std::uint32_t to_incarnation = 0;
   std::uint32_t from_incarnation = 0;
-  std::uint64_t connection_seq = 0;  // order on the (from, to) connection: delivered in this order, as TCP
+  std::uint32_t channel = channel::kDefault;  // which of the pair's connections (replies: the request's)
+  std::uint64_t generation = 0;      // which instance of that connection (a reset one is never used again)
+  std::uint64_t connection_seq = 0;  // order on the connection: delivered in this order, as TCP
   Micros sent_at = 0;
   MessagePtr body;
 };
@@ -77,9 +90,10 @@ class Node {
   virtual void on_start() {}
   // A one-way message or a request (reply with `reply`).
   virtual void on_message(const Envelope& envelope) = 0;
-  // The peer reset or closed the connection to this process (its process died, or it closed it on
-  // purpose, as ZooKeeper does for an expired session). Pending requests to it have failed already.
-  virtual void on_connection_reset(int /*peer*/) {}
+  // The peer reset or closed the connection `channel` to this process (its process died: every channel;
+  // or it closed one on purpose, as ZooKeeper does for an expired session). Pending requests on it have
+  // failed already.
+  virtual void on_connection_reset(int /*peer*/, std::uint32_t /*channel*/) {}
 
   int node() const { return node_; }
   const std::string& name() const;
@@ -100,12 +114,16 @@ class Node {
   friend class World;
   struct Pending {
     int to;
+    std::uint32_t channel;
     ReplyHandler handler;
     TimerId timeout;
   };
   void deliver(const Envelope& envelope);
   void fail_request(std::uint64_t id, Failure failure);
-  void peer_reset(int peer);  // the peer's process died: its connections reset
+  // The connection `channel` to `peer` is gone (reset, closed, given up): its requests fail Disconnected
+  // after `delay` (a reset from the peer travels one latency), then on_connection_reset.
+  void connection_reset(int peer, std::uint32_t channel, Micros delay);
+  void peer_reset(int peer);  // the peer's process died: every connection to it resets
 
   World& world_;
   int node_;

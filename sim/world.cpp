@@ -19,18 +19,31 @@ const char* process_state_name(ProcessState s) {
     case ProcessState::Crashed: return "crashed";
     case ProcessState::PoweredOff: return "powered-off";
     case ProcessState::Stopped: return "stopped";
+    case ProcessState::Exited: return "exited";
   }
   return "?";
 }
 
 namespace {
 constexpr Micros kConvergenceCheckInterval = 100 * kMicrosPerMs;
-// TCP on a session connection: a segment caught by a cut is sent again every so often, until the path
-// heals or TCP gives up (Linux tcp_retries2 takes about 15 minutes; the runs here are shorter).
+// TCP: a segment lost to a cut, a partition or a drop rule is sent again every RTO until it passes or TCP
+// gives up and resets the connection (Linux tcp_retries2 takes about 15 minutes; two minutes here, longer
+// than any Kafka request timeout, which resets its connection first).
 constexpr Micros kRetransmitInterval = 200 * kMicrosPerMs;
 constexpr Micros kRetransmitGiveUp = 120 * kMicrosPerSecond;
-void free_envelope(void* p) { delete static_cast<Envelope*>(p); }
+World* g_world = nullptr;  // the one World of this process (runs are forked): for messages SimGrid frees
 }  // namespace
+
+// SimGrid frees what was travelling to a host whose receiver went. For a machine that lost power, TCP
+// would send a request again until the machine answers: it is held, and reset when the machine is back.
+void free_envelope_of_world(void* p) {
+  std::unique_ptr<Envelope> e(static_cast<Envelope*>(p));
+  if (g_world == nullptr || !e->expects_reply) return;
+  const World::Slot& dest = g_world->slots_[static_cast<std::size_t>(e->to)];
+  const World::Slot& from = g_world->slots_[static_cast<std::size_t>(e->from)];
+  if (dest.state == ProcessState::PoweredOff && from.process && from.incarnation == e->from_incarnation)
+    g_world->retransmit_later(std::move(e));
+}
 
 World::World(const Scenario& scenario, ClusterModel& model)
     : scenario_(scenario),
@@ -53,9 +66,10 @@ World::World(const Scenario& scenario, ClusterModel& model)
   }
   for (int n = 0; n < node_count(); ++n) slots_[n].durable = model_.create_durable(*this, n);
   scheduler_ = std::make_unique<Scheduler>(*this, model_);
+  g_world = this;
 }
 
-World::~World() = default;
+World::~World() { g_world = nullptr; }
 
 Micros World::now() const { return engine_->now(); }
 
@@ -162,10 +176,8 @@ std::string World::start_process(int node) {
   ++s.incarnation;
   s.state = ProcessState::Up;
   s.deferred.clear();
-  // A new process has new connections, both ways.
-  s.sent_seq.assign(slots_.size(), {0, 0});
-  s.inbound.clear();
-  s.inbound.resize(slots_.size());
+  // A new process has new connections, both ways (connection() sees the incarnation change).
+  s.channels.clear();
   s.loop = engine_->open_loop(node, s.name);
   engine_->listen(node, [this, node](void* payload) {
     receive(node, std::unique_ptr<Envelope>(static_cast<Envelope*>(payload)));
@@ -199,28 +211,63 @@ std::string World::crash(int node, bool power_loss) {
   return "";
 }
 
-std::string World::stop(int node) {
+std::string World::stop(int node) { return end_process(node, ProcessState::Stopped, ""); }
+
+std::string World::exit_process(int node, const std::string& reason) { return end_process(node, ProcessState::Exited, reason); }
+
+std::string World::end_process(int node, ProcessState why, const std::string& exit_reason) {
   Slot& s = slots_[node];
   if (!up(node)) return fmt::format("{} is already down ({})", s.name, process_state_name(s.state));
-  s.state = ProcessState::Stopped;
+  s.state = why;
   engine_->close_loop(s.loop);
   engine_->unlisten(node);
   s.deferred.clear();
   s.process.reset();
-  if (s.kind == NodeKind::Broker) record("broker-shutdown", {{"broker", std::int64_t{broker_id(node)}}});
+  if (s.kind == NodeKind::Broker) {
+    if (why == ProcessState::Exited)
+      record("broker-exited", {{"broker", std::int64_t{broker_id(node)}}, {"reason", exit_reason}});
+    else
+      record("broker-shutdown", {{"broker", std::int64_t{broker_id(node)}}});
+  }
+  // The OS closes its connections.
   for (int n = 0; n < node_count(); ++n)
     if (n != node && slots_[n].process && network_.reachable(node, n)) slots_[n].process->peer_reset(node);
+  if (s.kind != NodeKind::Broker) return "";
   // A controlled shutdown begun in the fault phase may end after the settle phase began, which restarts
-  // every stopped broker at its start: this one is restarted when it has stopped.
-  if (phase_ == Phase::Settle && s.kind == NodeKind::Broker)
+  // every stopped broker at its start: this one is restarted when it has stopped. An exited broker is
+  // started again by the operator; in the settle phase always (that phase restarts everything).
+  const Micros operator_delay = from_ms(scenario_.config.integer("sim.operator.restart.ms"));
+  const std::uint32_t gone = s.incarnation;
+  if (why == ProcessState::Exited && (operator_delay > 0 || phase_ == Phase::Settle))
+    on_control(std::max<Micros>(operator_delay, 100 * kMicrosPerMs), [this, node, gone] {
+      if (phase_ != Phase::Done && slots_[node].state == ProcessState::Exited && slots_[node].incarnation == gone) {
+        record("fault", {{"action", std::string("restart")}, {"target", slots_[node].name},
+                         {"detail", std::string("the operator restarts a broker that exited")}});
+        restart(node);
+      }
+    });
+  else if (phase_ == Phase::Settle)
     on_control(0, [this, node] {
       if (phase_ == Phase::Settle && !up(node)) restart(node);
     });
   return "";
 }
 
-void World::close_connection(int from, int to) {
-  if (slots_[to].process && network_.reachable(from, to)) slots_[to].process->peer_reset(from);
+void World::close_connection(int from, int to, std::uint32_t channel) {
+  Connection* c = find_connection(from, to, channel);
+  if (c == nullptr) return;  // it belonged to an earlier process of one side: gone already
+  reset(*c);
+  if (slots_[to].process && network_.reachable(from, to)) slots_[to].process->connection_reset(from, channel, latency());
+}
+
+void World::reset_connection(int a, int b, std::uint32_t channel) {
+  if (Connection* c = find_connection(a, b, channel)) reset(*c);
+}
+
+std::vector<std::uint32_t> World::open_channels(int node, int peer) const {
+  auto it = slots_[node].channels.find(peer);
+  if (it == slots_[node].channels.end()) return {};
+  return std::vector<std::uint32_t>(it->second.begin(), it->second.end());
 }
 
 std::string World::restart(int node) {
@@ -283,42 +330,73 @@ void World::cancel_node_timer(int node, TimerId timer) { engine_->cancel(slots_[
 
 // ---- transport -------------------------------------------------------------------------------------
 
+World::Connection* World::find_connection(int a, int b, std::uint32_t channel) {
+  auto it = connections_.find(connection_key(a, b, channel));
+  if (it == connections_.end()) return nullptr;
+  Connection& c = it->second;
+  const int lo = std::min(a, b), hi = std::max(a, b);
+  if (c.low_incarnation != slots_[lo].incarnation || c.high_incarnation != slots_[hi].incarnation) return nullptr;
+  return &c;
+}
+
+World::Connection& World::connection(int from, int to, std::uint32_t channel) {
+  Connection& c = connections_[connection_key(from, to, channel)];
+  const int lo = std::min(from, to), hi = std::max(from, to);
+  if (c.low_incarnation != slots_[lo].incarnation || c.high_incarnation != slots_[hi].incarnation) {
+    reset(c);  // a process of either side is new: so is the connection
+    c.low_incarnation = slots_[lo].incarnation;
+    c.high_incarnation = slots_[hi].incarnation;
+    slots_[from].channels[to].insert(channel);
+    slots_[to].channels[from].insert(channel);
+  }
+  return c;
+}
+
+void World::reset(Connection& c) {
+  ++c.generation;
+  for (auto& d : c.dir) {
+    outcome_.stats.messages_lost += static_cast<std::int64_t>(d.early.size());
+    d = Connection::Direction{};
+  }
+}
+
+bool World::blocked(const Envelope& e) {
+  if (network_.empty()) return false;
+  return !network_.reachable(e.from, e.to) ||
+         network_.dropped(e.from, e.to, std::string(e.body->type()), rng("transport"));
+}
+
+void World::refuse(const Envelope& e) {
+  // A crashed or stopped process on a live machine (or a new one in its place) answers with a reset.
+  if (Node* sender = slots_[e.from].process.get(); sender != nullptr && slots_[e.from].incarnation == e.from_incarnation)
+    sender->connection_reset(e.to, e.channel, 2 * scenario_.latency);
+}
+
 void World::send(int from, Envelope envelope) {
   ++outcome_.stats.messages;
   const int to = envelope.to;
-  // Rules are matched by message type; with no rules in force (the common case) nothing is looked up.
-  const bool rules = !network_.empty();
-  const std::string type = rules ? std::string(envelope.body->type()) : std::string();
-  // A cut path loses a message (Kafka's clients and brokers time the request out and reconnect), except
-  // on a session connection that TCP keeps retransmitting on (ZooKeeper's); drop rules always lose it.
-  const bool cut = rules && !network_.reachable(from, to);
-  if ((cut && !envelope.body->retransmitted()) || (rules && network_.dropped(from, to, type, rng("transport")))) {
-    ++outcome_.stats.messages_lost;  // like TCP to a silent peer: the request will time out
-    return;
-  }
   Slot& dest = slots_[to];
+  envelope.from_incarnation = slots_[from].incarnation;
+  envelope.sent_at = now();
   if (!up(to)) {
     ++outcome_.stats.messages_lost;
-    // A crashed or stopped process on a live machine refuses the connection; a powered-off one is silent.
-    if (envelope.expects_reply && dest.state != ProcessState::PoweredOff && slots_[from].process) {
-      const std::uint64_t id = envelope.id;
-      Node* sender = slots_[from].process.get();
-      node_timer(from, 2 * scenario_.latency, [sender, id] { sender->fail_request(id, Failure::Disconnected); });
-    }
+    if (dest.state != ProcessState::PoweredOff) return refuse(envelope);  // connection refused
+    // A machine without power says nothing: TCP tries again until it is back (then it resets).
+    envelope.to_incarnation = dest.incarnation;
+    if (envelope.expects_reply) retransmit_later(std::make_unique<Envelope>(std::move(envelope)));
     return;
   }
-  envelope.to_incarnation = dest.incarnation;
   // The connection's sequence number is taken now, not when a delay rule lets the message go: as on a TCP
-  // connection, a delayed message holds back what is sent after it (a ZooKeeper watch event must not
-  // overtake the reply that registered the watch).
-  auto& [connected_to, next_seq] = slots_[from].sent_seq[to];
-  if (connected_to != dest.incarnation) connected_to = dest.incarnation, next_seq = 0;  // a new connection
-  envelope.from_incarnation = slots_[from].incarnation;
-  envelope.connection_seq = next_seq++;
-  envelope.sent_at = now();
+  // connection, a delayed message holds back what is sent after it on the same connection (a ZooKeeper
+  // watch must not overtake the reply that registered it), and only on it.
+  Connection& c = connection(from, to, envelope.channel);
+  envelope.to_incarnation = dest.incarnation;
+  envelope.generation = c.generation;
+  envelope.connection_seq = c.dir[from < to ? 0 : 1].next_seq++;
   auto boxed = std::make_unique<Envelope>(std::move(envelope));
-  if (cut) return retransmit_later(std::move(boxed));
-  const Micros delay = rules ? network_.extra_delay(from, to, type) : 0;
+  if (network_.empty()) return transmit(std::move(boxed));  // the common case: nothing is looked up
+  if (blocked(*boxed)) return retransmit_later(std::move(boxed));
+  const Micros delay = network_.extra_delay(from, to, std::string(boxed->body->type()));
   if (delay > 0) {
     auto held = std::make_shared<std::unique_ptr<Envelope>>(std::move(boxed));
     node_timer(from, delay, [this, held] { transmit(std::move(*held)); });
@@ -329,14 +407,21 @@ void World::send(int from, Envelope envelope) {
 
 void World::retransmit_later(std::unique_ptr<Envelope> envelope) {
   const int from = envelope->from;
+  if (!slots_[from].process || slots_[from].incarnation != envelope->from_incarnation) return;
   auto held = std::make_shared<std::unique_ptr<Envelope>>(std::move(envelope));
   node_timer(from, kRetransmitInterval, [this, held] {
     Envelope& e = **held;
+    const Slot& dest = slots_[e.to];
     if (now() - e.sent_at > kRetransmitGiveUp) {
-      ++outcome_.stats.messages_lost;  // TCP gives up; the connection is dead
+      // TCP gives up: the connection resets, on the sender's side (the peer may never hear of it).
+      ++outcome_.stats.messages_lost;
+      if (Connection* c = find_connection(e.from, e.to, e.channel); c != nullptr && c->generation == e.generation) reset(*c);
+      if (Node* sender = slots_[e.from].process.get()) sender->connection_reset(e.to, e.channel, 0);
       return;
     }
-    if (!network_.reachable(e.from, e.to)) return retransmit_later(std::move(*held));
+    if (!up(e.to) && dest.state == ProcessState::PoweredOff && dest.incarnation == e.to_incarnation)
+      return retransmit_later(std::move(*held));  // still no power
+    if (blocked(e)) return retransmit_later(std::move(*held));
     transmit(std::move(*held));
   });
 }
@@ -345,58 +430,77 @@ void World::transmit(std::unique_ptr<Envelope> envelope) {
   const int from = envelope->from, to = envelope->to;
   const Slot& dest = slots_[to];
   if (!up(to) || envelope->to_incarnation != dest.incarnation) {
-    ++outcome_.stats.messages_lost;  // held back by a delay rule while its connection died
+    // The process it was sent to is gone (or a new one answers in its place): a reset.
+    ++outcome_.stats.messages_lost;
+    if (dest.state == ProcessState::PoweredOff && dest.incarnation == envelope->to_incarnation && envelope->expects_reply)
+      return retransmit_later(std::move(envelope));
+    return refuse(*envelope);
+  }
+  Connection* c = find_connection(from, to, envelope->channel);
+  if (c == nullptr || c->generation != envelope->generation) {
+    ++outcome_.stats.messages_lost;  // its connection was reset while it was held back
     return;
   }
   const std::size_t bytes = envelope->body->bytes();
-  engine_->transmit(from, to, envelope.release(), bytes, free_envelope);
+  engine_->transmit(from, to, envelope.release(), bytes, free_envelope_of_world);
 }
 
 void World::receive(int node, std::unique_ptr<Envelope> envelope) {
   // Per-connection FIFO, as TCP: SimGrid may finish a small message before a larger one sent earlier.
-  Slot::Inbound& in = slots_[node].inbound[envelope->from];
-  if (envelope->from_incarnation < in.from_incarnation) {
-    ++outcome_.stats.messages_lost;  // from a connection of a sender process that has since died
+  const int from = envelope->from;
+  Connection* c = find_connection(from, node, envelope->channel);
+  if (c == nullptr || c->generation != envelope->generation || envelope->from_incarnation != slots_[from].incarnation) {
+    ++outcome_.stats.messages_lost;  // from a connection that has since been reset, or a dead process's
     return;
   }
-  if (envelope->from_incarnation > in.from_incarnation) in = Slot::Inbound{envelope->from_incarnation, 0, {}};
-  const int from = envelope->from;
-  if (envelope->connection_seq == in.expected && in.early.empty() && !envelope->body->retransmitted()) {
-    // Its turn, nothing waiting: the common case needs no reordering buffer.
-    ++in.expected;
+  Connection::Direction& d = c->dir[from < node ? 0 : 1];
+  if (envelope->connection_seq == d.expected && d.early.empty() && network_.reachable(from, node)) {
+    // Its turn, nothing waiting, the path open: the common case needs no reordering buffer.
+    ++d.expected;
     accept(node, std::move(envelope));
     return;
   }
-  in.early.emplace(envelope->connection_seq, std::move(envelope));
-  deliver_in_order(node, from);
+  const std::uint32_t channel = envelope->channel;
+  d.early.emplace(envelope->connection_seq, std::move(envelope));
+  deliver_in_order(node, from, channel);
 }
 
-void World::deliver_in_order(int node, int from) {
-  Slot::Inbound& in = slots_[node].inbound[from];
-  for (auto it = in.early.find(in.expected); it != in.early.end(); it = in.early.find(in.expected)) {
+void World::deliver_in_order(int node, int from, std::uint32_t channel) {
+  Connection* c = find_connection(from, node, channel);
+  if (c == nullptr) return;
+  Connection::Direction& d = c->dir[from < node ? 0 : 1];
+  for (auto it = d.early.find(d.expected); it != d.early.end(); it = d.early.find(d.expected)) {
     Envelope& e = *it->second;
-    if (e.body->retransmitted() && !network_.reachable(from, node) && now() - e.sent_at <= kRetransmitGiveUp) {
-      // Caught by a cut while it travelled: TCP retransmits it, and what follows waits behind it.
-      if (!in.retry_armed) {
-        in.retry_armed = true;
-        node_timer(node, kRetransmitInterval, [this, node, from] {
-          slots_[node].inbound[from].retry_armed = false;
-          deliver_in_order(node, from);
+    if (!network_.reachable(from, node)) {
+      // The path broke while it travelled: TCP sends it again, and what follows waits behind it.
+      if (now() - e.sent_at > kRetransmitGiveUp) {
+        reset(*c);
+        if (Node* sender = slots_[from].process.get()) sender->connection_reset(node, channel, 0);
+        return;
+      }
+      if (!d.retry_armed) {
+        d.retry_armed = true;
+        const std::uint64_t generation = c->generation;
+        node_timer(node, kRetransmitInterval, [this, node, from, channel, generation] {
+          Connection* again = find_connection(from, node, channel);
+          if (again == nullptr || again->generation != generation) return;
+          again->dir[from < node ? 0 : 1].retry_armed = false;
+          deliver_in_order(node, from, channel);
         });
       }
       return;
     }
     std::unique_ptr<Envelope> next = std::move(it->second);
-    in.early.erase(it);
-    accept(node, std::move(next));
-    ++in.expected;
+    d.early.erase(it);
+    ++d.expected;
+    accept(node, std::move(next));  // may reset this connection (d then starts afresh, empty)
   }
 }
 
 void World::accept(int node, std::unique_ptr<Envelope> envelope) {
   Slot& s = slots_[node];
-  // The connection it travelled on belonged to an earlier process, or the path broke while it travelled.
-  if (envelope->to_incarnation != s.incarnation || !network_.reachable(envelope->from, node)) {
+  // The connection it travelled on belonged to an earlier process.
+  if (envelope->to_incarnation != s.incarnation) {
     ++outcome_.stats.messages_lost;
     return;
   }

@@ -2,6 +2,7 @@
 // with its network rules, durable state, the history, and the run's phases and bounds.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -9,7 +10,9 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "scenario/scenario.h"
@@ -24,7 +27,9 @@ namespace kafkasim::sim {
 
 class Scheduler;
 
-enum class ProcessState { Up, Paused, Crashed, PoweredOff, Stopped };
+// Exited: the process ended itself with an error (a broker that cannot register at start-up); the
+// operator restarts it (sim.operator.restart.ms).
+enum class ProcessState { Up, Paused, Crashed, PoweredOff, Stopped, Exited };
 const char* process_state_name(ProcessState s);
 
 struct RunStats {
@@ -63,6 +68,9 @@ class World {
   Micros now() const;
   Micros latency() const { return scenario_.latency; }
   Rng& rng(const std::string& stream);
+  // A number for a client's new connection (ZooKeeper's): unique in the run, so no two connections of
+  // one node share a channel however many clients it runs.
+  std::uint32_t next_connection_id() { return ++connection_ids_; }
 
   // Nodes: brokers first (node i is broker i+1), then ZooKeeper servers, then clients.
   int node_count() const { return static_cast<int>(slots_.size()); }
@@ -85,8 +93,18 @@ class World {
   std::string pause(int node);
   std::string resume(int node);
   std::string stop(int node);  // a clean stop, after a controlled shutdown
-  // `from` closes its connection to `to` (a TCP close reaching `to` one latency later, if reachable).
-  void close_connection(int from, int to);
+  // The process exits on an error of its own (`reason`, recorded); as a supervisor would (systemd's
+  // Restart=on-failure, a Kubernetes pod), the operator starts it again sim.operator.restart.ms later
+  // (0: only the scenario's restarts in the fault phase), and always in the settle phase.
+  std::string exit_process(int node, const std::string& reason);
+  // `from` closes its connection `channel` to `to` (a TCP close reaching `to` one latency later, if
+  // reachable); a connection of an earlier process of either side is already gone and nothing happens.
+  void close_connection(int from, int to, std::uint32_t channel);
+  // The connection `channel` between `a` and `b` is reset now (a request timed out and the client closed
+  // it): what it still held is never delivered; the next message opens a new one.
+  void reset_connection(int a, int b, std::uint32_t channel);
+  // The channels of open connections between `node` and `peer` (for a process that dies).
+  std::vector<std::uint32_t> open_channels(int node, int peer) const;
 
   // Runs `fn` on the control loop at now + delay (scenario actions, phase changes).
   void on_control(Micros delay, std::function<void()> fn);
@@ -123,23 +141,39 @@ class World {
     std::unique_ptr<Node> process;
     std::unique_ptr<DurableState> durable;
     std::deque<std::function<void()>> deferred;  // work that came while paused, in arrival order
-    // Per destination: the destination incarnation the connection was opened to, and its next sequence.
-    std::vector<std::pair<std::uint32_t, std::uint64_t>> sent_seq;
-    struct Inbound {
-      std::uint32_t from_incarnation = 0;
-      std::uint64_t expected = 0;
-      std::map<std::uint64_t, std::unique_ptr<Envelope>> early;  // arrived ahead of their turn
-      bool retry_armed = false;  // the next in turn waits for its cut path to heal
-    };
-    std::vector<Inbound> inbound;  // per sender, for this incarnation
+    std::map<int, std::set<std::uint32_t>> channels;  // peer -> channels of connections this process opened
   };
+  // A TCP connection between two processes: both directions' order, and the generation that a reset ends
+  // (a message of an older generation, or of an earlier process of either side, is never delivered).
+  struct Connection {
+    std::uint32_t low_incarnation = 0, high_incarnation = 0;  // of the lower and higher node id
+    std::uint64_t generation = 0;
+    struct Direction {
+      std::uint64_t next_seq = 0;  // the sender's next
+      std::uint64_t expected = 0;  // the receiver's next in turn
+      std::map<std::uint64_t, std::unique_ptr<Envelope>> early;  // arrived ahead of their turn (or held)
+      bool retry_armed = false;    // the next in turn waits for its path to clear
+    };
+    Direction dir[2];  // [0]: low -> high, [1]: high -> low
+  };
+  static std::uint64_t connection_key(int a, int b, std::uint32_t channel) {
+    const auto lo = static_cast<std::uint64_t>(std::min(a, b)), hi = static_cast<std::uint64_t>(std::max(a, b));
+    return lo << 48 | hi << 32 | channel;
+  }
+  // The connection the two current processes have on `channel`, opened (or re-opened) if need be.
+  Connection& connection(int from, int to, std::uint32_t channel);
+  Connection* find_connection(int from, int to, std::uint32_t channel);
+  void reset(Connection& c);
+  friend void free_envelope_of_world(void* p);
 
   TimerId node_timer(int node, Micros delay, std::function<void()> fn);
   void cancel_node_timer(int node, TimerId timer);
   void send(int from, Envelope envelope);
   void transmit(std::unique_ptr<Envelope> envelope);
   void retransmit_later(std::unique_ptr<Envelope> envelope);
-  void deliver_in_order(int node, int from);
+  bool blocked(const Envelope& e);  // a cut path or a drop rule: the segment is lost (TCP sends it again)
+  void refuse(const Envelope& e);   // the destination process is gone: RST to the sender
+  void deliver_in_order(int node, int from, std::uint32_t channel);
   void receive(int node, std::unique_ptr<Envelope> envelope);
   void accept(int node, std::unique_ptr<Envelope> envelope);
   void run_work(int node, std::uint32_t incarnation, std::function<void()> work);
@@ -150,6 +184,7 @@ class World {
   std::uint64_t next_message_id() { return ++message_seq_; }
   std::string start_process(int node);
   void begin_settle();
+  std::string end_process(int node, ProcessState why, const std::string& exit_reason);
   void check_converged();
   void finish(bool converged);
 
@@ -157,6 +192,8 @@ class World {
   ClusterModel& model_;
   std::unique_ptr<Engine> engine_;
   std::vector<Slot> slots_;
+  // Looked up by key, never iterated in an order that matters (open_channels sorts what it finds).
+  std::unordered_map<std::uint64_t, Connection> connections_;
   NetworkRules network_;
   History history_;
   std::string last_gap_;  // why the cluster had not converged at the last check
@@ -166,6 +203,7 @@ class World {
   Phase phase_ = Phase::Fault;
   RunOutcome outcome_;
   std::uint64_t message_seq_ = 0;
+  std::uint32_t connection_ids_ = 0;
   std::int64_t max_events_;
   std::int64_t max_wall_ms_;
   std::int64_t max_memory_mib_;

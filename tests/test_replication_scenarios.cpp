@@ -62,12 +62,16 @@ TEST(Kip101, TheFixIsTheTruncationSwitchAlone) {
   EXPECT_EQ(run_file("kip101-hw-truncation.yaml", "kafka-0.10,truncation=leader-epoch").violated, kNone);
 }
 
-TEST(ZombieController, ObeyedBefore21AndFencedAfter) {
-  EXPECT_TRUE(run_file("zombie-controller.yaml", "kafka-2.0").violated.count("stale-controller-obeyed"));
+TEST(ZombieController, ObeyedBefore11AndFencedAfter) {
+  EXPECT_TRUE(run_file("zombie-controller.yaml", "kafka-0.10").violated.count("stale-controller-obeyed"));
+  EXPECT_TRUE(run_file("zombie-controller.yaml", "kafka-0.11").violated.count("stale-controller-obeyed"));
+  EXPECT_EQ(run_file("zombie-controller.yaml", "kafka-2.0").violated, kNone);
   EXPECT_EQ(run_file("zombie-controller.yaml", "kafka-2.2").violated, kNone);
   EXPECT_EQ(run_file("zombie-controller.yaml", "latest").violated, kNone);
-  // The epoch check alone fences it.
-  EXPECT_EQ(run_file("zombie-controller.yaml", "kafka-2.0,controller-epoch-check=true").violated, kNone);
+  // The 1.1 controller's clearAndPut(Expire) alone closes it; the epoch check alone keeps its stale
+  // request from being obeyed (the zombie's first conditional write fails and it resigns).
+  EXPECT_EQ(run_file("zombie-controller.yaml", "kafka-0.11,expire-clears-controller-queue=true").violated, kNone);
+  EXPECT_FALSE(run_file("zombie-controller.yaml", "kafka-0.11,controller-epoch-check=true").violated.count("stale-controller-obeyed"));
 }
 
 TEST(Jepsen2013, AnIsrOfOneLosesAckedWritesUnlessMinIsrRefusesThem) {

@@ -89,6 +89,46 @@ class BurstCluster : public models::IdleCluster {
   }
 };
 
+// At 1 s broker-1 sends broker-2 a request (Metadata, 5 s timeout) and then a one-way Produce on the same
+// connection, and a one-way Produce on another channel; broker-2 records what it got, and broker-1 how
+// its request ended. What TCP does is observable: a held segment delays what follows it on its
+// connection only, and a request to a machine that lost power is reset when the machine is back.
+struct OnChannel : sim::Message {
+  OnChannel(std::string t, std::uint32_t c, std::string v) : type_(std::move(t)), channel_(c), value(std::move(v)) {}
+  std::string_view type() const override { return type_; }
+  std::uint32_t channel() const override { return channel_; }
+  std::string type_;
+  std::uint32_t channel_;
+  std::string value;
+};
+class Streams : public sim::Node {
+ public:
+  using sim::Node::Node;
+  void on_start() override {
+    if (node() != 0 || world().incarnation(0) != 1) return;
+    after(kMicrosPerSecond - now(), [this] {
+      const Micros sent = now();
+      request(1, std::make_unique<OnChannel>("Metadata", sim::channel::kDefault, "request"), 5 * kMicrosPerSecond,
+              [this, sent](sim::Failure f, const sim::Message*) {
+                record("request-ended", {{"failure", std::string(sim::failure_name(f))}, {"after_us", now() - sent}});
+              });
+      send(1, std::make_unique<OnChannel>("Produce", sim::channel::kDefault, "behind"));
+      send(1, std::make_unique<OnChannel>("Produce", sim::channel::kControl, "other-connection"));
+    });
+  }
+  void on_message(const sim::Envelope& e) override {
+    const auto& m = static_cast<const OnChannel&>(*e.body);
+    record("got", {{"value", m.value}});
+    if (e.expects_reply) reply(e, std::make_unique<OnChannel>("Metadata", 0, "answer"));
+  }
+};
+class StreamsCluster : public models::IdleCluster {
+ public:
+  std::unique_ptr<sim::Node> start_process(sim::World& world, int node) override {
+    return std::make_unique<Streams>(world, node);
+  }
+};
+
 struct Simulated {
   std::vector<json> history;
   std::string failure;
@@ -101,7 +141,7 @@ struct Simulated {
   }
 };
 
-enum class Model { Idle, Probe, Burst, Kafka };
+enum class Model { Idle, Probe, Burst, Kafka, Streams };
 
 Simulated simulate(const std::string& yaml, Model kind = Model::Probe) {
   Scenario s = parse_scenario_text(yaml, "test.yaml");
@@ -109,6 +149,7 @@ Simulated simulate(const std::string& yaml, Model kind = Model::Probe) {
     switch (kind) {
       case Model::Probe: return std::make_unique<ProbeCluster>();
       case Model::Burst: return std::make_unique<BurstCluster>();
+      case Model::Streams: return std::make_unique<StreamsCluster>();
       case Model::Kafka: return std::make_unique<models::KafkaCluster>();
       case Model::Idle: break;
     }
@@ -203,6 +244,43 @@ TEST(Simulation, DropRulesMatchByType) {
   EXPECT_GE(failures_between(dropped, 1.0, 1.36).size(), 3u);
   auto other = simulate(scenario("  - {at: 1s, drop: {type: Fetch}, for: 300ms}\n"));
   EXPECT_TRUE(other.of("probe-failed").empty());
+}
+
+TEST(Transport, ADroppedSegmentIsSentAgainAndHoldsBackOnlyItsOwnConnection) {
+  auto r = simulate(scenario("  - {at: 1s, drop: {from: broker-1, to: broker-2, type: Metadata}, for: 300ms}\n"), Model::Streams);
+  auto got = r.of("got");
+  ASSERT_EQ(got.size(), 3u);
+  // The other connection is not held; on the request's own connection what follows waits behind it.
+  EXPECT_EQ(got[0]["value"], "other-connection");
+  EXPECT_LT(got[0]["t"].get<double>(), 1.01);
+  EXPECT_EQ(got[1]["value"], "request");
+  EXPECT_EQ(got[2]["value"], "behind");
+  EXPECT_GE(got[1]["t"].get<double>(), 1.3);  // TCP sent it again once the rule was gone: nothing missing
+  auto ended = r.of("request-ended");
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(ended[0]["failure"], "none");
+}
+
+TEST(Transport, ARequestToAMachineThatLostPowerIsResetWhenItComesBack) {
+  auto r = simulate(scenario("  - {at: 900ms, power-loss: broker-2, for: 1s}\n"), Model::Streams);
+  auto ended = r.of("request-ended");
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(ended[0]["failure"], "disconnected");  // TCP's RST on the first retransmission after 1.9 s
+  EXPECT_LT(ended[0]["t"].get<double>(), 2.3);     // not the 5 s request timeout
+  EXPECT_GT(ended[0]["t"].get<double>(), 1.9);
+  EXPECT_TRUE(r.of("got").empty());  // nothing of the old connection reaches the new process
+}
+
+TEST(Transport, ARequestThatTimesOutResetsItsConnection) {
+  // The request is held by a cut longer than its timeout: it fails, and the segment TCP still held is
+  // never delivered (its connection is gone), nor is what followed it on that connection.
+  std::string text = scenario("  - {at: 1s, cut: {from: broker-1, to: broker-2}, for: 6s}\n");
+  text.replace(text.find("duration: 3s"), 12, "duration: 8s");
+  auto r = simulate(text, Model::Streams);
+  auto ended = r.of("request-ended");
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(ended[0]["failure"], "timeout");
+  for (const auto& g : r.of("got")) EXPECT_NE(g["value"], "behind") << g.dump();
 }
 
 TEST(Simulation, DelayAddsLatency) {
@@ -382,16 +460,34 @@ TEST(ZooKeeperSessions, AShortIsolationDoesNotExpireTheSession) {
   EXPECT_EQ(r.of("broker-registered").size(), 3u);
 }
 
-TEST(ZooKeeperSessions, ACrashedBrokersSessionLivesUntilItExpiresAndBlocksItsReregistration) {
+TEST(ZooKeeperSessions, ACrashedBrokersSessionLivesOnAndItsFastRestartExitsUntilTheOperatorRestartsItAfterExpiry) {
   auto r = simulate(sessions_scenario("  - {at: 1s, crash: broker-1, for: 200ms}\n"), Model::Kafka);
   auto expired = times_of(r, "zk-session-expired", 1);
   ASSERT_EQ(expired.size(), 1u);
   EXPECT_GT(expired[0], 2.9);  // last heard at its last ping before 1 s, plus 3 s
   EXPECT_LT(expired[0], 4.05);
+  // Restarted faster than the session timeout: /brokers/ids/1 is the old session's, so start-up fails
+  // with NodeExists and the process exits (ZkUtils.registerBrokerInZk, checkedEphemeralCreate).
+  auto exited = times_of(r, "broker-exited", 1);
+  ASSERT_FALSE(exited.empty());
+  EXPECT_LT(exited[0], expired[0]);
+  for (const auto& e : r.of("broker-exited")) EXPECT_EQ(e["reason"], "NODE_EXISTS");
+  // The operator starts it again every sim.operator.restart.ms (1 s): it registers once the old node went.
   auto registered = times_of(r, "broker-registered", 1);
   ASSERT_EQ(registered.size(), 2u);
-  EXPECT_GT(registered[1], expired[0]);  // NODEEXISTS until the old session's node went
+  EXPECT_GT(registered[1], expired[0]);
   EXPECT_LT(registered[1], expired[0] + 1.1);
+  // The old session's expiry does not touch the new process's session (only its own connection closes).
+  EXPECT_EQ(times_of(r, "zk-session-expired", 1).size(), 1u);
+  // With no operator in the fault phase, it stays down until the settle phase restarts it.
+  std::string text = scenario("  - {at: 1s, crash: broker-1, for: 200ms}\n",
+                              "config: {zookeeper.session.timeout.ms: 3000, sim.operator.restart.ms: 0}\n");
+  text.replace(text.find("duration: 3s"), 12, "duration: 8s");
+  auto alone = simulate(text, Model::Kafka);
+  EXPECT_EQ(times_of(alone, "broker-exited", 1).size(), 1u);
+  auto again = times_of(alone, "broker-registered", 1);
+  ASSERT_EQ(again.size(), 2u);
+  EXPECT_GE(again[1], 8.0);  // the settle phase's restart
 }
 
 TEST(ZooKeeperSessions, ExpireSessionActsAtOnce) {

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "sim/world.h"
+
 namespace kafkasim::models::zk {
 
 const char* state_name(Client::State s) {
@@ -36,8 +38,9 @@ void Client::resume_session(SessionId session) {
 }
 
 void Client::connect() {
-  const std::uint64_t attempt = ++connection_;
+  const std::uint64_t attempt = connection_ = owner_.world().next_connection_id();
   auto r = std::make_unique<ZkRequest>();
+  r->connection = static_cast<std::uint32_t>(attempt);  // a new connection for every attempt
   r->kind = ZkRequest::Kind::Connect;
   r->session = session_;
   r->session_timeout = session_timeout_;
@@ -79,6 +82,7 @@ void Client::ping() {
   if (state_ != State::Connected) return;
   const std::uint64_t attempt = connection_;
   auto p = std::make_unique<ZkPing>();
+  p->connection = static_cast<std::uint32_t>(attempt);
   p->session = session_;
   owner_.request(server_, std::move(p), request_timeout(), [this, attempt](sim::Failure f, const sim::Message* m) {
     if (attempt != connection_ || state_ != State::Connected) return;
@@ -87,7 +91,7 @@ void Client::ping() {
       return;
     }
     if (static_cast<const ZkPing&>(*m).expired) {
-      ++connection_;
+      connection_ = owner_.world().next_connection_id();
       watches_.clear();
       default_watches_.clear();
       set_state(State::Expired);
@@ -102,7 +106,11 @@ void Client::ping() {
 void Client::lost_connection() {
   if (state_ != State::Connected) return;
   set_state(State::Disconnected);
-  connect();
+  // ClientCnxn.startConnect: a reconnect (not the first connect) waits a random time below a second.
+  const std::uint64_t lost = connection_ = owner_.world().next_connection_id();
+  owner_.after(owner_.rng().between(0, 999) * kMicrosPerMs, [this, lost] {
+    if (lost == connection_ && state_ == State::Disconnected) connect();
+  });
 }
 
 void Client::send_op(std::unique_ptr<ZkRequest> r, ResponseHandler done) {
@@ -112,6 +120,7 @@ void Client::send_op(std::unique_ptr<ZkRequest> r, ResponseHandler done) {
   }
   r->session = session_;
   const std::uint64_t attempt = connection_;
+  r->connection = static_cast<std::uint32_t>(attempt);
   owner_.request(server_, std::move(r), request_timeout(),
                  [this, attempt, done](sim::Failure f, const sim::Message* m) {
                    if (f != sim::Failure::None) {
@@ -122,7 +131,7 @@ void Client::send_op(std::unique_ptr<ZkRequest> r, ResponseHandler done) {
                    const auto& resp = static_cast<const ZkResponse&>(*m);
                    last_zxid_ = std::max(last_zxid_, resp.zxid);
                    if (resp.error == Error::SessionExpired && attempt == connection_) {
-                     ++connection_;
+                     connection_ = owner_.world().next_connection_id();
                      watches_.clear();
                      default_watches_.clear();
                      set_state(State::Expired);
@@ -134,7 +143,7 @@ void Client::send_op(std::unique_ptr<ZkRequest> r, ResponseHandler done) {
 void Client::close_session(std::function<void()> done) {
   const bool connected = state_ == State::Connected;
   auto closed = [this, done] {
-    ++connection_;  // no more pings or reconnects
+    connection_ = owner_.world().next_connection_id();  // no more pings or reconnects
     watches_.clear();
     default_watches_.clear();
     state_ = State::Closed;

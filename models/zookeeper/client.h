@@ -48,8 +48,13 @@ class Client {
   // Closes the session (its ephemeral nodes go at once); `done` runs when the server answered or the
   // connection is gone. The client is Closed from then on: no pings, no reconnects.
   void close_session(std::function<void()> done);
-  // The server closed the connection: reconnect (and learn whether the session still exists).
-  void connection_closed() { lost_connection(); }
+  // The server closed the connection on `channel`: if it is the current one, reconnect (and learn whether
+  // the session still exists); an older connection's close is old news.
+  void connection_closed(std::uint32_t channel) {
+    if (channel == this->channel()) lost_connection();
+  }
+  // The channel of the current connection (see ZkMessage).
+  std::uint32_t channel() const { return sim::channel::kZooKeeper + static_cast<std::uint32_t>(connection_); }
   int server_node() const { return server_; }
 
   // The owner forwards ZkWatch messages here.

@@ -10,7 +10,14 @@
 
 namespace kafkasim::models::zk {
 
-struct ZkRequest : sim::Message {
+// Every ZooKeeper message travels on one of the client's connections, by its number: a connection that
+// the server closes (an expired session, a session moved) is that one, never a later one of the client.
+struct ZkMessage : sim::Message {
+  std::uint32_t connection = 0;
+  std::uint32_t channel() const override { return sim::channel::kZooKeeper + connection; }
+};
+
+struct ZkRequest : ZkMessage {
   enum class Kind { Connect, Close, Create, Delete, Exists, GetData, SetData, GetChildren, Multi } kind = Kind::Exists;
   SessionId session = 0;         // Connect: the session to resume (0 = a new one)
   Micros session_timeout = 0;    // Connect
@@ -25,11 +32,10 @@ struct ZkRequest : sim::Message {
   std::vector<std::string> data_watches, exist_watches, child_watches;
   std::int64_t last_zxid = 0;
   std::string_view type() const override { return "ZkRequest"; }
-  bool retransmitted() const override { return true; }
   std::size_t bytes() const override { return 64 + path.size() + data.size() + ops.size() * 64; }
 };
 
-struct ZkResponse : sim::Message {
+struct ZkResponse : ZkMessage {
   Error error = Error::Ok;
   SessionId session = 0;       // Connect
   Micros session_timeout = 0;  // Connect: as negotiated
@@ -41,22 +47,19 @@ struct ZkResponse : sim::Message {
   std::vector<OpResult> results;  // Multi
   std::int64_t zxid = 0;          // the server's last zxid when it answered
   std::string_view type() const override { return "ZkResponse"; }
-  bool retransmitted() const override { return true; }
   std::size_t bytes() const override { return 64 + data.size() + children.size() * 16 + results.size() * 32; }
 };
 
-struct ZkWatch : sim::Message {
+struct ZkWatch : ZkMessage {
   WatchType watch_type = WatchType::NodeCreated;
   std::string path;
   std::string_view type() const override { return "ZkWatch"; }
-  bool retransmitted() const override { return true; }
 };
 
-struct ZkPing : sim::Message {
+struct ZkPing : ZkMessage {
   SessionId session = 0;
   bool expired = false;  // the reply: the server no longer knows this session
   std::string_view type() const override { return "ZkPing"; }
-  bool retransmitted() const override { return true; }
 };
 
 }  // namespace kafkasim::models::zk

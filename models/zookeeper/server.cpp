@@ -46,14 +46,16 @@ void Server::arm_expiry(SessionId s) {
 void Server::expire(SessionId s) {
   auto it = state_.sessions.find(s);
   if (it == state_.sessions.end()) return;
-  const int client = it->second.client_node;
+  const ServerState::Session session = it->second;
   state_.sessions.erase(it);
-  record_session("zk-session-expired", s, client);
+  record_session("zk-session-expired", s, session.client_node);
   state_.tree.close_session(s);
   deliver_watches();
   // NIOServerCnxnFactory.closeSession: the expired session's connection is closed, so a client that
-  // is still connected learns of the expiry when it reconnects, not at its next ping.
-  world().close_connection(node(), client);
+  // is still connected learns of the expiry when it reconnects, not at its next ping. That connection
+  // only: a new process on the client's machine, or the same client's newer connection of another
+  // session, is not touched (the World knows a connection of an earlier process is gone already).
+  world().close_connection(node(), session.client_node, sim::channel::kZooKeeper + session.connection);
 }
 
 void Server::deliver_watches() {
@@ -61,6 +63,7 @@ void Server::deliver_watches() {
     auto it = state_.sessions.find(w.session);
     if (it == state_.sessions.end()) continue;  // its session is gone
     auto msg = std::make_unique<ZkWatch>();
+    msg->connection = it->second.connection;
     msg->watch_type = w.type;
     msg->path = w.path;
     send(it->second.client_node, std::move(msg));
@@ -90,8 +93,11 @@ void Server::handle(const sim::Envelope& e, const ZkRequest& r) {
       } else {
         // ZooKeeperServer.processConnectRequest: a session reconnecting on a new connection has its old
         // connection closed (CLIENT_RECONNECT), so two handles never share one session.
-        if (it->second.client_node != e.from) world().close_connection(node(), it->second.client_node);
+        if (it->second.client_node != e.from || it->second.connection != r.connection)
+          world().close_connection(node(), it->second.client_node, sim::channel::kZooKeeper + it->second.connection);
         it->second.client_node = e.from;
+        it->second.connection = r.connection;
+        it->second.client_incarnation = e.from_incarnation;
         touch(r.session);
         resp->session = r.session;
         resp->session_timeout = it->second.timeout;
@@ -101,7 +107,7 @@ void Server::handle(const sim::Envelope& e, const ZkRequest& r) {
       }
     } else {
       const SessionId id = state_.next_session++;
-      state_.sessions[id] = ServerState::Session{e.from, r.session_timeout, now()};
+      state_.sessions[id] = ServerState::Session{e.from, r.session_timeout, now(), r.connection, e.from_incarnation};
       record_session("zk-session-created", id, e.from);
       arm_expiry(id);
       resp->session = id;

@@ -17,6 +17,8 @@ struct ServerState : sim::DurableState {
     int client_node = -1;
     Micros timeout = 0;
     Micros last_heard = 0;
+    std::uint32_t connection = 0;          // the client's connection the session is on now
+    std::uint32_t client_incarnation = 0;  // of the client process that holds that connection
   };
   std::map<SessionId, Session> sessions;
   SessionId next_session = 0x100;

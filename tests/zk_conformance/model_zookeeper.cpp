@@ -31,10 +31,12 @@ class TraceClientNode : public sim::Node {
   TraceClientNode(sim::World& world, int node) : sim::Node(world, node) {}
   void on_message(const sim::Envelope& e) override {
     if (const auto* w = dynamic_cast<const zk::ZkWatch*>(e.body.get()))
-      if (current()) current()->on_watch(*w);
+      for (auto& h : handles_)
+        if (h && h->channel() == e.channel) h->on_watch(*w);  // the handle whose connection it came on
   }
-  void on_connection_reset(int peer) override {
-    if (current() && peer == current()->server_node()) current()->connection_closed();
+  void on_connection_reset(int peer, std::uint32_t channel) override {
+    for (auto& h : handles_)
+      if (h && peer == h->server_node()) h->connection_closed(channel);  // only the handle on that channel
   }
   zk::Client* current() { return handles_.empty() ? nullptr : handles_.back().get(); }
   bool open() const { return !handles_.empty() && !gone_; }

@@ -1,0 +1,129 @@
+// Model fidelity: the artefacts that made explore report bugs Kafka does not have, and the mechanisms
+// each release had, each shown on a scenario of tests/data/fidelity/ (the survey's evidence) through its
+// history: what happens, and on which designs.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "models/log.h"
+#include "scenario/scenario.h"
+
+using namespace kafkasim;
+using json = nlohmann::json;
+
+namespace {
+
+struct Observed {
+  std::set<std::string> violated;
+  json result;
+  std::vector<json> history;
+  std::vector<json> of(const std::string& event) const {
+    std::vector<json> out;
+    for (const auto& e : history)
+      if (e["event"] == event) out.push_back(e);
+    return out;
+  }
+};
+
+Observed run(const std::string& file, const std::string& design) {
+  Scenario s = parse_scenario_file(std::string(KAFKASIM_SOURCE_DIR) + "/tests/data/fidelity/" + file);
+  std::string error;
+  auto d = parse_design_flag(design, error);
+  EXPECT_TRUE(d) << error;
+  s.apply_design(*d);
+  cli::RunOptions options;
+  options.history_path = testing::TempDir() + "/fidelity-" + file + "-" + design + ".jsonl";
+  options.failures_dir = testing::TempDir() + "/fidelity-failures";
+  const auto report = cli::run_scenario(s, options);
+  EXPECT_TRUE(report.failure.empty()) << report.failure;
+  Observed r;
+  r.result = report.result;
+  for (const auto& v : report.result["violations"]) r.violated.insert(v["property"].get<std::string>());
+  std::ifstream in(options.history_path);
+  for (std::string line; std::getline(in, line);) r.history.push_back(json::parse(line));
+  return r;
+}
+
+const std::set<std::string> kNone;
+
+}  // namespace
+
+TEST(Fidelity, AFastRestartExitsOnNodeExistsAndTheOldSessionsExpiryLeavesTheNewOneAlone) {
+  // One short power loss used to lose acknowledged writes on every design with a 6 s session: the
+  // restarted broker retried its registration and, when its old session expired, the ZooKeeper model
+  // reset the whole node's connection, so the new session re-registered inside the controller's bounce
+  // window. Now the restart fails with NodeExists, the operator restarts it, and nothing is lost.
+  for (const char* file : {"ld107-latest6s.yaml", "awl11-latest6s.yaml"})
+    for (const char* design : {"kafka-0.11", "kafka-2.0", "latest"}) {
+      const Observed r = run(file, design);
+      EXPECT_EQ(r.violated, kNone) << file << " on " << design;
+      EXPECT_FALSE(r.of("broker-exited").empty()) << file << " on " << design;
+      for (const auto& e : r.of("broker-exited")) EXPECT_EQ(e["reason"], "NODE_EXISTS");
+    }
+}
+
+TEST(Fidelity, ADelayedFetchHoldsBackOnlyTheFetcherConnection) {
+  // The follower's Fetches are delayed by 12 s; the controller's channel and AlterPartition's are not,
+  // so the leader learns its ISR shrink, and the unclean election that follows loses by design.
+  const Observed r = run("hol-blocking-artifact.yaml", "latest");
+  bool shrunk = false;
+  for (const auto& e : r.of("isr-changed")) shrunk |= e["isr"] == json::array({1});
+  EXPECT_TRUE(shrunk) << "the leader never learned its ISR shrink";
+  EXPECT_EQ(r.violated, std::set<std::string>{"acked-write-lost"});
+  EXPECT_GT(r.result["stats"]["lost_unclean"].get<int>(), 0);
+}
+
+TEST(Fidelity, ControllerFailoverRemovesDeadReplicasFromTheIsrSince23) {
+  // KAFKA-3143: the new controller removes the followers that died with the old one at once, and acks=all
+  // writes are refused with NOT_ENOUGH_REPLICAS; before 2.3 they stay in the ISR and writes wait.
+  auto refused_soon = [](const Observed& r) {
+    double failover = -1;
+    for (const auto& e : r.of("controller-elected"))
+      if (e["controller_epoch"] == 2) failover = e["t"];
+    for (const auto& e : r.of("request-rejected"))
+      if (e["reason"] == "NOT_ENOUGH_REPLICAS" && e["t"].get<double>() < failover + 2) return true;
+    return false;
+  };
+  EXPECT_TRUE(refused_soon(run("min-insync-controller-among-dead.yaml", "latest")));
+  EXPECT_FALSE(refused_soon(run("min-insync-controller-among-dead.yaml", "kafka-2.2")));
+  EXPECT_TRUE(refused_soon(run("min-insync-controller-among-dead.yaml", "kafka-2.2,failover-removes-dead-replicas=true")));
+}
+
+TEST(Fidelity, ACaughtUpFollowerOfAnIdlePartitionStaysInTheIsrSince21) {
+  // KAFKA-7152: broker-3 stops fetching once caught up; an idle partition's leader LEO is its LEO.
+  auto dropped = [](const Observed& r) {
+    for (const auto& e : r.of("isr-changed"))
+      if (e["isr"] == json::array({1, 2})) return true;
+    return false;
+  };
+  EXPECT_FALSE(dropped(run("idle-follower-shrink.yaml", "latest")));
+  EXPECT_FALSE(dropped(run("idle-follower-shrink.yaml", "kafka-2.2")));
+  EXPECT_TRUE(dropped(run("idle-follower-shrink.yaml", "kafka-2.0")));
+}
+
+TEST(Fidelity, AnRf1PartitionDoesNotHoldUpAControlledShutdownWhichStopsTheFollowedReplicas) {
+  const Observed r = run("rf1-controlled-shutdown.yaml", "latest");
+  const auto stopped = r.of("broker-shutdown");
+  ASSERT_FALSE(stopped.empty());
+  EXPECT_LT(stopped[0]["t"].get<double>(), 2.5);  // not three attempts 5 s apart
+  bool stop_replica = false;
+  for (const auto& e : r.of("control-applied")) stop_replica |= e["request"] == "StopReplica" && e["broker"] == 2;
+  EXPECT_TRUE(stop_replica);
+  EXPECT_EQ(r.violated, kNone);
+}
+
+TEST(Fidelity, TheEpochCacheBeforeKafka7415) {
+  models::PartitionLog log;
+  log.append(models::Record{0, 3, "a", "p"}, 0);
+  log.append(models::Record{1, 5, "b", "p"}, 0);
+  // An epoch older than the first entry: undefined before KAFKA-7415, the first start offset after.
+  EXPECT_EQ(log.end_offset_for(1, /*below_head_undefined=*/true).second, models::kUndefinedOffset);
+  EXPECT_EQ(log.end_offset_for(1, false), std::make_pair(std::int64_t{1}, std::int64_t{0}));
+  EXPECT_EQ(log.end_offset_for_kip101(1), models::kUndefinedOffset);  // 0.11: requestedEpoch < epochs.head.epoch
+  EXPECT_EQ(log.end_offset_for_kip101(3), 1);
+}
