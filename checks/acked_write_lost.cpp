@@ -31,7 +31,8 @@ struct Losses {
 Losses find_losses(const sim::History& history) {
   Losses l;
   std::vector<Ack> acks;
-  std::map<std::string, std::vector<Micros>> unclean;  // partition -> times of unclean elections
+  // partition -> (time, leader epoch) of its unclean elections
+  std::map<std::string, std::vector<std::pair<Micros, std::int64_t>>> unclean;
   std::map<std::tuple<std::string, std::int64_t, std::string>, std::int64_t> epoch_of;  // (partition, offset, value)
   for (const auto& e : history.events()) {
     l.replay.apply(e);
@@ -47,7 +48,7 @@ Losses find_losses(const sim::History& history) {
     if (e.name == "leader-elected") {
       const sim::Value* c = e.get("clean");
       if (c != nullptr && std::get_if<bool>(c) != nullptr && !std::get<bool>(*c))
-        unclean[e.str_or("partition", "")].push_back(e.t);
+        unclean[e.str_or("partition", "")].emplace_back(e.t, e.int_or("leader_epoch", -1));
     }
   }
   l.acked = static_cast<std::int64_t>(acks.size());
@@ -57,8 +58,11 @@ Losses find_losses(const sim::History& history) {
     if (a.offset >= 0 && a.offset < static_cast<std::int64_t>(log.size()) &&
         log[static_cast<std::size_t>(a.offset)].value == a.value)
       continue;
+    // Lost to an unclean election: one elected a leader in a later epoch than the one the record was
+    // appended in (acknowledged before it, or after it by the deposed leader that had not heard yet).
     bool after_unclean = false;
-    for (Micros t : unclean[a.partition]) after_unclean |= t >= a.t;
+    for (const auto& [t, epoch] : unclean[a.partition])
+      after_unclean |= a.leader_epoch >= 0 ? epoch > a.leader_epoch : t >= a.t;
     l.lost.emplace_back(a, after_unclean);
   }
   return l;

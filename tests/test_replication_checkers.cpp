@@ -221,3 +221,49 @@ TEST(StaleControllerObeyed, FiresOnAControllerWriteAfterANewerEpoch) {
   x.h.record(s(6.0), "controller-zk-write", {{"broker", i(3)}, {"controller_epoch", i(1)}, {"path", std::string("/p")}});
   ASSERT_EQ(x.only("stale-controller-obeyed").size(), 1u);
 }
+
+// Loss an unclean election explains is allowed by design (spec: "Allowed loss"): acked-write-lost alone
+// reports acknowledged acks=all records lost that way; committed-record-changed and phantom-read do not.
+namespace {
+// m0 committed and read on leader 1; broker 2 never copied it and is elected uncleanly, writing `other`.
+H lost_to_election(bool clean) {
+  H x;
+  x.leader(0.1, 1, 0, {1, 2});
+  x.follower(0.1, 2, 1, 0);
+  x.append(1.0, 1, 0, 0, "m0");
+  x.hw(1.2, 1, 1);
+  x.acked(1.3, "m0", 0);
+  x.consumed(1.4, 0, "m0");
+  x.elected(3.0, 2, 1, {2}, clean);
+  x.leader(3.1, 2, 1, {2});
+  x.append(3.2, 2, 0, 1, "other");
+  x.follower(3.3, 1, 2, 1);
+  x.truncate(3.4, 1, 1, 0);
+  x.append(3.5, 1, 0, 1, "other");
+  x.done(4.0, true);
+  return x;
+}
+}  // namespace
+
+TEST(UncleanLoss, OnlyAckedWriteLostReportsWhatAnUncleanElectionLost) {
+  H unclean = lost_to_election(false);
+  EXPECT_EQ(unclean.only("acked-write-lost").size(), 1u);
+  EXPECT_TRUE(unclean.only("committed-record-changed").empty());
+  EXPECT_TRUE(unclean.only("phantom-read").empty());
+  EXPECT_EQ(checks::loss_stats(unclean.h).lost_unclean, 1);
+  // The same loss through a clean election is a violation of all three.
+  H clean = lost_to_election(true);
+  EXPECT_EQ(clean.only("acked-write-lost").size(), 1u);
+  EXPECT_EQ(clean.only("committed-record-changed").size(), 1u);
+  EXPECT_EQ(clean.only("phantom-read").size(), 1u);
+  EXPECT_EQ(checks::loss_stats(clean.h).lost_unclean, 0);
+}
+
+TEST(UncleanLoss, ARecordTheDeposedLeaderAcknowledgedAfterTheUncleanElectionCountsAsItsLoss) {
+  H x = lost_to_election(false);
+  // The old leader had not heard of the election and acknowledged m1 (epoch 0) after it.
+  x.append(3.05, 1, 1, 0, "m1");
+  x.acked(3.06, "m1", 1, "1");
+  EXPECT_EQ(checks::loss_stats(x.h).lost_unclean, 2);
+  EXPECT_EQ(checks::loss_stats(x.h).lost_acks1, 0);
+}
