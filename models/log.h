@@ -55,6 +55,7 @@ class PartitionLog {
 
   // fsync: every record is on disk now, whatever the OS's write-back would have done.
   void flush() { flushed_ = leo(); }
+  std::int64_t flushed() const { return flushed_; }
   // Power loss: keep only what the OS wrote back by `cutoff` (and what was flushed); returns how many
   // records were lost.
   std::int64_t drop_unwritten(Micros cutoff);

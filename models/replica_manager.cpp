@@ -64,6 +64,9 @@ void ReplicaManager::start() {
   // isr-expiration task, every replica.lag.time.max.ms / 2; the HW checkpoint task.
   schedule_every(std::max<Micros>(lag / 2, kMicrosPerMs), [this] { shrink_isrs(); });
   schedule_every(std::max<Micros>(checkpoint, kMicrosPerMs), [this] { checkpoint_hw(); });
+  // The log flusher, when the scenario sets one (Kafka's default scheduler interval is "never").
+  const std::int64_t flush_check_ms = config.integer("log.flush.scheduler.interval.ms");
+  if (flush_check_ms <= kMaxConfigMs) schedule_every(std::max<Micros>(from_ms(flush_check_ms), kMicrosPerMs), [this] { flush_by_time(); });
 }
 
 void ReplicaManager::schedule_every(Micros interval, std::function<void()> task) {
@@ -91,6 +94,19 @@ void ReplicaManager::apply_leader_and_isr(const LeaderAndIsr& request) {
       by_name_.emplace(s.partition, &r);
       // A replica this process has not seen: its HW comes from the checkpoint file.
       r.name = s.partition;
+      r.last_flush = broker_.now();
+      const auto& config = broker_.world().scenario().config;
+      r.flush_messages = config.integer("log.flush.interval.messages");
+      r.flush_ms = config.integer("log.flush.interval.ms");
+      if (auto where = broker_.world().scenario().find_partition(s.partition)) {
+        const auto& topic_configs = where->first->configs;
+        auto topic_value = [&](const char* key, std::int64_t fallback) {
+          auto it = topic_configs.find(key);
+          return it == topic_configs.end() ? fallback : std::stoll(it->second);
+        };
+        r.flush_messages = topic_value("log.flush.interval.messages", r.flush_messages);
+        r.flush_ms = topic_value("log.flush.interval.ms", r.flush_ms);
+      }
       auto cp = storage_.hw_checkpoint.find(s.partition);
       r.hw = std::min(cp == storage_.hw_checkpoint.end() ? 0 : cp->second, storage_.log(s.partition).leo());
     }
@@ -573,6 +589,7 @@ void ReplicaManager::on_produce(const sim::Envelope& e, const ProduceRequest& re
   if (offset < 0) {
     offset = log.leo();
     log.append(Record{offset, r.leader_epoch, request.value, request.producer}, broker_.now());
+    maybe_flush(r);
     broker_.record("appended", {{"broker", i64(broker_.broker_id())},
                                 {"partition", r.name},
                                 {"offset", offset},
@@ -781,6 +798,7 @@ void ReplicaManager::on_fetch_response(int leader, const FetchResponse& resp,
       if (rec.offset < log.leo()) continue;
       if (rec.offset > log.leo()) break;
       log.append(rec, broker_.now());
+      maybe_flush(r);
       broker_.record("appended", {{"broker", i64(broker_.broker_id())},
                                   {"partition", r.name},
                                   {"offset", rec.offset},
@@ -807,6 +825,25 @@ void ReplicaManager::stop_replicas(const std::vector<std::string>& partitions) {
     Replica* r = find_replica(name);
     if (r == nullptr || r->is_leader) continue;
     r->fetch_state = FetchState::None;  // removeFetcherForPartitions
+  }
+}
+
+void ReplicaManager::maybe_flush(Replica& r) {
+  PartitionLog& log = log_of(r);
+  if (log.leo() - log.flushed() >= r.flush_messages) {
+    log.flush();
+    r.last_flush = broker_.now();
+  }
+}
+
+void ReplicaManager::flush_by_time() {
+  for (auto& [name, r] : replicas_) {
+    PartitionLog& log = log_of(r);
+    if (log.flushed() == log.leo() || r.flush_ms > kMaxConfigMs) continue;
+    if (broker_.now() - r.last_flush >= from_ms(r.flush_ms)) {
+      log.flush();
+      r.last_flush = broker_.now();
+    }
   }
 }
 

@@ -50,6 +50,10 @@ struct Replica {
   FetchState fetch_state = FetchState::None;
   Micros fetch_backoff_until = 0;
   PartitionLog* log = nullptr;  // this broker's log of it (in BrokerStorage), looked up once
+  // The topic's flush policy (log.flush.interval.messages / .ms; Kafka's defaults: never) and when its
+  // log was last fsynced.
+  std::int64_t flush_messages = INT64_MAX, flush_ms = INT64_MAX;
+  Micros last_flush = 0;
 };
 
 // The leader epoch each partition of a fetcher's request was sent in, in the request's order (a leader
@@ -66,9 +70,12 @@ class ReplicaManager {
   // StopReplica (deletePartitions=false): these replicas stop fetching until a LeaderAndIsr names them again.
   void stop_replicas(const std::vector<std::string>& partitions);
   void checkpoint_hw();
-  void flush_logs();
+  void flush_logs();  // fsync every log: its records survive a power loss from now on
+  // After an append: fsync when the topic's log.flush.interval.messages is reached (Log.append).
+  void maybe_flush(Replica& r);
+  void flush_by_time();  // LogManager.flushDirtyLogs: logs unflushed for log.flush.interval.ms
   // FENCED_LEADER_EPOCH with `fenced-partition-waits`: the replica stops fetching (true), else false.
-  bool fenced_wait(Replica& r, const std::string& error);  // fsync every log: its records survive a power loss from now on
+  bool fenced_wait(Replica& r, const std::string& error);
   void on_fetch(const sim::Envelope& e, const FetchRequest& r);
   void on_offsets_for_leader_epoch(const sim::Envelope& e, const OffsetsForLeaderEpochRequest& r);
   void on_produce(const sim::Envelope& e, const ProduceRequest& r);

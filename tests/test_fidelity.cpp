@@ -127,3 +127,26 @@ TEST(Fidelity, TheEpochCacheBeforeKafka7415) {
   EXPECT_EQ(log.end_offset_for_kip101(1), models::kUndefinedOffset);  // 0.11: requestedEpoch < epochs.head.epoch
   EXPECT_EQ(log.end_offset_for_kip101(3), 1);
 }
+
+TEST(Fidelity, FsyncPoliciesKeepWhatAPowerLossWouldTake) {
+  // KIP-966's last replica standing loses acknowledged records to a power loss (no fsync by default);
+  // log.flush.interval.messages: 1, or log.flush.interval.ms with a flusher, keeps them on disk.
+  std::ifstream in(std::string(KAFKASIM_SOURCE_DIR) + "/scenarios/kip966-last-replica-standing.yaml");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto verdict = [&](const std::string& configs) {
+    std::string t = text;
+    t.replace(t.find("\nconfig:\n"), 9, "\nconfig:\n" + configs);
+    Scenario s = parse_scenario_text(t, "kip966-fsync.yaml");
+    cli::RunOptions options;
+    options.failures_dir = testing::TempDir() + "/fidelity-failures";
+    const auto r = cli::run_scenario(s, options);
+    EXPECT_TRUE(r.failure.empty()) << r.failure;
+    std::set<std::string> violated;
+    for (const auto& v : r.result["violations"]) violated.insert(v["property"].get<std::string>());
+    return violated;
+  };
+  EXPECT_TRUE(verdict("").count("acked-write-lost"));
+  EXPECT_EQ(verdict("  log.flush.interval.messages: 1\n"), kNone);
+  EXPECT_EQ(verdict("  log.flush.interval.ms: 100\n  log.flush.scheduler.interval.ms: 100\n"), kNone);
+  EXPECT_TRUE(verdict("  log.flush.interval.ms: 100\n").count("acked-write-lost"));  // no flusher: Kafka's default
+}

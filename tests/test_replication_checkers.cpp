@@ -267,3 +267,29 @@ TEST(UncleanLoss, ARecordTheDeposedLeaderAcknowledgedAfterTheUncleanElectionCoun
   EXPECT_EQ(checks::loss_stats(x.h).lost_unclean, 2);
   EXPECT_EQ(checks::loss_stats(x.h).lost_acks1, 0);
 }
+
+TEST(HwWithinIsr, AFollowersPowerLossIsKafkasDesignUntilItFetchesAgain) {
+  // Follower 2 copied m0 and m1, lost m1 with its power; the leader, which knew of both, advances its HW.
+  auto build = [](bool power_loss) {
+    H x;
+    x.leader(0.1, 1, 0, {1, 2});
+    x.follower(0.1, 2, 1, 0);
+    x.append(1.0, 1, 0, 0, "m0");
+    x.append(1.0, 1, 1, 0, "m1");
+    x.append(1.1, 2, 0, 0, "m0");
+    x.append(1.1, 2, 1, 0, "m1");
+    x.h.record(s(1.2), "truncated", {{"broker", i(2)}, {"partition", std::string("t-0")}, {"from_offset", i(2)},
+                                     {"to_offset", i(1)}, {"reason", std::string(power_loss ? "power-loss" : "leader-epoch")}});
+    x.hw(1.3, 1, 2);
+    return x;
+  };
+  EXPECT_TRUE(build(true).only("hw-within-isr").empty());
+  EXPECT_EQ(build(false).only("hw-within-isr").size(), 1u);
+  // Once it fetches again it counts: an HW past what it then holds fires.
+  H again = build(true);
+  again.append(2.0, 2, 1, 0, "m1");
+  again.h.record(s(2.1), "truncated", {{"broker", i(2)}, {"partition", std::string("t-0")}, {"from_offset", i(2)},
+                                       {"to_offset", i(0)}, {"reason", std::string("leader-epoch")}});
+  again.hw(2.2, 1, 2);
+  EXPECT_EQ(again.only("hw-within-isr").size(), 1u);
+}
