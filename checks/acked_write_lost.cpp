@@ -2,6 +2,7 @@
 // partition (the log of its last leader), at the offset it was acknowledged with. Also the result's
 // loss counts: acks=1 records lost (allowed by design) and acknowledged records lost to an unclean
 // election (allowed when the switch is on, and still reported for acks=all).
+#include <set>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -126,6 +127,32 @@ LossStats loss_stats(const sim::History& history) {
     else if (a.acks == "1") ++s.lost_acks1;
   }
   return s;
+}
+
+}  // namespace kafkasim::checks
+
+namespace kafkasim::checks {
+
+std::map<std::string, ProducerAccount> producer_accounts(const sim::History& history) {
+  std::map<std::string, ProducerAccount> out;
+  // A value acknowledged twice (a retry whose first answer was lost) counts once.
+  std::set<std::pair<std::string, std::string>> acked;
+  for (const auto& e : history.events()) {
+    if (e.name == "produce-sent") ++out[e.str_or("producer", "?")].sent;
+    if (e.name == "produce-acked" && acked.insert({e.str_or("producer", "?"), e.str_or("value", "")}).second)
+      ++out[e.str_or("producer", "?")].acked;
+    if (e.name == "produce-failed") {
+      ProducerAccount& a = out[e.str_or("producer", "?")];
+      ++a.failed;
+      ++a.errors[e.str_or("error", "?")];
+    }
+    if (e.name == "request-rejected" && e.get("producer") != nullptr) {
+      ProducerAccount& a = out[e.str_or("producer", "?")];
+      ++a.refused;
+      ++a.refusals[e.str_or("reason", "?")];
+    }
+  }
+  return out;
 }
 
 }  // namespace kafkasim::checks

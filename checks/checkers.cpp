@@ -17,6 +17,7 @@ std::unique_ptr<Checker> make_acked_write_lost();
 std::unique_ptr<Checker> make_log_divergence();
 std::unique_ptr<Checker> make_phantom_read();
 std::unique_ptr<Checker> make_consumer_order();
+std::unique_ptr<Checker> make_producer_order();
 std::unique_ptr<Checker> make_unavailable_after_heal();
 
 std::vector<std::unique_ptr<Checker>> all_checkers() {
@@ -32,6 +33,7 @@ std::vector<std::unique_ptr<Checker>> all_checkers() {
   out.push_back(make_log_divergence());
   out.push_back(make_phantom_read());
   out.push_back(make_consumer_order());
+  out.push_back(make_producer_order());
   out.push_back(make_unavailable_after_heal());
   return out;
 }

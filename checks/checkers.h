@@ -2,6 +2,7 @@
 // the models. This file is the registry the run and the verdict use.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,6 +52,16 @@ struct LossStats {
   std::int64_t lost_unclean = 0;
 };
 LossStats loss_stats(const sim::History& history);
+
+// What each producer got (the result's stats.producers and the narrative's last lines): records handed
+// to it, acknowledged, failed by error, still pending when the run ended, and the leaders' refusals it
+// retried past.
+struct ProducerAccount {
+  std::int64_t sent = 0, acked = 0, failed = 0, refused = 0;
+  std::map<std::string, std::int64_t> errors, refusals;
+  std::int64_t pending() const { return sent - acked - failed; }
+};
+std::map<std::string, ProducerAccount> producer_accounts(const sim::History& history);
 
 // The verdict: pass when the violated properties are exactly the expected ones.
 bool verdict_pass(const std::vector<Violation>& violations, const std::vector<std::string>& expected);

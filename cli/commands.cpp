@@ -69,7 +69,8 @@ std::string child_body(const Scenario& scenario, const RunOptions& options) {
       payload["output_error"] = fmt::format("--history: {}", why);
   }
   payload["failure"] = outcome.failure;
-  payload["result"] = reports::result_json(scenario, violations, outcome.stats, options.history_path, losses);
+  payload["result"] = reports::result_json(scenario, violations, outcome.stats, options.history_path, losses,
+                                           checks::producer_accounts(world.history()));
   payload["digest"] = world.history().digest();
   nlohmann::ordered_json lines = nlohmann::ordered_json::array();
   for (const auto& l : reports::narrate_all(world.history(), options.explain))

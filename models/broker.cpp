@@ -44,6 +44,15 @@ void Broker::on_message(const sim::Envelope& envelope) {
   else if (const auto* a = dynamic_cast<const AlterPartitionRequest*>(body)) controller_.on_alter_partition(envelope, *a);
   else if (const auto* s = dynamic_cast<const ControlledShutdownRequest*>(body))
     controller_.on_controlled_shutdown(envelope, *s);
+  else if (dynamic_cast<const InitProducerIdRequest*>(body) != nullptr) {
+    // ProducerIdManager hands out ids from a block of its own (ZooKeeper's /latest_producer_id_block);
+    // here the block is the broker and its process, so no two ever hand out the same id.
+    auto resp = std::make_unique<InitProducerIdResponse>();
+    resp->producer_id = (static_cast<std::int64_t>(broker_id()) << 40) |
+                        (static_cast<std::int64_t>(world().incarnation(node())) << 20) | ++producer_ids_;
+    resp->producer_epoch = 0;
+    reply(envelope, std::move(resp));
+  }
 }
 
 void Broker::controlled_shutdown() {

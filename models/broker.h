@@ -60,7 +60,8 @@ class Broker : public sim::Node {
   ReplicaManager replicas_;
   zk::SessionId registered_in_ = 0;  // the session this broker's registration belongs to
   bool registering_ = false;
-  bool ever_registered_ = false;  // this process registered once: a later NodeExists is not start-up's
+  bool ever_registered_ = false;
+  std::int64_t producer_ids_ = 0;  // handed out by this process  // this process registered once: a later NodeExists is not start-up's
   bool shutting_down_ = false;
   bool awaiting_expire_ = false;  // a new session exists, but the controller has not handled Expire yet
   std::int64_t broker_epoch_ = -1;

@@ -3,6 +3,8 @@
 // Produce request; the consumer sends one Fetch per leader broker with every partition it leads.
 #include "models/clients.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "models/kafka_protocol.h"
@@ -81,12 +83,17 @@ Producer::Producer(sim::World& world, int node, const ProducerSpec& spec)
       request_timeout_(from_ms(spec.config.integer("request.timeout.ms"))),
       delivery_timeout_(from_ms(spec.config.integer("delivery.timeout.ms"))),
       retry_backoff_(from_ms(spec.config.integer("retry.backoff.ms"))),
+      linger_(from_ms(spec.config.integer("linger.ms"))),
       retries_(spec.config.integer("retries")),
-      idempotent_(spec.config.boolean("enable.idempotence") && spec.acks == "all"),
+      idempotent_(spec.idempotent()),
+      max_in_flight_(static_cast<int>(std::min<std::int64_t>(spec.config.integer("max.in.flight.requests.per.connection"), 1000))),
+      batch_records_(std::max<std::size_t>(1, static_cast<std::size_t>(spec.config.integer("batch.size")) /
+                                                  static_cast<std::size_t>(world.scenario().config.integer("sim.record.bytes")))),
       record_bytes_(static_cast<std::size_t>(world.scenario().config.integer("sim.record.bytes"))) {}
 
 void Producer::on_start() {
-  metadata_.refresh([] {});
+  metadata_.refresh([this] { pump(); });
+  if (idempotent_) init_producer_id();
   if (spec_.rate.records_x1e6 > 0) after(std::max<Micros>(spec_.from - now(), 0), [this] { tick(); });
 }
 
@@ -96,7 +103,7 @@ void Producer::tick() {
   const TopicSpec* topic = world().scenario().find_topic(spec_.topic);
   int partition = spec_.partition.value_or(next_partition_);
   next_partition_ = (next_partition_ + 1) % topic->partitions;
-  send(Send{partition_name(spec_.topic, partition), fmt::format("{}-{}", spec_.id, sequence_++)});
+  append(partition_name(spec_.topic, partition), fmt::format("{}-{}", spec_.id, value_seq_++));
   // The k-th send is due at from + k / rate exactly (rounded up to the microsecond), so every second holds
   // exactly the rate's number of sends; a rounded interval would drift (400000/s would send 500000).
   const std::int64_t k = ++steady_sent_;
@@ -106,56 +113,224 @@ void Producer::tick() {
 
 void Producer::send_scripted(int partition, const std::string& value, int count) {
   for (int i = 0; i < count; ++i)
-    send(Send{partition_name(spec_.topic, partition), count == 1 ? value : fmt::format("{}.{}", value, i)});
+    append(partition_name(spec_.topic, partition), count == 1 ? value : fmt::format("{}.{}", value, i));
 }
 
-void Producer::send(Send s) {
-  const int leader = metadata_.leader(s.partition);
-  if (leader < 1) {
-    // No leader known: wait for metadata (the record sits in the accumulator meanwhile).
-    if (s.first_sent < 0) s.first_sent = now();
-    if (now() - s.first_sent > delivery_timeout_) return fail(s, "TIMEOUT");
-    after(retry_backoff_, [this, s] { metadata_.refresh([this, s] { send(s); }); });
-    return;
+std::int64_t Producer::pending() const {
+  std::int64_t n = 0;
+  for (const auto& [p, q] : batches_)
+    for (const auto& b : q) n += static_cast<std::int64_t>(b.values.size());
+  return n;
+}
+
+void Producer::append(const std::string& partition, std::string value) {
+  // KafkaProducer.send: the record joins the partition's open batch in the accumulator.
+  record("produce-sent", {{"producer", spec_.id}, {"partition", partition}, {"value", value}, {"acks", spec_.acks}});
+  auto& q = batches_[partition];
+  if (q.empty() || q.back().sealed || q.back().in_flight || q.back().values.size() >= batch_records_) {
+    Batch b;
+    b.id = ++next_batch_id_;
+    b.partition = partition;
+    b.created = now();
+    q.push_back(std::move(b));
   }
-  if (s.attempts == 0)
-    record("produce-sent", {{"producer", spec_.id}, {"partition", s.partition}, {"value", s.value}, {"acks", spec_.acks}});
-  if (s.first_sent < 0) s.first_sent = now();
-  ++s.attempts;
-  auto req = std::make_unique<ProduceRequest>();
-  req->producer = spec_.id;
-  req->partition = s.partition;
-  req->acks = spec_.acks;
-  req->timeout = request_timeout_;
-  req->value = s.value;
-  req->idempotent = idempotent_;
-  req->record_bytes = record_bytes_;
-  const int to = world().broker_node(leader);
-  if (spec_.acks == "0") {
-    Node::send(to, std::move(req));
-    return;
-  }
-  request(to, std::move(req), request_timeout_,
-          [this, s](sim::Failure f, const sim::Message* m) {
-            if (f != sim::Failure::None) return retry(s, f == sim::Failure::Timeout ? "TIMEOUT" : "NETWORK_EXCEPTION");
-            const auto& resp = static_cast<const ProduceResponse&>(*m);
-            if (!resp.error.empty()) return retry(s, resp.error);
-            record("produce-acked", {{"producer", spec_.id},
-                                     {"partition", s.partition},
-                                     {"value", s.value},
-                                     {"offset", resp.offset},
-                                     {"acks", spec_.acks}});
+  q.back().values.push_back(std::move(value));
+  pump();
+}
+
+void Producer::init_producer_id() {
+  if (id_requested_ || producer_id_ >= 0) return;
+  id_requested_ = true;
+  const int brokers = world().scenario().brokers;
+  const int broker = static_cast<int>(rng().between(1, brokers));
+  request(world().broker_node(broker), std::make_unique<InitProducerIdRequest>(), request_timeout_,
+          [this](sim::Failure f, const sim::Message* m) {
+            id_requested_ = false;
+            if (f != sim::Failure::None) {
+              after(retry_backoff_, [this] { init_producer_id(); });
+              return;
+            }
+            const auto& resp = static_cast<const InitProducerIdResponse&>(*m);
+            producer_id_ = resp.producer_id;
+            producer_epoch_ = resp.producer_epoch;
+            pump();
           });
 }
 
-void Producer::retry(Send s, const std::string& error) {
-  if (s.attempts > retries_ || now() - s.first_sent > delivery_timeout_) return fail(s, error);
-  after(retry_backoff_, [this, s] { metadata_.refresh([this, s] { send(s); }); });
+Producer::Batch* Producer::find(std::uint64_t id) {
+  for (auto& [p, q] : batches_)
+    for (auto& b : q)
+      if (b.id == id) return &b;
+  return nullptr;
 }
 
-void Producer::fail(const Send& s, const std::string& error) {
-  record("produce-failed",
-         {{"producer", spec_.id}, {"partition", s.partition}, {"value", s.value}, {"error", error}, {"acks", spec_.acks}});
+void Producer::remove(std::uint64_t id) {
+  for (auto& [p, q] : batches_)
+    for (auto it = q.begin(); it != q.end(); ++it)
+      if (it->id == id) {
+        q.erase(it);
+        return;
+      }
+}
+
+void Producer::expire_stuck() {
+  // delivery.timeout.ms bounds how long a record waits, for a leader or a retry.
+  std::vector<std::uint64_t> expired;
+  for (auto& [p, q] : batches_)
+    for (auto& b : q)
+      if (!b.in_flight && now() - b.created > delivery_timeout_) expired.push_back(b.id);
+  for (std::uint64_t id : expired)
+    if (Batch* b = find(id)) fail(*b, "TIMEOUT");
+}
+
+void Producer::arm_pump(Micros delay) {
+  if (pump_armed_) return;
+  pump_armed_ = true;
+  after(std::max<Micros>(delay, 0), [this] {
+    pump_armed_ = false;
+    if (!refresh_wanted_) return pump();
+    refresh_wanted_ = false;
+    metadata_.refresh([this] { pump(); });
+  });
+}
+
+void Producer::pump() {
+  if (idempotent_ && producer_id_ < 0) return init_producer_id();
+  expire_stuck();
+  Micros wake = -1;
+  auto wake_at = [&](Micros t) { wake = wake < 0 ? t : std::min(wake, t); };
+  std::map<int, std::vector<Batch*>> by_leader;
+  for (auto& [partition, q] : batches_) {
+    const int leader = metadata_.leader(partition);
+    const bool any_in_flight = std::any_of(q.begin(), q.end(), [](const Batch& b) { return b.in_flight; });
+    for (auto& b : q) {
+      if (b.in_flight) continue;
+      if (b.retry_at > now()) {
+        wake_at(b.retry_at);
+        break;
+      }
+      // An idempotent producer resends a batch only when nothing of its partition is out, so the broker
+      // sees its sequence numbers in order (RecordAccumulator.shouldStopDrainBatchesForPartition).
+      if (idempotent_ && b.base_sequence >= 0 && any_in_flight) break;
+      const bool ready = b.sealed || b.values.size() >= batch_records_ || now() - b.created >= linger_ || stopped_;
+      if (!ready) {
+        wake_at(b.created + linger_);
+        break;
+      }
+      if (leader < 1) {
+        refresh_wanted_ = true;
+        wake_at(now() + retry_backoff_);
+        break;
+      }
+      by_leader[leader].push_back(&b);
+      break;  // one batch per partition per request
+    }
+  }
+  for (auto& [leader, list] : by_leader)
+    if (in_flight_[leader] < max_in_flight_) send_to(leader, list);
+  if (wake >= 0) arm_pump(wake - now());
+}
+
+void Producer::send_to(int leader, std::vector<Batch*> batches) {
+  auto req = std::make_unique<ProduceRequest>();
+  req->producer = spec_.id;
+  req->acks = spec_.acks;
+  req->timeout = request_timeout_;
+  req->record_bytes = record_bytes_;
+  std::vector<std::uint64_t> sent;
+  for (Batch* b : batches) {
+    if (idempotent_ && (b->base_sequence < 0 || b->producer_epoch != producer_epoch_)) {
+      // Sequence numbers are given when a batch is first drained (and again after an epoch bump).
+      b->base_sequence = next_sequence_[b->partition];
+      b->producer_epoch = producer_epoch_;
+      next_sequence_[b->partition] += static_cast<std::int32_t>(b->values.size());
+    }
+    b->sealed = true;
+    b->in_flight = true;
+    ++b->attempts;
+    ProduceBatch pb;
+    pb.partition = b->partition;
+    pb.values = b->values;
+    if (idempotent_) {
+      pb.producer_id = producer_id_;
+      pb.producer_epoch = b->producer_epoch;
+      pb.base_sequence = b->base_sequence;
+    }
+    req->batches.push_back(std::move(pb));
+    sent.push_back(b->id);
+  }
+  const int to = world().broker_node(leader);
+  if (spec_.acks == "0") {
+    // Fire and forget: the future completes at once, with no offset and nothing to retry.
+    Node::send(to, std::move(req));
+    for (std::uint64_t id : sent) remove(id);
+    return;
+  }
+  ++in_flight_[leader];
+  request(to, std::move(req), request_timeout_,
+          [this, leader, sent](sim::Failure f, const sim::Message* m) { on_response(leader, sent, f, m); });
+}
+
+void Producer::on_response(int leader, const std::vector<std::uint64_t>& sent, sim::Failure f, const sim::Message* m) {
+  --in_flight_[leader];
+  const auto* resp = f == sim::Failure::None ? static_cast<const ProduceResponse*>(m) : nullptr;
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    Batch* b = find(sent[i]);
+    if (b == nullptr) continue;
+    b->in_flight = false;
+    if (resp == nullptr || i >= resp->partitions.size()) {
+      retry(*b, f == sim::Failure::Timeout ? "TIMEOUT" : "NETWORK_EXCEPTION");
+      continue;
+    }
+    const ProducePartitionResponse& r = resp->partitions[i];
+    if (r.error.empty()) {
+      for (std::size_t k = 0; k < b->values.size(); ++k)
+        record("produce-acked", {{"producer", spec_.id},
+                                 {"partition", b->partition},
+                                 {"value", b->values[k]},
+                                 {"offset", r.base_offset + static_cast<std::int64_t>(k)},
+                                 {"acks", spec_.acks}});
+      remove(b->id);
+      continue;
+    }
+    if (r.error == "OUT_OF_ORDER_SEQUENCE_NUMBER") {
+      // With nothing before it outstanding, the gap is real (the broker lost records): the batch fails,
+      // and the producer bumps its epoch and numbers from 0 again (KIP-360); otherwise it waits for what
+      // is ahead of it and is sent again.
+      auto& q = batches_[b->partition];
+      const bool first = !q.empty() && q.front().id == b->id;
+      if (first && std::none_of(q.begin(), q.end(), [](const Batch& x) { return x.in_flight; })) {
+        fail(*b, r.error);
+        ++producer_epoch_;
+        next_sequence_.clear();
+        continue;
+      }
+    }
+    if (r.error == "INVALID_PRODUCER_EPOCH") {
+      fail(*b, r.error);
+      continue;
+    }
+    retry(*b, r.error);
+  }
+  pump();
+}
+
+void Producer::retry(Batch& b, const std::string& error) {
+  // retries and delivery.timeout.ms bound the attempts; a retry waits retry.backoff.ms and, after an error
+  // that says the leader moved, fresh metadata.
+  if (b.attempts > retries_ || now() - b.created > delivery_timeout_) return fail(b, error);
+  b.retry_at = now() + retry_backoff_;
+  if (error == "NOT_LEADER_OR_FOLLOWER" || error == "TIMEOUT" || error == "NETWORK_EXCEPTION" ||
+      error == "UNKNOWN_TOPIC_OR_PARTITION")
+    refresh_wanted_ = true;
+  arm_pump(retry_backoff_);
+}
+
+void Producer::fail(Batch& b, const std::string& error) {
+  for (const auto& value : b.values)
+    record("produce-failed",
+           {{"producer", spec_.id}, {"partition", b.partition}, {"value", value}, {"error", error}, {"acks", spec_.acks}});
+  remove(b.id);
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -37,6 +37,13 @@ class MetadataView {
   std::map<std::string, std::int64_t> epochs_;
 };
 
+// The producer as Kafka's is built (KafkaProducer, RecordAccumulator, Sender): records are appended to a
+// batch per partition (batch.size, linger.ms); the Sender drains one ready batch per partition for each
+// leader broker into one Produce request, at most max.in.flight.requests.per.connection per broker; a
+// failed batch is retried (retries, retry.backoff.ms) until delivery.timeout.ms. With idempotence
+// (enable.idempotence, acks=all) it has a producer id and epoch from InitProducerId and numbers each
+// partition's records; the broker appends a batch only in sequence and answers a retry of one it has
+// with where it is, so retries neither duplicate nor reorder.
 class Producer : public sim::Node {
  public:
   Producer(sim::World& world, int node, const ProducerSpec& spec);
@@ -44,32 +51,61 @@ class Producer : public sim::Node {
   void on_message(const sim::Envelope&) override {}
   // A scripted send: `count` records (value, or value.0 .. value.n-1).
   void send_scripted(int partition, const std::string& value, int count);
-  // The settle phase: no new records (sends under way finish).
+  // The settle phase: no new records (what was sent is still delivered or failed).
   void stop() { stopped_ = true; }
+  // Records handed to it that are neither acknowledged nor failed yet.
+  std::int64_t pending() const;
 
  private:
-  struct Send {
+  struct Batch {
+    std::uint64_t id = 0;
     std::string partition;
-    std::string value;
+    std::vector<std::string> values;
+    std::int32_t base_sequence = -1;
+    std::int32_t producer_epoch = -1;
+    Micros created = 0;
     int attempts = 0;
-    Micros first_sent = -1;
+    bool in_flight = false;
+    bool sealed = false;      // no more records join it (it was sent once)
+    Micros retry_at = 0;      // not sent again before this
   };
   void tick();
-  void send(Send s);
-  void retry(Send s, const std::string& error);
-  void fail(const Send& s, const std::string& error);
+  void append(const std::string& partition, std::string value);
+  // Sends what is ready, as the Sender thread's loop does; arms a timer for what is not ready yet.
+  void pump();
+  void arm_pump(Micros delay);
+  void send_to(int leader, std::vector<Batch*> batches);
+  void on_response(int leader, const std::vector<std::uint64_t>& sent, sim::Failure f, const sim::Message* m);
+  Batch* find(std::uint64_t id);
+  void retry(Batch& b, const std::string& error);
+  void fail(Batch& b, const std::string& error);
+  void remove(std::uint64_t id);
+  void init_producer_id();
+  void expire_stuck();
 
   const ProducerSpec& spec_;
   MetadataView metadata_;
   // Its configs, read once (a record is sent a thousand times a second in the busy benchmark).
-  Micros request_timeout_, delivery_timeout_, retry_backoff_;
+  Micros request_timeout_, delivery_timeout_, retry_backoff_, linger_;
   std::int64_t retries_;
   bool idempotent_;
+  int max_in_flight_;
+  std::size_t batch_records_;  // records per batch: batch.size / sim.record.bytes
   std::size_t record_bytes_;
-  std::int64_t sequence_ = 0;
+  std::int64_t value_seq_ = 0;
   std::int64_t steady_sent_ = 0;  // sends of the steady rate so far
   int next_partition_ = 0;
   bool stopped_ = false;
+  // Idempotence: the producer id and epoch, and each partition's next sequence number.
+  std::int64_t producer_id_ = -1;
+  std::int32_t producer_epoch_ = 0;
+  bool id_requested_ = false;
+  std::map<std::string, std::int32_t> next_sequence_;
+  std::map<std::string, std::deque<Batch>> batches_;  // per partition, oldest first
+  std::map<int, int> in_flight_;                       // leader broker -> requests out
+  std::uint64_t next_batch_id_ = 0;
+  bool pump_armed_ = false;
+  bool refresh_wanted_ = false;
 };
 
 class Consumer : public sim::Node {

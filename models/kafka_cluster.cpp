@@ -163,6 +163,14 @@ std::string KafkaCluster::convergence_gap(sim::World& world) {
   auto named = resolve(world, Target{Target::Kind::Controller, "", ""});
   if (acting != 1 || !named || !static_cast<Broker*>(world.process(*named))->controller().active())
     return fmt::format("{} brokers act as controller{}", acting, named ? fmt::format(" and /controller names {}", world.node_name(*named)) : ", /controller is empty");
+  // Every producer's sends acknowledged or failed (delivery.timeout.ms bounds how long one may wait).
+  for (const auto& p : world.scenario().producers) {
+    auto node = world.find_node(p.id);
+    const auto* producer = node ? dynamic_cast<const Producer*>(world.process(*node)) : nullptr;
+    if (producer != nullptr && producer->pending() > 0)
+      return fmt::format("{} has {} record{} neither acknowledged nor failed yet", p.id, producer->pending(),
+                         producer->pending() == 1 ? "" : "s");
+  }
   // Every partition led by a live broker that knows it leads, its ISR the whole assignment, every
   // replica's LEO = the leader's LEO = its HW, and every consumer at the HW.
   for (const auto& p : catalog(world).all()) {

@@ -23,22 +23,46 @@ struct MetadataResponse : sim::Message {
   std::size_t bytes() const override { return 64 + leaders.size() * 32; }
 };
 
+// One record batch of a Produce request (a RecordBatch: the producer's header and its records).
+struct ProduceBatch {
+  std::string partition;
+  std::vector<std::string> values;
+  std::int64_t producer_id = -1;  // -1: not idempotent
+  std::int32_t producer_epoch = -1;
+  std::int32_t base_sequence = -1;
+};
+// A Produce request carries one batch per partition the broker leads (the Sender drains one per
+// partition for the node).
 struct ProduceRequest : sim::Message {
   std::string producer;
-  std::string partition;
   std::string acks;  // "0", "1", "all"
   Micros timeout = 0;
-  std::string value;
-  bool idempotent = false;
+  std::vector<ProduceBatch> batches;
   std::size_t record_bytes = 100;
   std::string_view type() const override { return "Produce"; }
-  std::size_t bytes() const override { return 64 + record_bytes; }
+  std::size_t bytes() const override {
+    std::size_t n = 64;
+    for (const auto& b : batches) n += 61 + b.values.size() * record_bytes;
+    return n;
+  }
 };
-struct ProduceResponse : sim::Message {
+struct ProducePartitionResponse {
   std::string partition;
   std::string error;  // "" = success
-  std::int64_t offset = -1;
+  std::int64_t base_offset = -1;
+};
+struct ProduceResponse : sim::Message {
+  std::vector<ProducePartitionResponse> partitions;  // in the request's order
   std::string_view type() const override { return "Produce"; }
+};
+// InitProducerId: an idempotent producer asks any broker for its producer id (KIP-98).
+struct InitProducerIdRequest : sim::Message {
+  std::string_view type() const override { return "InitProducerId"; }
+};
+struct InitProducerIdResponse : sim::Message {
+  std::int64_t producer_id = -1;
+  std::int32_t producer_epoch = 0;
+  std::string_view type() const override { return "InitProducerId"; }
 };
 
 struct FetchPartition {

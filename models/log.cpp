@@ -11,7 +11,7 @@ namespace kafkasim::models {
 void PartitionLog::append(Record r, Micros now) {
   assert(r.offset == leo());
   if (r.leader_epoch > latest_epoch()) assign_epoch(r.leader_epoch, r.offset);
-  offsets_by_record_[record_key(r.producer, r.value)].push_back(r.offset);
+  if (r.producer_id >= 0) producers_[r.producer_id].push_back(ProducerEntry{r.producer_epoch, r.sequence, r.offset});
   records_.push_back(std::move(r));
   appended_at_.push_back(now);
 }
@@ -27,10 +27,11 @@ void PartitionLog::truncate_to(std::int64_t offset) {
   }
   for (std::int64_t o = offset; o < leo(); ++o) {
     const Record& gone = records_[static_cast<std::size_t>(o)];
-    auto it = offsets_by_record_.find(record_key(gone.producer, gone.value));
-    if (it == offsets_by_record_.end()) continue;
-    while (!it->second.empty() && it->second.back() >= offset) it->second.pop_back();
-    if (it->second.empty()) offsets_by_record_.erase(it);
+    if (gone.producer_id < 0) continue;
+    auto it = producers_.find(gone.producer_id);
+    if (it == producers_.end()) continue;
+    while (!it->second.empty() && it->second.back().offset >= offset) it->second.pop_back();
+    if (it->second.empty()) producers_.erase(it);
   }
   records_.resize(static_cast<std::size_t>(offset));
   flushed_ = std::min(flushed_, offset);
@@ -68,10 +69,21 @@ std::int64_t PartitionLog::end_offset_for_kip101(std::int64_t epoch) const {
   return kUndefinedOffset;
 }
 
-std::int64_t PartitionLog::find_record(const std::string& producer, const std::string& value, std::int64_t from) const {
-  auto it = offsets_by_record_.find(record_key(producer, value));
-  if (it == offsets_by_record_.end() || it->second.empty() || it->second.back() < from) return -1;
-  return it->second.back();
+std::int64_t PartitionLog::offset_of(std::int64_t pid, std::int32_t epoch, std::int32_t sequence) const {
+  auto it = producers_.find(pid);
+  if (it == producers_.end()) return -1;
+  const auto& entries = it->second;
+  auto at = std::lower_bound(entries.begin(), entries.end(), std::make_pair(epoch, sequence),
+                             [](const ProducerEntry& e, const std::pair<std::int32_t, std::int32_t>& key) {
+                               return std::make_pair(e.epoch, e.sequence) < key;
+                             });
+  if (at == entries.end() || at->epoch != epoch || at->sequence != sequence) return -1;
+  return at->offset;
+}
+
+const ProducerEntry* PartitionLog::last_of(std::int64_t pid) const {
+  auto it = producers_.find(pid);
+  return it == producers_.end() || it->second.empty() ? nullptr : &it->second.back();
 }
 
 std::int64_t PartitionLog::drop_unwritten(Micros cutoff) {

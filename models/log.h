@@ -26,6 +26,19 @@ struct Record {
   std::int64_t leader_epoch = 0;
   std::string value;
   std::string producer;
+  // An idempotent producer's batch header: its producer id and epoch, and this record's sequence number
+  // (the batch's base sequence plus its place in the batch); -1 for a producer without idempotence.
+  std::int64_t producer_id = -1;
+  std::int32_t producer_epoch = -1;
+  std::int32_t sequence = -1;
+};
+
+// The broker's producer state for one producer id (ProducerStateManager), as the log holds it: what a
+// retry is checked against. Rebuilt from the log itself, so it moves with truncation and replication.
+struct ProducerEntry {
+  std::int32_t epoch;
+  std::int32_t sequence;
+  std::int64_t offset;
 };
 
 constexpr std::int64_t kUndefinedEpoch = -1;
@@ -60,20 +73,19 @@ class PartitionLog {
   // records were lost.
   std::int64_t drop_unwritten(Micros cutoff);
 
-  // The highest offset at or above `from` holding `producer`'s record `value`, or -1: how the idempotent
-  // producer's retry of a record the log already has is recognised (an index, not a scan of the log).
-  std::int64_t find_record(const std::string& producer, const std::string& value, std::int64_t from) const;
+  // The offset of producer `pid`'s record (epoch, sequence), or -1: how a retried batch the log already
+  // has is recognised (by its sequence numbers, as Kafka does, never by its values).
+  std::int64_t offset_of(std::int64_t pid, std::int32_t epoch, std::int32_t sequence) const;
+  // The last record of producer `pid` in the log, if any.
+  const ProducerEntry* last_of(std::int64_t pid) const;
 
  private:
   std::vector<Record> records_;
   std::vector<Micros> appended_at_;  // local append time of each record: what OS write-back depends on
   std::int64_t flushed_ = 0;         // records below this offset were fsynced
   std::vector<std::pair<std::int64_t, std::int64_t>> epochs_;
-  // (producer, value) -> its offsets, ascending; looked up, never iterated.
-  std::unordered_map<std::string, std::vector<std::int64_t>> offsets_by_record_;
-  static std::string record_key(const std::string& producer, const std::string& value) {
-    return producer + '\x1f' + value;
-  }
+  // producer id -> its records in offset order ((epoch, sequence) ascending too); looked up, never iterated.
+  std::unordered_map<std::int64_t, std::vector<ProducerEntry>> producers_;
 };
 
 // Everything a broker keeps on disk.

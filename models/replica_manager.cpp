@@ -164,18 +164,7 @@ void ReplicaManager::stop_leading(Replica& r, const std::string& error) {
   r.is_leader = false;
   following_.reset();
   r.pending_isr.reset();
-  for (auto it = delayed_produces_.begin(); it != delayed_produces_.end();) {
-    if (it->partition != r.name) {
-      ++it;
-      continue;
-    }
-    broker_.cancel(it->timer);
-    auto resp = std::make_unique<ProduceResponse>();
-    resp->partition = r.name;
-    resp->error = error;
-    broker_.reply(it->reply_to, std::move(resp));
-    it = delayed_produces_.erase(it);
-  }
+  complete_delayed_produces(r.name, error);
   // completeDelayedFetchOrProduceRequests: fetches waiting on it now answer NOT_LEADER_OR_FOLLOWER.
   wake_parked_fetches(r.name);
 }
@@ -384,28 +373,42 @@ void ReplicaManager::send_alter_partition(const std::string& name, std::int64_t 
                   });
 }
 
-void ReplicaManager::complete_delayed_produces(const std::string& partition) {
-  auto it_r = replicas_.find(partition);
+void ReplicaManager::complete_delayed_produces(const std::string& partition, const std::string& error) {
+  const Replica* r = find_replica(partition);
   for (auto it = delayed_produces_.begin(); it != delayed_produces_.end();) {
-    if (it->partition != partition) {
+    DelayedProduce& d = *it;
+    bool touched = false;
+    for (std::size_t i = 0; i < d.partitions.size(); ++i) {
+      if (d.partitions[i].partition != partition || d.waiting_for[i] < 0) continue;
+      if (!error.empty() || r == nullptr || !r->is_leader) {
+        d.partitions[i].error = error.empty() ? "NOT_LEADER_OR_FOLLOWER" : error;
+        d.partitions[i].base_offset = -1;
+      } else if (r->hw > d.waiting_for[i]) {
+        if (static_cast<int>(r->isr.size()) < settings_.min_insync) {
+          d.partitions[i].error = "NOT_ENOUGH_REPLICAS_AFTER_APPEND";
+          d.partitions[i].base_offset = -1;
+        }
+      } else {
+        continue;
+      }
+      d.waiting_for[i] = -1;
+      touched = true;
+    }
+    const bool done = touched && std::all_of(d.waiting_for.begin(), d.waiting_for.end(), [](std::int64_t w) { return w < 0; });
+    if (!done) {
       ++it;
       continue;
     }
-    std::string error;
-    if (it_r == replicas_.end() || !it_r->second.is_leader) error = "NOT_LEADER_OR_FOLLOWER";
-    else if (it_r->second.hw <= it->offset) {
-      ++it;
-      continue;
-    } else if (static_cast<int>(it_r->second.isr.size()) < settings_.min_insync)
-      error = "NOT_ENOUGH_REPLICAS_AFTER_APPEND";
-    broker_.cancel(it->timer);
-    auto resp = std::make_unique<ProduceResponse>();
-    resp->partition = partition;
-    resp->error = error;
-    resp->offset = error.empty() ? it->offset : -1;
-    broker_.reply(it->reply_to, std::move(resp));
+    broker_.cancel(d.timer);
+    answer_delayed(d);
     it = delayed_produces_.erase(it);
   }
+}
+
+void ReplicaManager::answer_delayed(DelayedProduce& d) {
+  auto resp = std::make_unique<ProduceResponse>();
+  resp->partitions = std::move(d.partitions);
+  broker_.reply(d.reply_to, std::move(resp));
 }
 
 std::int64_t ReplicaManager::fencing_epoch(const Replica& r) const {
@@ -559,17 +562,16 @@ void ReplicaManager::on_offsets_for_leader_epoch(const sim::Envelope& e, const O
   broker_.reply(e, std::move(resp));
 }
 
-void ReplicaManager::on_produce(const sim::Envelope& e, const ProduceRequest& request) {
-  auto answer = [&](std::string error, std::int64_t offset) {
-    if (request.acks == "0") return;
-    auto resp = std::make_unique<ProduceResponse>();
-    resp->partition = request.partition;
-    resp->error = std::move(error);
-    resp->offset = offset;
-    broker_.reply(e, std::move(resp));
-  };
-  Replica* found = find_replica(request.partition);
-  if (found == nullptr || !found->is_leader) return answer("NOT_LEADER_OR_FOLLOWER", -1);
+ProducePartitionResponse ReplicaManager::produce_batch(const ProduceRequest& request, const ProduceBatch& batch,
+                                                       std::int64_t& last_offset) {
+  ProducePartitionResponse out;
+  out.partition = batch.partition;
+  last_offset = -1;
+  Replica* found = find_replica(batch.partition);
+  if (found == nullptr || !found->is_leader) {
+    out.error = "NOT_LEADER_OR_FOLLOWER";
+    return out;
+  }
   Replica& r = *found;
   // acks=all is refused before the append when the ISR is below min.insync.replicas.
   if (request.acks == "all" && static_cast<int>(r.isr.size()) < settings_.min_insync) {
@@ -577,46 +579,109 @@ void ReplicaManager::on_produce(const sim::Envelope& e, const ProduceRequest& re
                                         {"request", std::string("Produce")},
                                         {"producer", request.producer},
                                         {"reason", std::string("NOT_ENOUGH_REPLICAS")},
-                                        {"partition", request.partition}});
-    return answer("NOT_ENOUGH_REPLICAS", -1);
+                                        {"partition", batch.partition}});
+    out.error = "NOT_ENOUGH_REPLICAS";
+    return out;
   }
   PartitionLog& log = log_of(r);
-  std::int64_t offset = -1;
-  if (request.idempotent) {
-    // The idempotent producer's retry of a record the log already has gets the original offset back.
-    offset = log.find_record(request.producer, request.value, log.leo() - 1000);
+  const auto count = static_cast<std::int32_t>(batch.values.size());
+  if (batch.producer_id >= 0) {
+    // ProducerStateManager: a batch is appended only in sequence; a retry of a batch the log has is
+    // answered with where it is (DUPLICATE, a success); a gap is OUT_OF_ORDER_SEQUENCE_NUMBER; an older
+    // producer epoch is fenced.
+    const ProducerEntry* last = log.last_of(batch.producer_id);
+    if (last != nullptr && batch.producer_epoch < last->epoch) {
+      out.error = "INVALID_PRODUCER_EPOCH";
+      return out;
+    }
+    const std::int64_t existing = log.offset_of(batch.producer_id, batch.producer_epoch, batch.base_sequence);
+    if (existing >= 0) {
+      out.base_offset = existing;
+      last_offset = existing + count - 1;
+      return out;
+    }
+    const std::int32_t expected = last != nullptr && last->epoch == batch.producer_epoch ? last->sequence + 1 : 0;
+    if (batch.base_sequence != expected) {
+      broker_.record("request-rejected", {{"broker", i64(broker_.broker_id())},
+                                          {"request", std::string("Produce")},
+                                          {"producer", request.producer},
+                                          {"reason", std::string("OUT_OF_ORDER_SEQUENCE_NUMBER")},
+                                          {"partition", batch.partition}});
+      out.error = "OUT_OF_ORDER_SEQUENCE_NUMBER";
+      return out;
+    }
   }
-  if (offset < 0) {
-    offset = log.leo();
-    log.append(Record{offset, r.leader_epoch, request.value, request.producer}, broker_.now());
-    maybe_flush(r);
+  out.base_offset = log.leo();
+  for (std::int32_t i = 0; i < count; ++i) {
+    const std::int64_t offset = log.leo();
+    Record rec{offset, r.leader_epoch, batch.values[static_cast<std::size_t>(i)], request.producer};
+    if (batch.producer_id >= 0) {
+      rec.producer_id = batch.producer_id;
+      rec.producer_epoch = batch.producer_epoch;
+      rec.sequence = batch.base_sequence + i;
+    }
+    log.append(std::move(rec), broker_.now());
     broker_.record("appended", {{"broker", i64(broker_.broker_id())},
                                 {"partition", r.name},
                                 {"offset", offset},
                                 {"leader_epoch", r.leader_epoch},
-                                {"value", request.value}});
+                                {"value", batch.values[static_cast<std::size_t>(i)]}});
   }
-  if (request.acks == "all" && r.hw <= offset) {
-    const std::uint64_t id = ++next_delayed_id_;
-    const sim::TimerId timer = broker_.after(request.timeout, [this, id] {
-      for (auto d = delayed_produces_.begin(); d != delayed_produces_.end(); ++d)
-        if (d->id == id) {
-          auto resp = std::make_unique<ProduceResponse>();
-          resp->partition = d->partition;
-          resp->error = "REQUEST_TIMED_OUT";
-          broker_.reply(d->reply_to, std::move(resp));
-          delayed_produces_.erase(d);
-          return;
-        }
-    });
-    delayed_produces_.push_back(DelayedProduce{r.name, offset, reply_address(e), timer, id});
-    wake_parked_fetches(r.name);
-    maybe_advance_hw(r);
+  maybe_flush(r);
+  last_offset = log.leo() - 1;
+  return out;
+}
+
+void ReplicaManager::on_produce(const sim::Envelope& e, const ProduceRequest& request) {
+  DelayedProduce d;
+  d.reply_to = reply_address(e);
+  bool waiting = false;
+  std::vector<std::string> appended_to;
+  for (const auto& batch : request.batches) {
+    std::int64_t last_offset = -1;
+    d.partitions.push_back(produce_batch(request, batch, last_offset));
+    const bool ok = d.partitions.back().error.empty();
+    if (ok) appended_to.push_back(batch.partition);
+    // acks=all: the batch is acknowledged once the HW has passed it.
+    const Replica* r = find_replica(batch.partition);
+    const bool wait = ok && request.acks == "all" && r != nullptr && r->hw <= last_offset;
+    d.waiting_for.push_back(wait ? last_offset : -1);
+    waiting = waiting || wait;
+  }
+  for (const auto& name : appended_to) {
+    wake_parked_fetches(name);
+    if (Replica* r = find_replica(name)) maybe_advance_hw(*r);  // may settle a delayed produce at once
+  }
+  if (request.acks == "0") return;
+  if (!waiting) {
+    answer_delayed(d);
     return;
   }
-  wake_parked_fetches(r.name);
-  maybe_advance_hw(r);
-  answer("", offset);
+  // Some partition may have been settled by the HW advance above before the request was parked: check.
+  for (std::size_t i = 0; i < d.partitions.size(); ++i) {
+    const Replica* r = find_replica(d.partitions[i].partition);
+    if (d.waiting_for[i] >= 0 && r != nullptr && r->is_leader && r->hw > d.waiting_for[i]) d.waiting_for[i] = -1;
+  }
+  if (std::all_of(d.waiting_for.begin(), d.waiting_for.end(), [](std::int64_t w) { return w < 0; })) {
+    answer_delayed(d);
+    return;
+  }
+  d.id = ++next_delayed_id_;
+  const std::uint64_t id = d.id;
+  d.timer = broker_.after(request.timeout, [this, id] {
+    for (auto it = delayed_produces_.begin(); it != delayed_produces_.end(); ++it)
+      if (it->id == id) {
+        for (std::size_t i = 0; i < it->partitions.size(); ++i)
+          if (it->waiting_for[i] >= 0) {
+            it->partitions[i].error = "REQUEST_TIMED_OUT";
+            it->partitions[i].base_offset = -1;
+          }
+        answer_delayed(*it);
+        delayed_produces_.erase(it);
+        return;
+      }
+  });
+  delayed_produces_.push_back(std::move(d));
 }
 
 void ReplicaManager::on_metadata(const sim::Envelope& e, const MetadataRequest& request) {

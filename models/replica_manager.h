@@ -88,10 +88,11 @@ class ReplicaManager {
   std::vector<std::string> led() const;
 
  private:
+  // DelayedProduce: an acks=all request waiting until every partition's HW passes its batch.
   struct DelayedProduce {
-    std::string partition;
-    std::int64_t offset;
     sim::Envelope reply_to;
+    std::vector<ProducePartitionResponse> partitions;  // in the request's order
+    std::vector<std::int64_t> waiting_for;              // per partition: its batch's last offset, -1 when done
     sim::TimerId timer;
     std::uint64_t id;
   };
@@ -117,7 +118,12 @@ class ReplicaManager {
   void change_isr(Replica& r, std::vector<int> new_isr);
   void send_alter_partition(const std::string& name, std::int64_t epoch, std::int64_t partition_epoch,
                             std::vector<int> new_isr);
-  void complete_delayed_produces(const std::string& partition);
+  // Settles what waits on `partition` (its HW moved, or it stopped being led: `error`); answers the
+  // requests that have nothing left to wait for.
+  void complete_delayed_produces(const std::string& partition, const std::string& error = "");
+  void answer_delayed(DelayedProduce& d);
+  // One batch of a Produce: appended (its base offset), a duplicate of one the log has, or refused.
+  ProducePartitionResponse produce_batch(const ProduceRequest& request, const ProduceBatch& batch, std::int64_t& last_offset);
   // What a fetch of `p` gets. With `count_only`, records are counted into it, not copied: how a fetch
   // is checked, and how a long poll decides whether it can be answered yet.
   FetchedPartition read(Replica* r, const FetchPartition& p, bool from_follower, std::int64_t* count_only = nullptr);

@@ -242,41 +242,21 @@ std::vector<NarrativeLine> narrate_all(const sim::History& history, bool explain
     }
     if (line) out.push_back(std::move(*line));
   }
-  // The short story ends with what the producers got: acknowledged, refused or failed (by error), and
-  // acknowledged records the final logs no longer hold.
-  struct Tally {
-    std::int64_t acked = 0, failed = 0, refused = 0;
-    std::map<std::string, std::int64_t> errors, refusals;
-  };
-  std::map<std::string, Tally> producers;
-  Micros last = 0;
-  for (const auto& e : history.events()) {
-    last = e.t;
-    if (e.name == "produce-acked") ++producers[e.str_or("producer", "?")].acked;
-    if (e.name == "request-rejected" && e.get("producer") != nullptr) {
-      Tally& t = producers[e.str_or("producer", "?")];
-      ++t.refused;
-      ++t.refusals[e.str_or("reason", "?")];
-    }
-    if (e.name == "produce-failed") {
-      Tally& t = producers[e.str_or("producer", "?")];
-      ++t.failed;
-      ++t.errors[e.str_or("error", "?")];
-    }
-  }
-  for (const auto& [id, t] : producers) {
+  // The short story ends with what the producers got: sent, acknowledged, failed (by error), pending at
+  // the end, refusals retried past, and acknowledged records the final logs no longer hold.
+  Micros last = history.events().empty() ? 0 : history.events().back().t;
+  for (const auto& [id, a] : checks::producer_accounts(history)) {
     std::vector<std::string> errors, refusals;
-    for (const auto& [error, n] : t.errors) errors.push_back(fmt::format("{} {}", n, error));
-    for (const auto& [reason, n] : t.refusals) refusals.push_back(fmt::format("{} {}", n, reason));
+    for (const auto& [error, n] : a.errors) errors.push_back(fmt::format("{} {}", n, error));
+    for (const auto& [reason, n] : a.refusals) refusals.push_back(fmt::format("{} {}", n, reason));
     out.push_back({last,
-                   fmt::format("{}: {} record{} acknowledged{}{}", id, t.acked, t.acked == 1 ? "" : "s",
-                               t.refused == 0 ? ""
+                   fmt::format("{}: {} record{} sent, {} acknowledged{}{}{}", id, a.sent, a.sent == 1 ? "" : "s", a.acked,
+                               a.failed == 0 ? "" : fmt::format(", {} failed ({})", a.failed, fmt::join(errors, ", ")),
+                               a.pending() <= 0 ? "" : fmt::format(", {} still pending at the end", a.pending()),
+                               a.refused == 0 ? ""
                                               : fmt::format("; the leader refused {} request{} and the producer retried ({})",
-                                                            t.refused, t.refused == 1 ? "" : "s", fmt::join(refusals, ", ")),
-                               t.failed == 0 ? ""
-                                             : fmt::format("; {} record{} never acknowledged ({})", t.failed,
-                                                           t.failed == 1 ? "" : "s", fmt::join(errors, ", "))),
-                   t.failed == 0 ? Tone::Plain : Tone::Bad});
+                                                            a.refused, a.refused == 1 ? "" : "s", fmt::join(refusals, ", "))),
+                   a.failed == 0 && a.pending() <= 0 ? Tone::Plain : Tone::Bad});
   }
   const checks::LossStats losses = checks::loss_stats(history);
   if (losses.lost_acks1 > 0)

@@ -34,7 +34,8 @@ nlohmann::ordered_json violation_json(const checks::Violation& v) {
 
 nlohmann::ordered_json result_json(const Scenario& scenario, const std::vector<checks::Violation>& violations,
                                    const sim::RunStats& stats, const std::string& history_path,
-                                   const checks::LossStats& losses) {
+                                   const checks::LossStats& losses,
+                                   const std::map<std::string, checks::ProducerAccount>& accounts) {
   nlohmann::ordered_json j;
   j["scenario"] = scenario.name;
   j["file"] = scenario.file;
@@ -51,6 +52,14 @@ nlohmann::ordered_json result_json(const Scenario& scenario, const std::vector<c
                 {"acked", losses.acked},
                 {"lost_acks1", losses.lost_acks1},
                 {"lost_unclean", losses.lost_unclean}};
+  nlohmann::ordered_json producers = nlohmann::ordered_json::object();
+  for (const auto& [id, a] : accounts) {
+    nlohmann::ordered_json errors = nlohmann::ordered_json::object();
+    for (const auto& [error, n] : a.errors) errors[error] = n;
+    producers[id] = {{"sent", a.sent}, {"acked", a.acked}, {"failed", a.failed}, {"failed_by_error", errors},
+                     {"pending", a.pending()}, {"refused", a.refused}};
+  }
+  j["stats"]["producers"] = producers;
   j["history"] = history_path.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(history_path);
   j["checked"] = checks::checked_properties();
   return j;

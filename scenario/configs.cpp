@@ -53,12 +53,14 @@ const std::vector<ConfigInfo>& all_configs() {
       // Producer (request.timeout.ms is the client's; brokers use the socket timeouts above)
       {"acks", T::Acks, "all", S::Producer, "0, 1 or all (1 in older clients)"},
       {"request.timeout.ms", T::Int, "30000", S::Producer, "how long a client waits for a response", 1, kMs},
-      {"retries", T::Int, "2147483647", S::Producer, "resends of a failed produce", 0, kInt},
+      {"retries", T::Int, "2147483647", S::Producer, "resends of a failed batch (0 before 2.1)", 0, kInt},
       {"retry.backoff.ms", T::Int, "100", S::Producer, "wait before a retry", 0, kMs},
       {"delivery.timeout.ms", T::Int, "120000", S::Producer, "upper bound on reporting success or failure", 1, kMs},
       {"max.in.flight.requests.per.connection", T::Int, "5", S::Producer, "unacknowledged requests per broker", 1, kInt},
-      {"enable.idempotence", T::Bool, "true", S::Producer, "exactly-once per partition (on since 3.0)"},
+      {"enable.idempotence", T::Bool, "true", S::Producer,
+       "producer id and sequence numbers: retries neither duplicate nor reorder (since 0.11; on by default since 3.0)"},
       {"linger.ms", T::Int, "0", S::Producer, "wait to batch records", 0, kMs},
+      {"batch.size", T::Int, "16384", S::Producer, "bytes of records one batch of a partition holds", 1, kInt},
       {"metadata.max.age.ms", T::Int, "300000", S::Producer, "refresh metadata at least this often", 0, kMs},
       // Consumer
       {"fetch.max.wait.ms", T::Int, "500", S::Consumer, "long-poll wait of a consumer's fetch", 0, kMs},

@@ -29,6 +29,8 @@ const std::vector<PropertyInfo>& all_properties() {
        "every record a consumer read is in the final log at that offset with that value"},
       {"consumer-order", PropertyKind::SafetyEndOfRun,
        "each consumer reads each partition's offsets in increasing order without gaps"},
+      {"producer-order", PropertyKind::SafetyEndOfRun,
+       "an idempotent producer's acknowledged records appear in its send order, per partition"},
       {"unavailable-after-heal", PropertyKind::Liveness,
        "the cluster converges within `settle` after the faults are healed"},
   };
@@ -88,6 +90,7 @@ const std::vector<std::string_view>& all_error_names() {
       "FENCED_LEADER_EPOCH", "INVALID_UPDATE_VERSION", "NETWORK_EXCEPTION", "NOT_CONTROLLER",
       "NOT_ENOUGH_REPLICAS", "NOT_ENOUGH_REPLICAS_AFTER_APPEND", "NOT_LEADER_OR_FOLLOWER", "OFFSET_OUT_OF_RANGE",
       "REQUEST_TIMED_OUT", "STALE_BROKER_EPOCH", "STALE_CONTROLLER_EPOCH", "TIMEOUT", "UNKNOWN",
+      "OUT_OF_ORDER_SEQUENCE_NUMBER", "DUPLICATE_SEQUENCE_NUMBER", "INVALID_PRODUCER_EPOCH",
       "UNKNOWN_LEADER_EPOCH", "UNKNOWN_TOPIC_OR_PARTITION"};
   return table;
 }
@@ -147,7 +150,7 @@ std::string never_fires(std::string_view event) {
 const std::vector<std::string_view>& all_message_types() {
   static const std::vector<std::string_view> table = {
       "LeaderAndIsr", "UpdateMetadata", "StopReplica", "Metadata", "Produce", "Fetch",
-      "OffsetsForLeaderEpoch", "AlterPartition", "ControlledShutdown",
+      "OffsetsForLeaderEpoch", "AlterPartition", "ControlledShutdown", "InitProducerId",
       "ZkRequest", "ZkResponse", "ZkWatch", "ZkPing"};
   return table;
 }

@@ -93,15 +93,18 @@ std::vector<PresetInfo> build_presets() {
                                    {"failover-removes-dead-replicas", "true"}});
   const SwitchMap v37 = with(v28, {{"truncate-before-hw", "true"}, {"hw-requires-min-isr", "true"}});
   const SwitchMap old_timeouts = {{"zookeeper.session.timeout.ms", "6000"}, {"replica.lag.time.max.ms", "10000"}};
+  // Producer defaults: retries 0 before 2.1 (KIP-91), idempotence off before 3.0 (KIP-679).
+  const SwitchMap old_clients = with(old_timeouts, {{"retries", "0"}, {"enable.idempotence", "false"}});
+  const SwitchMap pre30_clients = {{"enable.idempotence", "false"}};
   return {
       {"kafka-0.10", v010,
-       with(old_timeouts, {{"unclean.leader.election.enable", "true"}, {"acks", "1"}}),
+       with(old_clients, {{"unclean.leader.election.enable", "true"}, {"acks", "1"}}),
        "high-watermark truncation (KIP-101's bug), unclean election on, acks=1 clients"},
-      {"kafka-0.11", v011, old_timeouts, "KIP-101: truncation by leader epoch (OffsetsForLeaderEpoch)"},
-      {"kafka-2.0", v20, old_timeouts, "KIP-279: epoch lookup fixed for divergent histories"},
-      {"kafka-2.2", v22, old_timeouts,
+      {"kafka-0.11", v011, old_clients, "KIP-101: truncation by leader epoch (OffsetsForLeaderEpoch)"},
+      {"kafka-2.0", v20, old_clients, "KIP-279: epoch lookup fixed for divergent histories"},
+      {"kafka-2.2", v22, with(old_timeouts, pre30_clients),
        "KIP-320 fencing, KAFKA-7128, KAFKA-7395, zombie-controller fix (KAFKA-6082), KIP-380 broker epochs"},
-      {"kafka-2.8", v28, {}, "truncation on fetch (DivergingEpoch), AlterPartition (KIP-497)"},
+      {"kafka-2.8", v28, pre30_clients, "truncation on fetch (DivergingEpoch), AlterPartition (KIP-497)"},
       {"kafka-3.7", v37, {}, "truncate before applying HW (KAFKA-14704), no HW advance below min ISR (KAFKA-15583)"},
       {"latest", v37, {}, "as kafka-3.7; the default when a scenario names no design"},
   };

@@ -576,6 +576,14 @@ class Parser {
               info && std::find(producer_configs.begin(), producer_configs.end(), info->name) != producer_configs.end())
             part([&] { config_value(it->first, it->second, *info, placed.config); });
         placed.acks = placed.config.str("acks");
+        if (placed.config.explicit_values.count("enable.idempotence") && placed.config.boolean("enable.idempotence")) {
+          if (placed.config.integer("max.in.flight.requests.per.connection") > 5)
+            fail(get(pn, "enable.idempotence"), "enable.idempotence needs max.in.flight.requests.per.connection at most 5 "
+                                                 "(Kafka refuses such a producer with a ConfigException)");
+          if (placed.acks != "all")
+            fail(get(pn, "enable.idempotence"), "enable.idempotence needs acks: all (Kafka refuses such a producer with a "
+                                                 "ConfigException)");
+        }
         if (YAML::Node r = get(pn, "rate"); r.IsDefined()) {
           std::string error;
           auto rate = parse_rate_exact(scalar(r, "rate"), error);

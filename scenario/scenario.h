@@ -57,6 +57,11 @@ struct ProducerSpec {
   Micros until = 0;
   std::optional<int> partition;
   Config config;  // the scenario's config with this producer's overrides
+  // Whether it is an idempotent producer: enable.idempotence with acks=all and at most 5 requests in
+  // flight (Kafka 3.2+ turns a default idempotence off otherwise; set explicitly, the parser refuses it).
+  bool idempotent() const {
+    return acks == "all" && config.boolean("enable.idempotence") && config.integer("max.in.flight.requests.per.connection") <= 5;
+  }
 };
 
 struct ConsumerSpec {
