@@ -694,6 +694,13 @@ void Controller::on_alter_partition(const sim::Envelope& e, const AlterPartition
             resp->error = "INVALID_UPDATE_VERSION";
             return std::nullopt;
           }
+          // KIP-841 (3.3): an ISR naming a broker that is not live (or is shutting down) is refused.
+          if (broker_.world().scenario().design.on("isr-requires-live-broker"))
+            for (int b : request.new_isr)
+              if (!live_brokers_.count(b) || shutting_down_.count(b)) {
+                resp->error = "INELIGIBLE_REPLICA";
+                return std::nullopt;
+              }
           resp->error = "";
           LeaderIsr n = cur;
           n.isr = request.new_isr;

@@ -46,12 +46,14 @@ ReplicaManager::Settings::Settings(const Scenario& scenario) {
   isr_keeps_caught_up_follower = d.on("isr-keeps-caught-up-follower");
   epoch_cache_on_election = d.on("epoch-cache-on-election");
   fenced_partition_waits = d.on("fenced-partition-waits");
+  isr_requires_live_broker = d.on("isr-requires-live-broker");
   alter_partition = d.get("isr-change-path") == "alter-partition";
   min_insync = static_cast<int>(c.integer("min.insync.replicas"));
   record_bytes = static_cast<std::size_t>(c.integer("sim.record.bytes"));
   fetch_wait = from_ms(c.integer("replica.fetch.wait.max.ms"));
   fetch_backoff = from_ms(c.integer("replica.fetch.backoff.ms"));
   socket_timeout = from_ms(c.integer("replica.socket.timeout.ms"));
+  replica_lag = from_ms(c.integer("replica.lag.time.max.ms"));
 }
 
 ReplicaManager::ReplicaManager(Broker& broker, BrokerStorage& storage)
@@ -148,7 +150,7 @@ void ReplicaManager::make_leader(Replica& r, const PartitionStateData& s) {
     if (b == broker_.broker_id()) continue;
     FollowerState& f = r.followers[b];
     if (!was_leader) f = FollowerState{};  // a new leader does not know its followers' LEOs
-    f.last_caught_up = contains(r.isr, b) ? broker_.now() : 0;
+    f.last_caught_up = contains(r.isr, b) ? broker_.now() : kNeverCaughtUp;
   }
   broker_.record("became-leader", {{"broker", i64(broker_.broker_id())},
                                    {"partition", r.name},
@@ -219,10 +221,14 @@ void ReplicaManager::truncate(Replica& r, std::int64_t to, const char* reason) {
 }
 
 void ReplicaManager::set_follower_hw(Replica& r, std::int64_t leader_hw) {
+  // The follower takes the leader's HW, bounded by its own LEO, even when that is lower than its own:
+  // a new leader may not yet know how far the old one had committed (0.10 `replica.highWatermark =`,
+  // 3.x `UnifiedLog.maybeUpdateHighWatermark`). The checkpoint then holds the lower value.
   const std::int64_t hw = std::min(leader_hw, log_of(r).leo());
-  if (hw <= r.hw) return;
+  if (hw == r.hw) return;
+  const bool lowered = hw < r.hw;
   r.hw = hw;
-  broker_.record("hw-advanced", {{"broker", i64(broker_.broker_id())}, {"partition", r.name}, {"hw", hw}});
+  broker_.record(lowered ? "hw-lowered" : "hw-advanced", {{"broker", i64(broker_.broker_id())}, {"partition", r.name}, {"hw", hw}});
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -236,14 +242,25 @@ std::vector<int> ReplicaManager::maximal_isr(const Replica& r) const {
   return isr;
 }
 
+bool ReplicaManager::isr_eligible(int follower) const {
+  // KIP-841 (3.3) isReplicaIsrEligible in ZooKeeper mode: the broker is alive in the leader's metadata
+  // cache (the controller refuses shutting-down brokers itself).
+  return !settings_.isr_requires_live_broker || broker_.metadata_live_brokers().count(follower) > 0;
+}
+
 void ReplicaManager::maybe_advance_hw(Replica& r) {
   if (!r.is_leader) return;
   // KAFKA-15583: no HW advance while the ISR is below min.insync.replicas.
   if (settings_.hw_requires_min_isr && static_cast<int>(r.isr.size()) < settings_.min_insync) return;
+  // Partition.maybeIncrementLeaderHW: the maximal ISR, and also a follower not yet in it that caught up
+  // within replica.lag.time.max.ms (it is about to join; since KIP-841 only while it may join).
   std::int64_t hw = log_of(r).leo();
-  for (int b : maximal_isr(r)) {
+  const std::vector<int> isr = maximal_isr(r);
+  for (int b : r.replicas) {
     if (b == broker_.broker_id()) continue;
-    hw = std::min(hw, r.followers[b].leo);
+    const FollowerState& f = r.followers[b];
+    const bool about_to_join = broker_.now() - f.last_caught_up <= settings_.replica_lag && isr_eligible(b);
+    if (contains(isr, b) || about_to_join) hw = std::min(hw, f.leo);
   }
   if (hw <= r.hw) return;
   r.hw = hw;
@@ -269,7 +286,7 @@ void ReplicaManager::update_follower(Replica& r, int follower, std::int64_t fetc
 }
 
 void ReplicaManager::maybe_expand_isr(Replica& r, int follower) {
-  if (r.pending_isr || contains(r.isr, follower) || !contains(r.replicas, follower)) return;
+  if (r.pending_isr || contains(r.isr, follower) || !contains(r.replicas, follower) || !isr_eligible(follower)) return;
   const FollowerState& f = r.followers[follower];
   if (f.leo < r.hw) return;
   // KAFKA-7128: and not before it has reached the start of this leader's epoch.
@@ -364,9 +381,21 @@ void ReplicaManager::send_alter_partition(const std::string& name, std::int64_t 
                     if (r2 == nullptr) return;
                     if (f != sim::Failure::None) return retry();
                     const auto& resp = static_cast<const AlterPartitionResponse&>(*m);
-                    if (resp.error == "NOT_CONTROLLER") return retry();
+                    // Partition.handleAlterPartitionError / handleAlterPartitionUpdate (3.x): the
+                    // controller said it did not apply it (INELIGIBLE_REPLICA, OPERATION_NOT_ATTEMPTED):
+                    // back to the committed ISR; an answer for another leader epoch or partition epoch
+                    // (FENCED_LEADER_EPOCH, INVALID_UPDATE_VERSION, a stale success) leaves the change
+                    // pending until a LeaderAndIsr brings the state; anything else is sent again.
+                    if (resp.error == "INELIGIBLE_REPLICA" || resp.error == "OPERATION_NOT_ATTEMPTED") {
+                      r2->pending_isr.reset();
+                      return;
+                    }
+                    if (resp.error == "FENCED_LEADER_EPOCH" || resp.error == "INVALID_UPDATE_VERSION" ||
+                        resp.error == "UNKNOWN_TOPIC_OR_PARTITION")
+                      return;
+                    if (!resp.error.empty()) return retry();
+                    if (resp.state.leader_epoch != r2->leader_epoch || resp.partition_epoch < r2->partition_epoch) return;
                     r2->pending_isr.reset();
-                    if (!resp.error.empty() || resp.state.leader_epoch != r2->leader_epoch) return;
                     r2->isr = resp.state.isr;
                     r2->partition_epoch = resp.partition_epoch;
                     maybe_advance_hw(*r2);

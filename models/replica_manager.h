@@ -23,10 +23,14 @@ namespace kafkasim::models {
 
 class Broker;
 
+// Kafka's lastCaughtUpTimeMs of 0 is decades before any run; simulated time starts at 0, so "never"
+// must be far below it for `now - last_caught_up <= replica.lag.time.max.ms` to be false.
+inline constexpr Micros kNeverCaughtUp = -(Micros{1} << 60);
+
 struct FollowerState {
   std::int64_t leo = -1;  // unknown until it fetches
   Micros last_fetch = 0;
-  Micros last_caught_up = 0;
+  Micros last_caught_up = kNeverCaughtUp;
   std::int64_t leader_leo_at_last_fetch = -1;
 };
 
@@ -112,6 +116,7 @@ class ReplicaManager {
   // Leader side.
   std::vector<int> maximal_isr(const Replica& r) const;
   void maybe_advance_hw(Replica& r);
+  bool isr_eligible(int follower) const;
   void update_follower(Replica& r, int follower, std::int64_t fetch_offset);
   void maybe_expand_isr(Replica& r, int follower);
   void shrink_isrs();
@@ -157,10 +162,10 @@ class ReplicaManager {
     std::string truncation;
     bool leader_epoch_fencing, hw_requires_min_isr, isr_join_requires_epoch_start, truncate_on_every_epoch_change,
         truncate_before_hw, alter_partition, isr_keeps_caught_up_follower,
-        epoch_cache_on_election, fenced_partition_waits;
+        epoch_cache_on_election, fenced_partition_waits, isr_requires_live_broker;
     int min_insync;
     std::size_t record_bytes;
-    Micros fetch_wait, fetch_backoff, socket_timeout;
+    Micros fetch_wait, fetch_backoff, socket_timeout, replica_lag;
   };
 
   Broker& broker_;

@@ -86,7 +86,7 @@ function stateAt(t) {
     const key = e.broker + '/' + e.partition;
     if (e.event === 'appended') { (logs[key] = logs[key] || [])[e.offset] = {v: e.value, e: e.leader_epoch}; }
     else if (e.event === 'truncated') { if (logs[key]) logs[key].length = Math.min(logs[key].length, e.to_offset); hw[key] = Math.min(hw[key] || 0, e.to_offset); }
-    else if (e.event === 'hw-advanced') hw[key] = e.hw;
+    else if (e.event === 'hw-advanced' || e.event === 'hw-lowered') hw[key] = e.hw;
     else if (e.event === 'became-leader') { role[key] = 'leader e' + e.leader_epoch; if (e.hw !== undefined) hw[key] = e.hw; }
     else if (e.event === 'became-follower') { role[key] = 'follower e' + e.leader_epoch; if (e.hw !== undefined) hw[key] = e.hw; }
     else if (e.event === 'broker-crashed' || e.event === 'broker-shutdown' || e.event === 'broker-exited') {

@@ -62,6 +62,8 @@ const std::vector<HistoryEventInfo>& all_history_events() {
       {"truncated", {"broker", "partition", "from_offset", "to_offset", "reason"}},
       {"appended", {"broker", "partition", "offset", "leader_epoch", "value"}},
       {"hw-advanced", {"broker", "partition", "hw"}},
+      // added: a follower took a leader's HW lower than its own (a new leader that knew less)
+      {"hw-lowered", {"broker", "partition", "hw"}},
       {"produce-sent", {"producer", "partition", "value", "acks"}},
       {"produce-acked", {"producer", "partition", "value", "offset", "acks"}},
       {"produce-failed", {"producer", "partition", "value", "error", "acks"}},
@@ -91,7 +93,7 @@ const std::vector<std::string_view>& all_error_names() {
       "NOT_ENOUGH_REPLICAS", "NOT_ENOUGH_REPLICAS_AFTER_APPEND", "NOT_LEADER_OR_FOLLOWER", "OFFSET_OUT_OF_RANGE",
       "REQUEST_TIMED_OUT", "STALE_BROKER_EPOCH", "STALE_CONTROLLER_EPOCH", "TIMEOUT", "UNKNOWN",
       "OUT_OF_ORDER_SEQUENCE_NUMBER", "DUPLICATE_SEQUENCE_NUMBER", "INVALID_PRODUCER_EPOCH",
-      "UNKNOWN_LEADER_EPOCH", "UNKNOWN_TOPIC_OR_PARTITION"};
+      "UNKNOWN_LEADER_EPOCH", "UNKNOWN_TOPIC_OR_PARTITION", "INELIGIBLE_REPLICA"};
   return table;
 }
 

@@ -56,6 +56,10 @@ const std::vector<SwitchInfo>& all_switches() {
       {"isr-keeps-caught-up-follower", {"false", "true"},
        "a follower whose LEO equals the leader's is in sync however long since it fetched (an idle partition)",
        "KAFKA-7152 (2.1)"},
+      {"isr-requires-live-broker", {"false", "true"},
+       "a replica joins the ISR (and holds back the HW before it joins) only while its broker is alive in the "
+       "leader's metadata; the controller refuses an ISR naming a dead or shutting-down broker (INELIGIBLE_REPLICA)",
+       "KIP-841 (3.3)"},
   };
   return table;
 }
@@ -91,7 +95,8 @@ std::vector<PresetInfo> build_presets() {
   const SwitchMap v28 = with(v22, {{"truncation", "diverging-epoch"},
                                    {"isr-change-path", "alter-partition"},
                                    {"failover-removes-dead-replicas", "true"}});
-  const SwitchMap v37 = with(v28, {{"truncate-before-hw", "true"}, {"hw-requires-min-isr", "true"}});
+  const SwitchMap v37 =
+      with(v28, {{"truncate-before-hw", "true"}, {"hw-requires-min-isr", "true"}, {"isr-requires-live-broker", "true"}});
   const SwitchMap old_timeouts = {{"zookeeper.session.timeout.ms", "6000"}, {"replica.lag.time.max.ms", "10000"}};
   // Producer defaults: retries 0 before 2.1 (KIP-91), idempotence off before 3.0 (KIP-679).
   const SwitchMap old_clients = with(old_timeouts, {{"retries", "0"}, {"enable.idempotence", "false"}});
@@ -105,7 +110,8 @@ std::vector<PresetInfo> build_presets() {
       {"kafka-2.2", v22, with(old_timeouts, pre30_clients),
        "KIP-320 fencing, KAFKA-7128, KAFKA-7395, zombie-controller fix (KAFKA-6082), KIP-380 broker epochs"},
       {"kafka-2.8", v28, pre30_clients, "truncation on fetch (DivergingEpoch), AlterPartition (KIP-497)"},
-      {"kafka-3.7", v37, {}, "truncate before applying HW (KAFKA-14704), no HW advance below min ISR (KAFKA-15583)"},
+      {"kafka-3.7", v37, {}, "truncate before applying HW (KAFKA-14704), no HW advance below min ISR (KAFKA-15583), "
+       "live brokers only in ISRs (KIP-841)"},
       {"latest", v37, {}, "as kafka-3.7; the default when a scenario names no design"},
   };
 }

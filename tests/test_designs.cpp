@@ -1,6 +1,10 @@
 // Designs: presets resolve to the switches of spec/designs.md; overrides are checked.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
+#include "scenario/configs.h"
+#include "scenario/contract.h"
 #include "scenario/designs.h"
 #include "scenario/suggest.h"
 
@@ -90,4 +94,27 @@ TEST(Suggest, ClosestName) {
   EXPECT_EQ(did_you_mean("min.insync.replica", {"min.insync.replicas", "acks"}), ", did you mean 'min.insync.replicas'?");
   EXPECT_EQ(did_you_mean("zzzzzz", {"acks", "retries"}), "");
   EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
+}
+
+namespace {
+std::string read_all(const std::string& path) {
+  std::ifstream in(path);
+  EXPECT_TRUE(in.good()) << path;
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+}  // namespace
+
+TEST(Contract, EveryNameIsDocumented) {
+  // Every switch, history event, property, config and error name the code defines is in the shared spec
+  // or in docs/spec-additions.md, so a user can look up any name the tool prints.
+  std::string docs = read_all(std::string(KAFKASIM_SOURCE_DIR) + "/docs/spec-additions.md");
+  for (const char* f : {"scenario-format", "cli", "properties", "designs", "consumer-groups"})
+    docs += read_all(std::string(KAFKASIM_SOURCE_DIR) + "/../shared/spec/" + f + ".md");
+  docs += read_all(std::string(KAFKASIM_SOURCE_DIR) + "/../shared/reference/kafka-replication.md");
+  auto documented = [&](std::string_view name) { return docs.find(std::string(name)) != std::string::npos; };
+  for (const auto& s : all_switches()) EXPECT_TRUE(documented("`" + std::string(s.name) + "`")) << s.name;
+  for (const auto& e : all_history_events()) EXPECT_TRUE(documented("`" + std::string(e.name) + "`")) << e.name;
+  for (const auto& p : all_properties()) EXPECT_TRUE(documented("`" + std::string(p.name) + "`")) << p.name;
+  for (const auto& c : all_configs()) EXPECT_TRUE(documented(c.name)) << c.name;
+  for (const auto& n : all_error_names()) EXPECT_TRUE(documented(n)) << n;
 }

@@ -151,3 +151,41 @@ TEST(Fidelity, FsyncPoliciesKeepWhatAPowerLossWouldTake) {
   EXPECT_EQ(verdict("  log.flush.interval.ms: 100\n  log.flush.scheduler.interval.ms: 100\n"), kNone);
   EXPECT_TRUE(verdict("  log.flush.interval.ms: 100\n").count("acked-write-lost"));  // no flusher: Kafka's default
 }
+
+TEST(Fidelity, AReturningBrokerJoinsTheIsrOnlyOnceItsLeaderKnowsItIsAliveSince33) {
+  // KIP-841: broker-1 learns of broker-3's return 5 s late (its UpdateMetadata is delayed); broker-3
+  // follows and catches up at once. Before 3.3 the leader adds it to the ISR then; since 3.3 only after
+  // the UpdateMetadata that says broker-3 is alive has been applied on broker-1.
+  auto joined_before_leader_knew = [](const Observed& r) {
+    double joined = -1, leader_knew = -1;
+    for (const auto& e : r.of("isr-changed"))
+      if (joined < 0 && e["t"].get<double>() > 25 && e["isr"] == json::array({1, 2, 3})) joined = e["t"];
+    for (const auto& e : r.of("control-applied"))
+      if (leader_knew < 0 && e["broker"] == 1 && e["request"] == "UpdateMetadata" && e["t"].get<double>() > 25)
+        leader_knew = e["t"];
+    EXPECT_GT(joined, 0);
+    EXPECT_GT(leader_knew, 0);
+    return joined < leader_knew;
+  };
+  EXPECT_TRUE(joined_before_leader_knew(run("isr-dead-broker-rejoins.yaml", "kafka-2.8")));
+  EXPECT_FALSE(joined_before_leader_knew(run("isr-dead-broker-rejoins.yaml", "latest")));
+  EXPECT_TRUE(joined_before_leader_knew(run("isr-dead-broker-rejoins.yaml", "latest,isr-requires-live-broker=false")));
+}
+
+TEST(Fidelity, AFollowerTakesItsNewLeadersLowerHighWatermark) {
+  // broker-2 is elected knowing HW 979 while broker-3 had fetched 980: broker-3 lowers its HW to its
+  // leader's (it used to keep the higher one, a state Kafka's followers never have). Since 2.8 a
+  // diverging fetch does not move the leader's view of the follower, so the lower HW reaches broker-3;
+  // before, broker-3 truncated first and its fetch at 980 moved the new leader's HW to 980 at once.
+  for (const char* design : {"kafka-2.8", "latest"}) {
+    const Observed r = run("follower-hw-lowered.yaml", design);
+    std::int64_t leader_hw = -1;
+    for (const auto& e : r.of("became-leader"))
+      if (e["broker"] == 2) leader_hw = e["hw"];
+    const auto lowered = r.of("hw-lowered");
+    ASSERT_FALSE(lowered.empty()) << design;
+    EXPECT_EQ(lowered[0]["broker"], 3) << design;
+    EXPECT_EQ(lowered[0]["hw"], leader_hw) << design;
+    EXPECT_EQ(r.violated, kNone) << design;
+  }
+}
