@@ -32,6 +32,10 @@ void Broker::on_start() {
   replicas_.start();
 }
 
+bool Broker::serves_requests_at_start() const {
+  return !world().scenario().design.on("requests-after-registration");
+}
+
 void Broker::on_message(const sim::Envelope& envelope) {
   const sim::Message* body = envelope.body.get();
   if (const auto* w = dynamic_cast<const zk::ZkWatch*>(body)) zk_.on_watch(*w);
@@ -230,6 +234,7 @@ void Broker::registered(zk::SessionId session, std::int64_t czxid) {
   registered_in_ = session;
   broker_epoch_ = czxid;
   record("broker-registered", {{"broker", std::int64_t{broker_id()}}, {"broker_epoch", broker_epoch_}});
+  world().open_for_requests(node());  // the start-up is done: what waited is handled now
   controller_.startup();
 }
 

@@ -18,6 +18,9 @@ class Broker : public sim::Node {
  public:
   Broker(sim::World& world, int node, int zookeeper_node, BrokerStorage& storage, const PartitionCatalog& catalog);
   void on_start() override;
+  // KAFKA-5473 (1.1, `requests-after-registration`): SocketServer's processors start after the broker
+  // registered; before, the request handlers ran first.
+  bool serves_requests_at_start() const override;
   void on_message(const sim::Envelope& envelope) override;
   void on_connection_reset(int peer, std::uint32_t channel) override {
     if (peer == zk_.server_node()) zk_.connection_closed(channel);

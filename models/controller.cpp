@@ -481,7 +481,10 @@ void Controller::on_brokers_dead(const std::set<int>& dead, Done done) {
   // OfflineReplica: removed from every ISR (leader epoch + 1), except that an ISR of exactly that
   // replica stays, with no leader (LeaderAndIsr.NoLeader).
   if (dead.empty()) return done();
-  for (int b : dead) shutting_down_.erase(b);
+  for (int b : dead) {
+    shutting_down_.erase(b);
+    ++channel_generation_[b];  // removeBroker: its queue and the request in flight go
+  }
   std::vector<std::string> all;
   for (const auto& p : partitions_) all.push_back(p.name);
   elect_offline(all, [this, dead, all, done] {
@@ -777,6 +780,16 @@ struct Resender {
 };
 }  // namespace
 
+std::function<bool()> Controller::channel_open(int b) {
+  // RequestSendThread sends a request again until it is answered, for as long as this controller is in
+  // office and has not removed the broker's channel. The broker epoch plays no part here: a request
+  // queued for an earlier registration reaches the new one, which refuses it with STALE_BROKER_EPOCH
+  // where the design has broker epochs (KIP-380) and applies it where it does not.
+  const std::uint64_t gen = generation_;
+  const std::uint64_t channel = channel_generation_[b];
+  return [this, gen, b, channel] { return gen == generation_ && active_ && channel_generation_[b] == channel; };
+}
+
 void Controller::send_leader_and_isr(const std::set<int>& brokers, const std::vector<std::string>& partitions) {
   const Micros timeout = from_ms(broker_.world().scenario().config.integer("controller.socket.timeout.ms"));
   for (int b : brokers) {
@@ -791,11 +804,7 @@ void Controller::send_leader_and_isr(const std::set<int>& brokers, const std::ve
     request->controller_epoch = epoch_;
     request->broker_epoch = broker_epochs_.count(b) > 0 ? broker_epochs_[b] : -1;
     request->sent_at = broker_.now();
-    const std::uint64_t gen = generation_;
-    const std::int64_t broker_epoch = request->broker_epoch;
-    Resender::send(broker_, broker_.world().broker_node(b), request, timeout, [this, gen, b, broker_epoch] {
-      return gen == generation_ && active_ && broker_epochs_.count(b) > 0 && broker_epochs_[b] == broker_epoch;
-    });
+    Resender::send(broker_, broker_.world().broker_node(b), request, timeout, channel_open(b));
   }
 }
 
@@ -808,11 +817,7 @@ void Controller::send_stop_replica(int b, const std::vector<std::string>& partit
   request->controller_epoch = epoch_;
   request->broker_epoch = broker_epochs_.count(b) > 0 ? broker_epochs_[b] : -1;
   request->sent_at = broker_.now();
-  const std::uint64_t gen = generation_;
-  const std::int64_t broker_epoch = request->broker_epoch;
-  Resender::send(broker_, broker_.world().broker_node(b), request, timeout, [this, gen, b, broker_epoch] {
-    return gen == generation_ && active_ && broker_epochs_.count(b) > 0 && broker_epochs_[b] == broker_epoch;
-  });
+  Resender::send(broker_, broker_.world().broker_node(b), request, timeout, channel_open(b));
 }
 
 void Controller::send_update_metadata(const std::set<int>& brokers) {
@@ -826,11 +831,7 @@ void Controller::send_update_metadata(const std::set<int>& brokers) {
     request->sent_at = broker_.now();
     request->live_brokers = live_brokers_;
     for (const auto& [name, s] : states_) request->partitions.push_back(state_data(name));
-    const std::uint64_t gen = generation_;
-    const std::int64_t broker_epoch = request->broker_epoch;
-    Resender::send(broker_, broker_.world().broker_node(b), request, timeout, [this, gen, b, broker_epoch] {
-      return gen == generation_ && active_ && broker_epochs_.count(b) > 0 && broker_epochs_[b] == broker_epoch;
-    });
+    Resender::send(broker_, broker_.world().broker_node(b), request, timeout, channel_open(b));
   }
 }
 

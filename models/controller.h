@@ -92,6 +92,7 @@ class Controller {
 
   void record_leader_elected(const std::string& partition, const LeaderIsr& state, bool clean);
   void record_isr_changed(const std::string& partition, const LeaderIsr& state, const char* by);
+  std::function<bool()> channel_open(int broker);
   void send_leader_and_isr(const std::set<int>& brokers, const std::vector<std::string>& partitions);
   void send_update_metadata(const std::set<int>& brokers);
   void send_stop_replica(int broker, const std::vector<std::string>& partitions);
@@ -111,6 +112,10 @@ class Controller {
   std::uint64_t event_seq_ = 0;  // the event being processed; an abandoned one's `done` does nothing
   std::set<int> live_brokers_;
   std::map<int, std::int64_t> broker_epochs_;  // live broker -> czxid of its registration
+  // ControllerChannelManager.removeBroker: bumped when a broker is handled as dead (or, with broker
+  // epochs, as bounced); a request queued for it is sent again only while its channel stands, and to
+  // whichever process now answers at its address (before KIP-380, a fast restart's new incarnation).
+  std::map<int, std::uint64_t> channel_generation_;
   std::set<int> shutting_down_;
   std::map<std::string, CachedState> states_;  // the controller context's partition states
 };

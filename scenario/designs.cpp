@@ -56,6 +56,11 @@ const std::vector<SwitchInfo>& all_switches() {
       {"isr-keeps-caught-up-follower", {"false", "true"},
        "a follower whose LEO equals the leader's is in sync however long since it fetched (an idle partition)",
        "KAFKA-7152 (2.1)"},
+      {"requests-after-registration", {"false", "true"},
+       "a starting broker handles requests only once it has registered in ZooKeeper (they wait in its request "
+       "queue); before, its request handlers ran before the registration, so a restarted broker obeyed control "
+       "requests meant for its previous process before it had a broker epoch",
+       "KAFKA-5473 (1.1)"},
       {"isr-requires-live-broker", {"false", "true"},
        "a replica joins the ISR (and holds back the HW before it joins) only while its broker is alive in the "
        "leader's metadata; the controller refuses an ISR naming a dead or shutting-down broker (INELIGIBLE_REPLICA)",
@@ -83,7 +88,8 @@ std::vector<PresetInfo> build_presets() {
   SwitchMap v010;
   for (const auto& s : all_switches()) v010[s.name] = s.values.front();
   const SwitchMap v011 = with(v010, {{"truncation", "leader-epoch"}});
-  const SwitchMap v20 = with(v010, {{"truncation", "leader-epoch-kip279"}, {"expire-clears-controller-queue", "true"}});
+  const SwitchMap v20 = with(v010, {{"truncation", "leader-epoch-kip279"}, {"expire-clears-controller-queue", "true"},
+                                                {"requests-after-registration", "true"}});
   const SwitchMap v22 = with(v20, {{"truncate-on-every-epoch-change", "true"},
                                    {"isr-keeps-caught-up-follower", "true"},
                                    {"epoch-cache-on-election", "true"},

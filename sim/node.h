@@ -88,6 +88,9 @@ class Node {
 
   // The process starts (first start or restart), on its own host.
   virtual void on_start() {}
+  // Whether requests from other nodes are handled from the start; if not, they wait until the process
+  // calls World::open_for_requests (a broker: until it has registered, as Kafka's processors start).
+  virtual bool serves_requests_at_start() const { return true; }
   // A one-way message or a request (reply with `reply`).
   virtual void on_message(const Envelope& envelope) = 0;
   // The peer reset or closed the connection `channel` to this process (its process died: every channel;
@@ -101,6 +104,7 @@ class Node {
   // The process's own services; public so that components a process is made of (a ZooKeeper client
   // inside a broker, say) can use them on its behalf.
   World& world() { return world_; }
+  const World& world() const { return world_; }
   Micros now() const;
   void send(int to, MessagePtr body);
   void request(int to, MessagePtr body, Micros timeout, ReplyHandler on_reply);

@@ -185,6 +185,8 @@ std::string World::start_process(int node) {
   if (s.kind == NodeKind::Broker)
     record("broker-started", {{"broker", std::int64_t{broker_id(node)}}, {"incarnation", std::int64_t{s.incarnation}}});
   s.process = model_.start_process(*this, node);
+  s.held_requests.clear();
+  s.serving_requests = s.process->serves_requests_at_start();
   node_timer(node, 0, [this, node] { slots_[node].process->on_start(); });
   return "";
 }
@@ -504,6 +506,13 @@ void World::accept(int node, std::unique_ptr<Envelope> envelope) {
     ++outcome_.stats.messages_lost;
     return;
   }
+  if (envelope->expects_reply && !s.serving_requests) {
+    // Start-up not done: the request waits (Kafka's request queue, bounded by queued.max.requests;
+    // beyond it the socket is not read, and the sender's timeout ends the request).
+    if (s.held_requests.size() < kMaxHeldRequests) s.held_requests.push_back(std::move(envelope));
+    else ++outcome_.stats.messages_lost;
+    return;
+  }
   if (s.process && phase_ != Phase::Done && runs_now(s)) {
     // What run_work does for an item that runs at once, without wrapping the delivery in a callable.
     count_event();
@@ -514,6 +523,15 @@ void World::accept(int node, std::unique_ptr<Envelope> envelope) {
   run_work(node, s.incarnation, [this, node, held] {
     if (Node* p = slots_[node].process.get()) p->deliver(**held);
   });
+}
+
+void World::open_for_requests(int node) {
+  Slot& s = slots_[node];
+  if (s.serving_requests) return;
+  s.serving_requests = true;
+  std::deque<std::unique_ptr<Envelope>> held = std::move(s.held_requests);
+  s.held_requests.clear();
+  for (auto& e : held) accept(node, std::move(e));
 }
 
 // ---- phases ----------------------------------------------------------------------------------------

@@ -105,6 +105,10 @@ class World {
   void reset_connection(int a, int b, std::uint32_t channel);
   // The channels of open connections between `node` and `peer` (for a process that dies).
   std::vector<std::uint32_t> open_channels(int node, int peer) const;
+  // A process that serves requests only once its start-up is done (Node::serves_requests_at_start false;
+  // Kafka's SocketServer starts its processors after the broker registered) calls this then: requests
+  // that came before run now, in the order they came.
+  void open_for_requests(int node);
 
   // Runs `fn` on the control loop at now + delay (scenario actions, phase changes).
   void on_control(Micros delay, std::function<void()> fn);
@@ -131,6 +135,8 @@ class World {
 
  private:
   friend class Node;
+  // Kafka's queued.max.requests (500): requests a process holds while its start-up is not done.
+  static constexpr std::size_t kMaxHeldRequests = 500;
   enum class Phase { Fault, Settle, Done };
   struct Slot {
     std::string name;
@@ -141,6 +147,8 @@ class World {
     std::unique_ptr<Node> process;
     std::unique_ptr<DurableState> durable;
     std::deque<std::function<void()>> deferred;  // work that came while paused, in arrival order
+    bool serving_requests = true;                 // false during a start-up that holds requests back
+    std::deque<std::unique_ptr<Envelope>> held_requests;  // came during it (at most kMaxHeldRequests)
     std::map<int, std::set<std::uint32_t>> channels;  // peer -> channels of connections this process opened
   };
   // A TCP connection between two processes: both directions' order, and the generation that a reset ends
