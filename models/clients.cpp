@@ -13,8 +13,15 @@
 
 namespace kafkasim::models {
 
-MetadataView::MetadataView(sim::Node& owner, std::string topic, Micros timeout)
-    : owner_(owner), topic_(std::move(topic)), timeout_(timeout) {}
+namespace {
+// reconnect.backoff.ms (50): a client does not connect again to a broker that just failed before this.
+constexpr Micros kReconnectBackoff = 50 * kMicrosPerMs;
+}  // namespace
+
+MetadataView::MetadataView(sim::Node& owner, std::string topic, Micros timeout, std::function<int(int)> in_flight)
+    : owner_(owner), topic_(std::move(topic)), timeout_(timeout), in_flight_to_(std::move(in_flight)) {
+  for (int b = 1; b <= owner_.world().scenario().brokers; ++b) nodes_.push_back(b);
+}
 
 int MetadataView::leader(const std::string& partition) const {
   auto it = leaders_.find(partition);
@@ -30,28 +37,66 @@ void MetadataView::refresh(std::function<void()> done) {
   waiting_.push_back(std::move(done));
   if (in_flight_) return;
   in_flight_ = true;
-  ask(0, nullptr);
+  ask(0);
 }
 
-void MetadataView::ask(int attempt, std::function<void()>) {
-  const int brokers = owner_.world().scenario().brokers;
+int MetadataView::least_loaded_broker() {
+  // NetworkClient.leastLoadedNode: from a random offset, the first ready node with nothing in flight,
+  // else the ready node with the fewest requests in flight, else one it may connect to (not in
+  // reconnect backoff).
+  if (nodes_.empty()) return -1;
+  const auto offset = static_cast<std::size_t>(owner_.rng().between(0, static_cast<std::int64_t>(nodes_.size()) - 1));
+  int ready = -1, ready_in_flight = 0, can_connect = -1;
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    const int b = nodes_[(offset + i) % nodes_.size()];
+    if (connected_.count(b) > 0) {
+      const int n = in_flight_to_ ? in_flight_to_(b) : 0;
+      if (n == 0) return b;
+      if (ready < 0 || n < ready_in_flight) {
+        ready = b;
+        ready_in_flight = n;
+      }
+    } else if (can_connect < 0) {
+      auto until = backoff_until_.find(b);
+      if (until == backoff_until_.end() || until->second <= owner_.now()) can_connect = b;
+    }
+  }
+  return ready >= 0 ? ready : can_connect;
+}
+
+void MetadataView::ask(int attempt) {
   auto finish = [this] {
     in_flight_ = false;
     auto waiting = std::move(waiting_);
     waiting_.clear();
     for (auto& w : waiting) w();
   };
-  if (attempt >= brokers) return finish();
-  const int broker = next_broker_ % brokers + 1;
+  // Every broker it knows has failed once in a row: the caller's own backoff takes over.
+  if (attempt >= static_cast<int>(nodes_.size())) return finish();
+  const int broker = least_loaded_broker();
+  if (broker < 0) {
+    // Every known broker is in reconnect backoff: Metadata waits for the first to end it.
+    Micros soonest = -1;
+    for (const auto& [b, until] : backoff_until_)
+      if (soonest < 0 || until < soonest) soonest = until;
+    owner_.after(std::max<Micros>(soonest - owner_.now(), kMicrosPerMs), [this, attempt] { ask(attempt); });
+    return;
+  }
   auto req = std::make_unique<MetadataRequest>();
   req->topic = topic_;
   owner_.request(owner_.world().broker_node(broker), std::move(req), timeout_,
-                 [this, attempt, finish](sim::Failure f, const sim::Message* m) {
+                 [this, attempt, broker, finish](sim::Failure f, const sim::Message* m) {
                    if (f != sim::Failure::None) {
-                     ++next_broker_;  // leastLoadedNode moves on from a broker that does not answer
-                     return ask(attempt + 1, nullptr);
+                     // A failed connection: not ready, and not tried again before reconnect.backoff.ms.
+                     connected_.erase(broker);
+                     backoff_until_[broker] = owner_.now() + kReconnectBackoff;
+                     return ask(attempt + 1);
                    }
+                   connected_.insert(broker);
+                   backoff_until_.erase(broker);
                    const auto& resp = static_cast<const MetadataResponse&>(*m);
+                   // The brokers the answering broker knows alive become the nodes to ask next.
+                   if (!resp.brokers.empty()) nodes_.assign(resp.brokers.begin(), resp.brokers.end());
                    // KIP-320 (with leader-epoch fencing): Metadata.updateLatestMetadata keeps what it knows
                    // when a broker's cache reports an older leader epoch (a stale or deposed broker).
                    const bool monotonic = owner_.world().scenario().design.on("leader-epoch-fencing");
@@ -79,7 +124,7 @@ Micros metadata_timeout(const Config& config) {
 Producer::Producer(sim::World& world, int node, const ProducerSpec& spec)
     : sim::Node(world, node),
       spec_(spec),
-      metadata_(*this, spec.topic, metadata_timeout(spec.config)),
+      metadata_(*this, spec.topic, metadata_timeout(spec.config), [this](int b) { return in_flight_to(b); }),
       request_timeout_(from_ms(spec.config.integer("request.timeout.ms"))),
       delivery_timeout_(from_ms(spec.config.integer("delivery.timeout.ms"))),
       retry_backoff_(from_ms(spec.config.integer("retry.backoff.ms"))),
@@ -338,7 +383,7 @@ void Producer::fail(Batch& b, const std::string& error) {
 Consumer::Consumer(sim::World& world, int node, const ConsumerSpec& spec)
     : sim::Node(world, node),
       spec_(spec),
-      metadata_(*this, spec.topic, metadata_timeout(spec.config)),
+      metadata_(*this, spec.topic, metadata_timeout(spec.config), [this](int b) { return in_flight_to(b); }),
       fetch_wait_(from_ms(spec.config.integer("fetch.max.wait.ms"))),
       request_timeout_(from_ms(spec.config.integer("request.timeout.ms"))),
       retry_backoff_(from_ms(spec.config.integer("retry.backoff.ms"))),

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -19,18 +20,26 @@ struct MetadataResponse;
 // Metadata shared by both clients: which broker leads which partition of one topic.
 class MetadataView {
  public:
-  MetadataView(sim::Node& owner, std::string topic, Micros timeout);
+  // `in_flight(b)`: the owner's requests out to broker b (NetworkClient.inFlightRequests), which
+  // leastLoadedNode weighs.
+  MetadataView(sim::Node& owner, std::string topic, Micros timeout, std::function<int(int)> in_flight);
   int leader(const std::string& partition) const;
   std::int64_t leader_epoch(const std::string& partition) const;
-  // Asks a broker (rotating on failure); `done` runs once an answer arrived or every broker failed.
+  // Asks the least loaded broker (NetworkClient.leastLoadedNode); `done` runs once an answer arrived or
+  // every known broker failed.
   void refresh(std::function<void()> done);
+  // The broker a metadata request goes to now, or -1 while every known broker is in reconnect backoff.
+  int least_loaded_broker();
 
  private:
-  void ask(int attempt, std::function<void()> done);
+  void ask(int attempt);
   sim::Node& owner_;
   std::string topic_;
   Micros timeout_;
-  int next_broker_ = 0;
+  std::function<int(int)> in_flight_to_;
+  std::vector<int> nodes_;             // bootstrap.servers (every broker), then the last answer's brokers
+  std::set<int> connected_;            // answered since the last failure (a ready connection)
+  std::map<int, Micros> backoff_until_;  // reconnect.backoff.ms after a failure
   bool in_flight_ = false;
   std::vector<std::function<void()>> waiting_;
   std::map<std::string, int> leaders_;
@@ -57,6 +66,10 @@ class Producer : public sim::Node {
   std::int64_t pending() const;
 
  private:
+  int in_flight_to(int broker) const {
+    auto it = in_flight_.find(broker);
+    return it == in_flight_.end() ? 0 : it->second;
+  }
   struct Batch {
     std::uint64_t id = 0;
     std::string partition;
@@ -117,6 +130,7 @@ class Consumer : public sim::Node {
   const std::map<std::string, std::int64_t>& positions() const { return positions_; }
 
  private:
+  int in_flight_to(int broker) const { return static_cast<int>(in_flight_.count(broker)); }
   // The Fetcher: one Fetch in flight per leader broker, carrying every partition that broker leads
   // (Fetcher.prepareFetchRequests); a partition that failed waits retry.backoff.ms and a metadata refresh.
   void poll();

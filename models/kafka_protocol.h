@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@ struct MetadataRequest : sim::Message {
 struct MetadataResponse : sim::Message {
   std::map<std::string, int> leaders;  // partition -> leader id (-1: none known)
   std::map<std::string, std::int64_t> leader_epochs;
+  std::set<int> brokers;  // the live brokers in the answering broker's metadata cache
   std::string_view type() const override { return "Metadata"; }
   std::size_t bytes() const override { return 64 + leaders.size() * 32; }
 };

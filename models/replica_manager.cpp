@@ -720,6 +720,7 @@ void ReplicaManager::on_metadata(const sim::Envelope& e, const MetadataRequest& 
     resp->leaders[name] = s.state.leader;
     resp->leader_epochs[name] = s.state.leader_epoch;
   }
+  resp->brokers = broker_.metadata_live_brokers();
   broker_.reply(e, std::move(resp));
 }
 
