@@ -387,22 +387,36 @@ Consumer::Consumer(sim::World& world, int node, const ConsumerSpec& spec)
       fetch_wait_(from_ms(spec.config.integer("fetch.max.wait.ms"))),
       request_timeout_(from_ms(spec.config.integer("request.timeout.ms"))),
       retry_backoff_(from_ms(spec.config.integer("retry.backoff.ms"))),
+      metadata_max_age_(from_ms(spec.config.integer("metadata.max.age.ms"))),
       fencing_(world.scenario().design.on("leader-epoch-fencing")),
-      reset_to_(spec.config.str("auto.offset.reset")) {}
+      validates_position_(world.scenario().design.on("consumer-validates-position")),
+      client_metadata_(world.scenario().design.on("fetch-from-follower")),
+      reset_to_(spec.config.str("auto.offset.reset")),
+      client_rack_(spec.config.str("client.rack")) {}
 
 void Consumer::on_start() {
   const TopicSpec* topic = world().scenario().find_topic(spec_.topic);
   after(std::max<Micros>(spec_.from - now(), 0), [this, topic] {
     metadata_.refresh([this, topic] {
-      for (int i = 0; i < topic->partitions; ++i)
-        positions_[partition_name(spec_.topic, i)] = 0;  // auto.offset.reset from no committed offset: the log start
+      for (int i = 0; i < topic->partitions; ++i) {
+        const std::string p = partition_name(spec_.topic, i);
+        positions_[p] = 0;  // auto.offset.reset from no committed offset: the log start
+        state_[p].leader_epoch = metadata_.leader_epoch(p);
+      }
       poll();
     });
   });
 }
 
+int Consumer::fetch_target(const std::string& partition) {
+  PartitionState& st = state_[partition];
+  if (st.preferred_read_replica > 0 && now() < st.preferred_until) return st.preferred_read_replica;
+  st.preferred_read_replica = -1;
+  return metadata_.leader(partition);
+}
+
 void Consumer::poll() {
-  std::map<int, std::vector<std::string>> by_leader;
+  std::map<int, std::vector<std::string>> by_broker, to_validate;
   Micros earliest_retry = -1;  // the soonest a partition still backing off may be fetched again
   for (const auto& [partition, position] : positions_) {
     auto wait = retry_at_.find(partition);
@@ -415,35 +429,123 @@ void Consumer::poll() {
       backoff(partition, true);
       continue;
     }
-    if (in_flight_.count(leader) == 0) by_leader[leader].push_back(partition);
+    PartitionState& st = state_[partition];
+    const std::int64_t epoch = metadata_.leader_epoch(partition);
+    if (epoch != st.leader_epoch) {
+      // maybeValidatePositionForCurrentLeader: a new leader (epoch) is checked before it is read from,
+      // if the position has an epoch to check; either way the preferred read replica is forgotten.
+      st.leader_epoch = epoch;
+      st.preferred_read_replica = -1;
+      st.awaiting_validation = validates_position_ && st.offset_epoch >= 0 && epoch >= 0;
+    }
+    if (st.awaiting_validation) {
+      if (in_flight_.count(leader) == 0) to_validate[leader].push_back(partition);
+      continue;
+    }
+    const int target = fetch_target(partition);
+    if (in_flight_.count(target) == 0) by_broker[target].push_back(partition);
   }
-  for (const auto& [leader, partitions] : by_leader) fetch_from(leader, partitions);
+  for (const auto& [leader, partitions] : to_validate) validate_at(leader, partitions);
+  for (const auto& [broker, partitions] : by_broker)
+    if (in_flight_.count(broker) == 0) fetch_from(broker, partitions);
   // A partition backed off again after the retry timer was set would otherwise wait for some other
   // fetch to complete, and with none in flight, forever.
   if (earliest_retry >= 0) arm_retry(earliest_retry - now());
 }
 
-void Consumer::fetch_from(int leader, const std::vector<std::string>& partitions) {
+void Consumer::reset_position(const std::string& partition, std::int64_t to, const char* reason) {
+  auto pos = positions_.find(partition);
+  if (pos == positions_.end() || pos->second == to) return;
+  record("consumer-position-reset", {{"consumer", spec_.id},
+                                     {"partition", partition},
+                                     {"from_offset", pos->second},
+                                     {"to_offset", to},
+                                     {"reason", std::string(reason)}});
+  pos->second = to;
+}
+
+void Consumer::validate_at(int leader, const std::vector<std::string>& partitions) {
+  auto req = std::make_unique<OffsetsForLeaderEpochRequest>();
+  req->replica_id = -1;
+  std::vector<std::pair<std::int64_t, std::int64_t>> asked;  // (position, its epoch) when sent
+  for (const auto& p : partitions) {
+    const PartitionState& st = state_[p];
+    req->partitions.push_back(EpochQuery{p, st.offset_epoch, st.leader_epoch});
+    asked.emplace_back(positions_[p], st.offset_epoch);
+  }
+  in_flight_.insert(leader);
+  request(world().broker_node(leader), std::move(req), request_timeout_,
+          [this, leader, partitions, asked](sim::Failure f, const sim::Message* m) {
+            in_flight_.erase(leader);
+            if (f != sim::Failure::None) {
+              for (const auto& p : partitions) backoff(p, true);
+              return poll();
+            }
+            const auto& resp = static_cast<const OffsetsForLeaderEpochResponse&>(*m);
+            for (std::size_t i = 0; i < resp.partitions.size() && i < asked.size(); ++i) {
+              const EpochAnswer& a = resp.partitions[i];
+              PartitionState& st = state_[a.partition];
+              // maybeCompleteValidation: an answer for a position since moved is ignored.
+              if (!st.awaiting_validation || positions_[a.partition] != asked[i].first) continue;
+              if (!a.error.empty()) {
+                backoff(a.partition, true);
+                continue;
+              }
+              st.awaiting_validation = false;
+              if (a.end_offset < 0) {
+                // Undefined: the leader has nothing of that epoch; reset by auto.offset.reset.
+                if (reset_to_ == "latest") st.reset_to_latest = true;
+                else reset_position(a.partition, 0, "truncation-detected");
+              } else if (a.end_offset < positions_[a.partition]) {
+                // "Truncation detected ... resetting offset to the first offset known to diverge".
+                reset_position(a.partition, a.end_offset, "truncation-detected");
+                if (a.leader_epoch >= 0) st.offset_epoch = a.leader_epoch;
+              }
+            }
+            poll();
+          });
+}
+
+void Consumer::fetch_from(int broker, const std::vector<std::string>& partitions) {
   auto req = std::make_unique<FetchRequest>();
   req->replica_id = -1;
   req->consumer = spec_.id;
   req->max_wait = fetch_wait_;
+  req->client_metadata = client_metadata_;
+  req->client_rack = client_rack_;
   for (const auto& p : partitions)
     req->partitions.push_back(FetchPartition{p, positions_[p], fencing_ ? metadata_.leader_epoch(p) : -1, -1});
-  in_flight_.insert(leader);
-  request(world().broker_node(leader), std::move(req), request_timeout_,
-          [this, leader, partitions](sim::Failure f, const sim::Message* m) {
-            in_flight_.erase(leader);
+  in_flight_.insert(broker);
+  request(world().broker_node(broker), std::move(req), request_timeout_,
+          [this, broker, partitions](sim::Failure f, const sim::Message* m) {
+            in_flight_.erase(broker);
             if (f != sim::Failure::None) {
-              for (const auto& p : partitions) backoff(p, true);
+              for (const auto& p : partitions) {
+                state_[p].preferred_read_replica = -1;  // back to the leader
+                backoff(p, true);
+              }
               return poll();
             }
             const auto& resp = static_cast<const FetchResponse&>(*m);
             for (const auto& d : resp.partitions) {
               auto pos = positions_.find(d.partition);
               if (pos == positions_.end()) continue;
+              PartitionState& st = state_[d.partition];
+              const bool from_follower = broker != metadata_.leader(d.partition);
+              if (d.preferred_read_replica > 0) {
+                // KIP-392: read from that replica until metadata.max.age.ms has passed.
+                st.preferred_read_replica = d.preferred_read_replica;
+                st.preferred_until = now() + metadata_max_age_;
+                continue;
+              }
+              if (!d.error.empty() && from_follower) {
+                // Any error from a follower sends the consumer back to the leader (clearPreferredReadReplica).
+                st.preferred_read_replica = -1;
+                backoff(d.partition, d.error != "OFFSET_OUT_OF_RANGE");
+                continue;
+              }
               if (d.error == "OFFSET_OUT_OF_RANGE") {
-                pos->second = reset_to_ == "latest" ? d.hw : 0;
+                reset_position(d.partition, reset_to_ == "latest" ? d.hw : 0, "offset-out-of-range");
                 backoff(d.partition, false);
                 continue;
               }
@@ -451,11 +553,17 @@ void Consumer::fetch_from(int leader, const std::vector<std::string>& partitions
                 backoff(d.partition, true);
                 continue;
               }
+              if (st.reset_to_latest) {
+                st.reset_to_latest = false;
+                reset_position(d.partition, d.hw, "truncation-detected");
+                continue;
+              }
               for (const auto& rec : d.records) {
                 if (rec.offset != pos->second) continue;
                 record("consumed",
                        {{"consumer", spec_.id}, {"partition", d.partition}, {"offset", rec.offset}, {"value", rec.value}});
                 ++pos->second;
+                st.offset_epoch = rec.leader_epoch;
               }
             }
             poll();

@@ -130,11 +130,25 @@ class Consumer : public sim::Node {
   const std::map<std::string, std::int64_t>& positions() const { return positions_; }
 
  private:
+  // SubscriptionState's TopicPartitionState, beside the position itself (positions_).
+  struct PartitionState {
+    std::int64_t offset_epoch = -1;   // leader epoch of the last record read (FetchPosition.offsetEpoch)
+    std::int64_t leader_epoch = -1;   // the leader epoch the position was last checked against
+    bool awaiting_validation = false;  // KIP-320: OffsetsForLeaderEpoch before fetching again
+    bool reset_to_latest = false;      // the next answer's HW is the position (auto.offset.reset=latest)
+    int preferred_read_replica = -1;   // KIP-392: read from this broker until preferred_until
+    Micros preferred_until = 0;
+  };
   int in_flight_to(int broker) const { return static_cast<int>(in_flight_.count(broker)); }
-  // The Fetcher: one Fetch in flight per leader broker, carrying every partition that broker leads
+  // The Fetcher: one Fetch in flight per broker, carrying every partition read from it
   // (Fetcher.prepareFetchRequests); a partition that failed waits retry.backoff.ms and a metadata refresh.
   void poll();
-  void fetch_from(int leader, const std::vector<std::string>& partitions);
+  // The broker a partition is read from: its preferred read replica while that holds, else its leader.
+  int fetch_target(const std::string& partition);
+  void fetch_from(int broker, const std::vector<std::string>& partitions);
+  // KIP-320 (Fetcher.validateOffsetsAsync): asks the leader where the epoch of the last record read ends.
+  void validate_at(int leader, const std::vector<std::string>& partitions);
+  void reset_position(const std::string& partition, std::int64_t to, const char* reason);
   void backoff(const std::string& partition, bool refresh);
   // One timer polls again (after a metadata refresh if a backoff asked for one); set at most once.
   void arm_retry(Micros delay);
@@ -142,13 +156,14 @@ class Consumer : public sim::Node {
   const ConsumerSpec& spec_;
   MetadataView metadata_;
   std::map<std::string, std::int64_t> positions_;
+  std::map<std::string, PartitionState> state_;
   std::map<std::string, Micros> retry_at_;  // partition -> not fetched before this time
-  std::set<int> in_flight_;                 // leader brokers with a Fetch out
+  std::set<int> in_flight_;                 // brokers with a Fetch (or an OffsetsForLeaderEpoch) out
   bool retry_armed_ = false;                // a timer will poll again (after a backoff)
   bool refresh_wanted_ = false;             // ... with a metadata refresh first
-  Micros fetch_wait_ = 0, request_timeout_ = 0, retry_backoff_ = 0;
-  bool fencing_ = false;
-  std::string reset_to_;
+  Micros fetch_wait_ = 0, request_timeout_ = 0, retry_backoff_ = 0, metadata_max_age_ = 0;
+  bool fencing_ = false, validates_position_ = false, client_metadata_ = false;
+  std::string reset_to_, client_rack_;
 };
 
 }  // namespace kafkasim::models

@@ -77,6 +77,10 @@ struct FetchRequest : sim::Message {
   int replica_id = -1;  // -1: a consumer
   std::string consumer;
   Micros max_wait = 0;
+  // KIP-392 (2.4+ consumers): the client's metadata, so that a follower may serve it and the leader may
+  // name a preferred read replica in its rack.
+  bool client_metadata = false;
+  std::string client_rack;
   std::vector<FetchPartition> partitions;
   std::string_view type() const override { return "Fetch"; }
   std::size_t bytes() const override { return 64 + partitions.size() * 32; }
@@ -90,6 +94,7 @@ struct FetchedPartition {
   std::int64_t leo = 0;
   std::vector<Record> records;
   std::optional<std::pair<std::int64_t, std::int64_t>> diverging;  // (epoch, end offset)
+  int preferred_read_replica = -1;  // KIP-392: the leader asks the consumer to read from this broker
 };
 struct FetchResponse : sim::Message {
   std::vector<FetchedPartition> partitions;
@@ -111,7 +116,8 @@ struct OffsetsForLeaderEpochRequest : sim::Message {
   int replica_id = -1;
   std::vector<EpochQuery> partitions;
   std::string_view type() const override { return "OffsetsForLeaderEpoch"; }
-  std::uint32_t channel() const override { return sim::channel::kFetcher; }  // sent by the fetcher thread
+  // A follower's fetcher thread sends it on its connection; a consumer (KIP-320) on its client connection.
+  std::uint32_t channel() const override { return replica_id >= 0 ? sim::channel::kFetcher : sim::channel::kDefault; }
 };
 struct EpochAnswer {
   std::string partition;

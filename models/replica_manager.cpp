@@ -3,11 +3,11 @@
 // switches of spec/designs.md deciding truncation, fencing, ISR joins, HW advance and the ISR path.
 #include "models/replica_manager.h"
 
+#include <algorithm>
 #include <cassert>
 
-#include <algorithm>
-
 #include "models/broker.h"
+#include "scenario/configs.h"
 #include "sim/world.h"
 
 namespace kafkasim::models {
@@ -47,6 +47,8 @@ ReplicaManager::Settings::Settings(const Scenario& scenario) {
   epoch_cache_on_election = d.on("epoch-cache-on-election");
   fenced_partition_waits = d.on("fenced-partition-waits");
   isr_requires_live_broker = d.on("isr-requires-live-broker");
+  fetch_from_follower = d.on("fetch-from-follower");
+  rack_aware_selector = c.str("replica.selector.class") == kRackAwareReplicaSelector;
   alter_partition = d.get("isr-change-path") == "alter-partition";
   min_insync = static_cast<int>(c.integer("min.insync.replicas"));
   record_bytes = static_cast<std::size_t>(c.integer("sim.record.bytes"));
@@ -229,6 +231,12 @@ void ReplicaManager::set_follower_hw(Replica& r, std::int64_t leader_hw) {
   const bool lowered = hw < r.hw;
   r.hw = hw;
   broker_.record(lowered ? "hw-lowered" : "hw-advanced", {{"broker", i64(broker_.broker_id())}, {"partition", r.name}, {"hw", hw}});
+  // KIP-392: consumers long-polling this follower are answered once the fetcher has handled the whole
+  // response (ReplicaFetcherThread.completeDelayedFetchRequests after doWork).
+  if (!lowered && settings_.fetch_from_follower) {
+    const std::string name = r.name;
+    broker_.after(0, [this, name] { wake_parked_fetches(name); });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -444,14 +452,20 @@ std::int64_t ReplicaManager::fencing_epoch(const Replica& r) const {
   return settings_.leader_epoch_fencing ? r.leader_epoch : -1;
 }
 
-FetchedPartition ReplicaManager::read(Replica* r, const FetchPartition& p, bool from_follower, std::int64_t* count_only) {
+FetchedPartition ReplicaManager::read(Replica* r, const FetchPartition& p, const FetchRequest& request,
+                                      std::int64_t* count_only) {
+  const bool from_follower = request.replica_id >= 0;
   FetchedPartition out;
   out.partition = p.partition;
   if (r == nullptr) {
     out.error = "UNKNOWN_TOPIC_OR_PARTITION";
     return out;
   }
-  if (!r->is_leader) {
+  // KIP-392: fetchOnlyFromLeader = isFromFollower || (isFromConsumer && clientMetadata.isEmpty); a follower
+  // serves a consumer below its own HW once it follows a leader (a LeaderAndIsr made it one).
+  const bool follower_read = !r->is_leader && !from_follower && request.client_metadata &&
+                             settings_.fetch_from_follower && r->leader_epoch >= 0 && r->leader > 0;
+  if (!r->is_leader && !follower_read) {
     out.error = "NOT_LEADER_OR_FOLLOWER";
     return out;
   }
@@ -475,6 +489,11 @@ FetchedPartition ReplicaManager::read(Replica* r, const FetchPartition& p, bool 
     out.error = "OFFSET_OUT_OF_RANGE";
     return out;
   }
+  if (!from_follower && r->is_leader && settings_.rack_aware_selector && request.client_metadata) {
+    // A preferred read replica is named and nothing is read here (ReplicaManager.readFromLocalLog).
+    out.preferred_read_replica = preferred_read_replica(*r, request, p.fetch_offset);
+    if (out.preferred_read_replica >= 0) return out;
+  }
   const std::int64_t limit = std::min(from_follower ? log.leo() : r->hw, p.fetch_offset + kMaxRecordsPerFetch);
   if (count_only != nullptr) {
     *count_only = std::max<std::int64_t>(0, limit - p.fetch_offset);
@@ -484,12 +503,30 @@ FetchedPartition ReplicaManager::read(Replica* r, const FetchPartition& p, bool 
   return out;
 }
 
+int ReplicaManager::preferred_read_replica(Replica& r, const FetchRequest& request, std::int64_t fetch_offset) {
+  if (request.client_rack.empty()) return -1;
+  const auto& racks = broker_.world().scenario().racks;
+  auto rack_of = [&](int b) { return b >= 1 && b <= static_cast<int>(racks.size()) ? racks[b - 1] : std::string(); };
+  // RackAwareReplicaSelector.select: the leader if it is in the client's rack, else the replica there with
+  // the highest LEO (then the one caught up most recently); none there: the leader.
+  if (rack_of(broker_.broker_id()) == request.client_rack) return -1;
+  int best = -1;
+  for (int b : r.replicas) {
+    if (b == broker_.broker_id() || rack_of(b) != request.client_rack || !contains(r.isr, b)) continue;
+    const FollowerState& f = r.followers[b];
+    if (f.leo < fetch_offset) continue;
+    const FollowerState* cur = best < 0 ? nullptr : &r.followers[best];
+    if (cur == nullptr || f.leo > cur->leo || (f.leo == cur->leo && f.last_caught_up > cur->last_caught_up)) best = b;
+  }
+  return best;
+}
+
 void ReplicaManager::on_fetch(const sim::Envelope& e, const FetchRequest& request) {
   const bool from_follower = request.replica_id >= 0;
   for (const auto& p : request.partitions) {
     Replica* r = find_replica(p.partition);
     std::int64_t readable = 0;
-    FetchedPartition check = read(r, p, from_follower, &readable);
+    FetchedPartition check = read(r, p, request, &readable);
     if (check.error == "FENCED_LEADER_EPOCH" || check.error == "UNKNOWN_LEADER_EPOCH")
       broker_.record("request-rejected", {{"broker", i64(broker_.broker_id())},
                                           {"request", std::string("Fetch")},
@@ -526,22 +563,21 @@ ReplicaManager::ParkedFetch ReplicaManager::unpark(std::map<std::uint64_t, Parke
 }
 
 bool ReplicaManager::answer_fetch(const sim::Envelope& reply_to, const FetchRequest& request, bool final) {
-  const bool from_follower = request.replica_id >= 0;
   auto replica = [this](const std::string& name) { return find_replica(name); };
   if (!final && request.max_wait > 0) {
     // DelayedFetch.tryComplete: answer now only if some partition has records, an error or a divergence.
     bool anything = false;
     for (const auto& p : request.partitions) {
       std::int64_t readable = 0;
-      FetchedPartition out = read(replica(p.partition), p, from_follower, &readable);
-      anything = readable > 0 || !out.error.empty() || out.diverging.has_value();
+      FetchedPartition out = read(replica(p.partition), p, request, &readable);
+      anything = readable > 0 || !out.error.empty() || out.diverging.has_value() || out.preferred_read_replica >= 0;
       if (anything) break;
     }
     if (!anything) return false;
   }
   auto resp = std::make_unique<FetchResponse>();
   resp->record_bytes = settings_.record_bytes;
-  for (const auto& p : request.partitions) resp->partitions.push_back(read(replica(p.partition), p, from_follower));
+  for (const auto& p : request.partitions) resp->partitions.push_back(read(replica(p.partition), p, request));
   broker_.reply(reply_to, std::move(resp));
   return true;
 }
@@ -870,13 +906,28 @@ void ReplicaManager::on_fetch_response(int leader, const FetchResponse& resp,
     Replica& r = *found;
     PartitionLog& log = log_of(r);
     if (d.diverging) {
-      // KAFKA-14704: before 3.5 the HW of this response was applied before truncating.
-      const bool hw_first = !settings_.truncate_before_hw;
-      if (hw_first) set_follower_hw(r, d.hw);
-      auto [to, completed] = truncation_point(r, d.diverging->first, d.diverging->second);
-      (void)completed;  // not completed: the next fetch carries the new last epoch and diverges again
-      truncate(r, to, "diverging-epoch");
-      if (!hw_first) set_follower_hw(r, d.hw);
+      // KAFKA-14704: before 3.5 the HW of this response was applied in processPartitionData, and the
+      // truncation done after the whole response (truncateOnFetchResponse): two steps, between which a
+      // consumer reading from this follower (KIP-392) sees the HW over the records about to go. Since 3.5
+      // the truncation comes first.
+      const auto [epoch, end] = *d.diverging;
+      if (settings_.truncate_before_hw) {
+        auto [to, completed] = truncation_point(r, epoch, end);
+        (void)completed;  // not completed: the next fetch carries the new last epoch and diverges again
+        truncate(r, to, "diverging-epoch");
+        set_follower_hw(r, d.hw);
+        continue;
+      }
+      set_follower_hw(r, d.hw);
+      const std::string name = r.name;
+      const std::int64_t in_epoch = r.leader_epoch;
+      broker_.after(0, [this, name, in_epoch, epoch, end] {
+        Replica* again = find_replica(name);
+        if (again == nullptr || again->is_leader || again->leader_epoch != in_epoch) return;
+        auto [to, completed] = truncation_point(*again, epoch, end);
+        (void)completed;
+        truncate(*again, to, "diverging-epoch");
+      });
       continue;
     }
     if (d.error == "OFFSET_OUT_OF_RANGE") {

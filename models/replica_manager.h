@@ -131,7 +131,10 @@ class ReplicaManager {
   ProducePartitionResponse produce_batch(const ProduceRequest& request, const ProduceBatch& batch, std::int64_t& last_offset);
   // What a fetch of `p` gets. With `count_only`, records are counted into it, not copied: how a fetch
   // is checked, and how a long poll decides whether it can be answered yet.
-  FetchedPartition read(Replica* r, const FetchPartition& p, bool from_follower, std::int64_t* count_only = nullptr);
+  FetchedPartition read(Replica* r, const FetchPartition& p, const FetchRequest& request, std::int64_t* count_only = nullptr);
+  // KIP-392 ReplicaManager.findPreferredReadReplica with RackAwareReplicaSelector: an ISR follower in the
+  // consumer's rack that holds the fetch offset (the highest LEO first), or -1 for the leader itself.
+  int preferred_read_replica(Replica& r, const FetchRequest& request, std::int64_t fetch_offset);
   bool answer_fetch(const sim::Envelope& reply_to, const FetchRequest& request, bool final);
   void wake_parked_fetches(const std::string& partition);
   PartitionLog& log_of(Replica& r) {
@@ -162,7 +165,8 @@ class ReplicaManager {
     std::string truncation;
     bool leader_epoch_fencing, hw_requires_min_isr, isr_join_requires_epoch_start, truncate_on_every_epoch_change,
         truncate_before_hw, alter_partition, isr_keeps_caught_up_follower,
-        epoch_cache_on_election, fenced_partition_waits, isr_requires_live_broker;
+        epoch_cache_on_election, fenced_partition_waits, isr_requires_live_broker, fetch_from_follower;
+    bool rack_aware_selector;
     int min_insync;
     std::size_t record_bytes;
     Micros fetch_wait, fetch_backoff, socket_timeout, replica_lag;

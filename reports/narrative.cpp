@@ -195,6 +195,17 @@ std::optional<NarrativeLine> narrate(const sim::HistoryEvent& e, bool explain) {
     line.tone = Tone::Fault;
     return line;
   }
+  if (n == "consumer-position-reset") {
+    const std::string reason = e.str_or("reason", "?");
+    line.text = fmt::format("{} moves its position in {} from offset {} to {}: {}", e.str_or("consumer", "?"),
+                            e.str_or("partition", "?"), e.int_or("from_offset", 0), e.int_or("to_offset", 0),
+                            reason == "truncation-detected"
+                                ? "the new leader's log diverges there (KIP-320 truncation detection)"
+                                : reason == "offset-out-of-range" ? "its offset is out of range (auto.offset.reset)"
+                                                                  : reason);
+    line.tone = Tone::Fault;
+    return line;
+  }
   if (n == "produce-failed") {
     if (!explain) return std::nullopt;
     line.text = fmt::format("{} gives up on {} to {}: {}", e.str_or("producer", "?"), e.str_or("value", "?"),

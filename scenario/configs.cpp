@@ -38,6 +38,9 @@ const std::vector<ConfigInfo>& all_configs() {
       {"leader.imbalance.check.interval.seconds", T::Int, "300", S::Broker, "how often the rebalance runs", 1, 86400},
       {"leader.imbalance.per.broker.percentage", T::Int, "10", S::Broker, "imbalance that triggers a rebalance", 0, 100},
       {"controlled.shutdown.enable", T::Bool, "true", S::Broker, "move leadership away before stopping"},
+      {"replica.selector.class", T::String, "", S::Broker,
+       "KIP-392 (2.4): which replica a consumer should read from; org.apache.kafka.common.replica."
+       "RackAwareReplicaSelector picks one in the consumer's client.rack (cluster.racks); empty (null): the leader"},
       {"controlled.shutdown.max.retries", T::Int, "3", S::Broker, "controlled shutdown attempts", 0, kInt},
       {"controlled.shutdown.retry.backoff.ms", T::Int, "5000", S::Broker, "wait between attempts", 0, kMs},
       {"log.flush.interval.messages", T::Int, "9223372036854775807", S::Topic, "fsync after this many records", 1, kLong},
@@ -65,6 +68,7 @@ const std::vector<ConfigInfo>& all_configs() {
       // Consumer
       {"fetch.max.wait.ms", T::Int, "500", S::Consumer, "long-poll wait of a consumer's fetch", 0, kMs},
       {"fetch.min.bytes", T::Int, "1", S::Consumer, "bytes a consumer fetch waits for", 0, kInt},
+      {"client.rack", T::String, "", S::Consumer, "the consumer's rack, for KIP-392's rack-aware replica selector"},
       {"max.poll.records", T::Int, "500", S::Consumer, "records returned per poll", 1, kInt},
       {"auto.offset.reset", T::String, "earliest", S::Consumer,
        "where a new consumer starts (Kafka's default is latest; the simulator reads from the start so every "
@@ -127,6 +131,10 @@ std::string validate_config_value(const ConfigInfo& info, std::string& value) {
     case ConfigType::String:
       if (info.name == "auto.offset.reset" && value != "earliest" && value != "latest")
         return fmt::format("auto.offset.reset takes earliest or latest, not '{}'", value);
+      if (info.name == "replica.selector.class" && !value.empty() && value != kRackAwareReplicaSelector &&
+          value != kLeaderSelector)
+        return fmt::format("replica.selector.class takes {} or {} (or nothing: the leader), not '{}'",
+                           kRackAwareReplicaSelector, kLeaderSelector, value);
       return "";
   }
   return "";

@@ -28,6 +28,9 @@ struct ConfigInfo {
 // scenario may last; Kafka's "never" defaults (Long.MAX_VALUE) are accepted where Kafka has them.
 inline constexpr std::int64_t kMaxConfigMs = 86400000;
 const std::vector<ConfigInfo>& all_configs();
+// The replica selectors Kafka ships (KIP-392).
+inline constexpr std::string_view kRackAwareReplicaSelector = "org.apache.kafka.common.replica.RackAwareReplicaSelector";
+inline constexpr std::string_view kLeaderSelector = "org.apache.kafka.common.replica.LeaderSelector";
 const ConfigInfo* find_config(std::string_view name);
 std::vector<std::string_view> config_names(ConfigScope scope);
 std::vector<std::string_view> all_config_names();

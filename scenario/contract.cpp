@@ -65,6 +65,9 @@ const std::vector<HistoryEventInfo>& all_history_events() {
       // added: a follower took a leader's HW lower than its own (a new leader that knew less)
       {"hw-lowered", {"broker", "partition", "hw"}},
       {"produce-sent", {"producer", "partition", "value", "acks"}},
+      // added: a consumer moved its position other than by reading (truncation-detected: KIP-320's check
+      // after a leader change; offset-out-of-range: auto.offset.reset)
+      {"consumer-position-reset", {"consumer", "partition", "from_offset", "to_offset", "reason"}},
       {"produce-acked", {"producer", "partition", "value", "offset", "acks"}},
       {"produce-failed", {"producer", "partition", "value", "error", "acks"}},
       {"consumed", {"consumer", "partition", "offset", "value"}},

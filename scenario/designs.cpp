@@ -56,6 +56,16 @@ const std::vector<SwitchInfo>& all_switches() {
       {"isr-keeps-caught-up-follower", {"false", "true"},
        "a follower whose LEO equals the leader's is in sync however long since it fetched (an idle partition)",
        "KAFKA-7152 (2.1)"},
+      {"consumer-validates-position", {"false", "true"},
+       "after a leader change a consumer checks its position with OffsetsForLeaderEpoch (the epoch of the last "
+       "record it read) and seeks back to where the new leader's log diverges (SubscriptionState."
+       "maybeValidatePositionForCurrentLeader); before, it went on fetching and met truncation only as "
+       "OFFSET_OUT_OF_RANGE",
+       "KAFKA-7747, KIP-320 (2.3)"},
+      {"fetch-from-follower", {"false", "true"},
+       "consumers send their client metadata (client.rack): a follower serves their fetches below its own HW, and a "
+       "leader with a replica.selector.class names a preferred read replica",
+       "KIP-392 (2.4)"},
       {"requests-after-registration", {"false", "true"},
        "a starting broker handles requests only once it has registered in ZooKeeper (they wait in its request "
        "queue); before, its request handlers ran before the registration, so a restarted broker obeyed control "
@@ -100,7 +110,9 @@ std::vector<PresetInfo> build_presets() {
                                    {"broker-epoch", "true"}});
   const SwitchMap v28 = with(v22, {{"truncation", "diverging-epoch"},
                                    {"isr-change-path", "alter-partition"},
-                                   {"failover-removes-dead-replicas", "true"}});
+                                   {"failover-removes-dead-replicas", "true"},
+                                   {"consumer-validates-position", "true"},
+                                   {"fetch-from-follower", "true"}});
   const SwitchMap v37 =
       with(v28, {{"truncate-before-hw", "true"}, {"hw-requires-min-isr", "true"}, {"isr-requires-live-broker", "true"}});
   const SwitchMap old_timeouts = {{"zookeeper.session.timeout.ms", "6000"}, {"replica.lag.time.max.ms", "10000"}};

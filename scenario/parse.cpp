@@ -26,7 +26,7 @@ const std::vector<std::string_view> kTopKeys = {"name",   "summary",   "descript
                                                 "duration", "settle",  "design",      "cluster",
                                                 "config", "topics",    "producers",   "consumers",
                                                 "events", "expect"};
-const std::vector<std::string_view> kClusterKeys = {"brokers", "zookeeper", "network"};
+const std::vector<std::string_view> kClusterKeys = {"brokers", "zookeeper", "network", "racks"};
 const std::vector<std::string_view> kTopicKeys = {"name", "partitions", "replication.factor", "assignment"};
 const std::vector<std::string_view> kProducerKeys = {"id", "topic", "acks", "rate", "from", "until", "partition"};
 const std::vector<std::string_view> kConsumerKeys = {"id", "topic", "from"};
@@ -389,6 +389,14 @@ class Parser {
       part([&] {
         s.zookeepers = static_cast<int>(integer(get(n, "zookeeper"), "cluster.zookeeper", 1, 1000));
         if (s.zookeepers != 1) fail(get(n, "zookeeper"), "version 1 models one ZooKeeper server: cluster.zookeeper must be 1");
+      });
+    if (YAML::Node racks = get(n, "racks"); racks.IsDefined())
+      part([&] {
+        // Kafka's broker.rack, one per broker in order (KIP-36; what KIP-392's RackAwareReplicaSelector reads).
+        if (!racks.IsSequence()) fail(racks, "cluster.racks is a list with the rack of each broker: [a, b, c]");
+        for (const auto& r : racks) s.racks.push_back(scalar(r, "a rack name", limits::kMaxNameChars));
+        if (static_cast<int>(s.racks.size()) != s.brokers)
+          fail(racks, fmt::format("cluster.racks names {} racks for {} brokers: give one per broker", s.racks.size(), s.brokers));
       });
     if (YAML::Node net = get(n, "network"); net.IsDefined())
       part([&] {

@@ -136,6 +136,7 @@ struct Scenario {
   Design design;
   std::optional<std::string> design_text;  // design as written in the file
   int brokers = 0;
+  std::vector<std::string> racks;  // cluster.racks: broker.rack of broker-1.. (empty: no racks)
   int zookeepers = 1;
   Micros latency = kMicrosPerMs;
   Config config;

@@ -263,3 +263,38 @@ TEST(Fidelity, AControlRequestForACrashedBrokerReachesItsNewProcess) {
     EXPECT_EQ(s.violated, kNone) << design;
   }
 }
+
+TEST(Fidelity, AConsumerDetectsTruncationAfterALeaderChangeSince23) {
+  // broker-2 is elected uncleanly without offsets 41.. that c1 had read from broker-1. Since 2.3 c1
+  // validates its position with the new leader and seeks back to where the logs diverge; before, its
+  // fetch beyond the new leader's end is OFFSET_OUT_OF_RANGE and auto.offset.reset takes it to 0.
+  auto reset = [](const std::string& design) {
+    const Observed r = run("consumer-truncation-detected.yaml", design);
+    EXPECT_EQ(r.violated, std::set<std::string>{"acked-write-lost"}) << design;  // consumer-order: told
+    const auto resets = r.of("consumer-position-reset");
+    EXPECT_EQ(resets.size(), 1u) << design;
+    return resets.empty() ? json() : resets[0];
+  };
+  const json latest = reset("latest");
+  EXPECT_EQ(latest["reason"], "truncation-detected");
+  EXPECT_GT(latest["to_offset"].get<int>(), 0);
+  EXPECT_LT(latest["to_offset"].get<int>(), latest["from_offset"].get<int>());
+  const json old = reset("kafka-2.2");
+  EXPECT_EQ(old["reason"], "offset-out-of-range");
+  EXPECT_EQ(old["to_offset"], 0);
+  EXPECT_EQ(reset("latest,consumer-validates-position=false")["reason"], "offset-out-of-range");
+}
+
+TEST(Fidelity, AConsumerReadsFromTheFollowerInItsRackSince24) {
+  // KIP-392: the leader names broker-2 (rack b) as c1's preferred read replica; with broker-1's answers
+  // to c1 cut from 5 s to 15 s, c1 goes on reading from broker-2. Before 2.4 it reads nothing then.
+  auto read_during_cut = [](const std::string& design) {
+    int n = 0;
+    for (const auto& e : run("fetch-from-follower.yaml", design).of("consumed"))
+      n += e["t"].get<double>() > 6 && e["t"].get<double>() < 14;
+    return n;
+  };
+  EXPECT_GT(read_during_cut("latest"), 100);
+  EXPECT_EQ(read_during_cut("kafka-2.2"), 0);
+  EXPECT_EQ(read_during_cut("latest,fetch-from-follower=false"), 0);
+}

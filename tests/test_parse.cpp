@@ -264,7 +264,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"duplicate client id", kHead + kTopics + kProducers + "consumers:\n  - {id: p1, topic: t}\n",
                 "client id 'p1' is used twice"},
         BadCase{"unknown producer config", kHead + kTopics + "producers:\n  - {id: p1, topic: t, retires: 3}\n",
-                "unknown key 'retires' in producer, did you mean 'retries'?"}),
+                "unknown key 'retires' in producer, did you mean 'retries'?"},
+        BadCase{"racks not one per broker",
+                "name: x\nsummary: y\nduration: 10s\ncluster: {brokers: 3, racks: [a, b]}\n" + kTopics,
+                "cluster.racks names 2 racks for 3 brokers: give one per broker"},
+        BadCase{"unknown replica selector", kHead + "config: {replica.selector.class: Nearest}\n" + kTopics,
+                "replica.selector.class takes org.apache.kafka.common.replica.RackAwareReplicaSelector"}),
     [](const ::testing::TestParamInfo<BadCase>& info) {
       std::string n = info.param.what;
       for (char& c : n)

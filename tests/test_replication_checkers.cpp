@@ -212,6 +212,22 @@ TEST(ConsumerOrder, FiresOnGapsAndOnGoingBackwards) {
   EXPECT_TRUE(fine.only("consumer-order").empty());
 }
 
+TEST(ConsumerOrder, APositionResetTheConsumerReportedStartsANewSequence) {
+  auto reset = [](H& x, double t, int from, int to) {
+    x.h.record(s(t), "consumer-position-reset", {{"consumer", std::string("c1")}, {"partition", std::string("t-0")},
+                                                 {"from_offset", i(from)}, {"to_offset", i(to)},
+                                                 {"reason", std::string("truncation-detected")}});
+  };
+  H told = healthy();  // read offset 0, then told to go back to 0
+  reset(told, 2.0, 1, 0);
+  told.consumed(2.1, 0, "m0");
+  EXPECT_TRUE(told.only("consumer-order").empty());
+  H skipped = healthy();  // went back to 0 but then read 1: offset 0 skipped
+  reset(skipped, 2.0, 1, 0);
+  skipped.consumed(2.1, 1, "m1");
+  EXPECT_EQ(skipped.only("consumer-order").size(), 1u);
+}
+
 TEST(StaleControllerObeyed, FiresOnAControllerWriteAfterANewerEpoch) {
   H x;
   x.h.record(s(0.1), "controller-elected", {{"broker", i(3)}, {"controller_epoch", i(1)}});
