@@ -94,8 +94,18 @@ void Broker::finish_shutdown() {
   zk_.close_session([this] {
     const int n = node();
     sim::World& w = world();
-    w.on_control(0, [&w, n] { w.stop(n); });
+    if (exit_reason_.empty()) w.on_control(0, [&w, n] { w.stop(n); });
+    else w.on_control(0, [&w, n, reason = exit_reason_] { w.exit_process(n, reason); });
   });
+}
+
+void Broker::fatal_exit(const std::string& reason) {
+  // FatalExitError: Exit.exit runs the shutdown hook (KafkaServer.shutdown, a controlled shutdown first
+  // where enabled), and the process ends with an error status, which the operator restarts.
+  if (!exit_reason_.empty()) return;
+  exit_reason_ = reason;
+  shutting_down_ = false;
+  controlled_shutdown();
 }
 
 void Broker::on_control_request(const sim::Envelope& envelope, const ControlRequest& request) {

@@ -45,6 +45,9 @@ class Broker : public sim::Node {
 
   // Controlled shutdown: ask the controller to move leaderships away, close the session, stop.
   void controlled_shutdown();
+  // The process ends on a fatal error of its own (`reason`, as broker-exited records it) after Kafka's
+  // shutdown hook ran.
+  void fatal_exit(const std::string& reason);
 
  private:
   void on_zk_state(zk::Client::State state, zk::SessionId session);
@@ -66,6 +69,7 @@ class Broker : public sim::Node {
   bool ever_registered_ = false;
   std::int64_t producer_ids_ = 0;  // handed out by this process  // this process registered once: a later NodeExists is not start-up's
   bool shutting_down_ = false;
+  std::string exit_reason_;  // set by fatal_exit: the shutdown ends in an exit, not a stop
   bool awaiting_expire_ = false;  // a new session exists, but the controller has not handled Expire yet
   std::int64_t broker_epoch_ = -1;
   std::int64_t controller_epoch_seen_ = 0;

@@ -48,6 +48,8 @@ ReplicaManager::Settings::Settings(const Scenario& scenario) {
   fenced_partition_waits = d.on("fenced-partition-waits");
   isr_requires_live_broker = d.on("isr-requires-live-broker");
   fetch_from_follower = d.on("fetch-from-follower");
+  out_of_range_never_fatal = d.on("out-of-range-never-fatal");
+  unclean_election = c.boolean("unclean.leader.election.enable");
   rack_aware_selector = c.str("replica.selector.class") == kRackAwareReplicaSelector;
   alter_partition = d.get("isr-change-path") == "alter-partition";
   min_insync = static_cast<int>(c.integer("min.insync.replicas"));
@@ -932,6 +934,12 @@ void ReplicaManager::on_fetch_response(int leader, const FetchResponse& resp,
     }
     if (d.error == "OFFSET_OUT_OF_RANGE") {
       // handleOffsetOutOfRange: the leader's log is shorter (an unclean election): truncate to its end.
+      // Before KAFKA-7414 (2.1) a follower of a topic without unclean election exits instead
+      // ("Exiting because log truncation is not allowed"): the state should be impossible there.
+      if (d.leo < log.leo() && !settings_.out_of_range_never_fatal && !settings_.unclean_election) {
+        broker_.fatal_exit("LOG_TRUNCATION_NOT_ALLOWED");
+        return;
+      }
       if (d.leo < log.leo()) truncate(r, d.leo, "out-of-range");
       continue;
     }

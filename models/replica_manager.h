@@ -166,7 +166,7 @@ class ReplicaManager {
     bool leader_epoch_fencing, hw_requires_min_isr, isr_join_requires_epoch_start, truncate_on_every_epoch_change,
         truncate_before_hw, alter_partition, isr_keeps_caught_up_follower,
         epoch_cache_on_election, fenced_partition_waits, isr_requires_live_broker, fetch_from_follower;
-    bool rack_aware_selector;
+    bool rack_aware_selector, out_of_range_never_fatal, unclean_election;
     int min_insync;
     std::size_t record_bytes;
     Micros fetch_wait, fetch_backoff, socket_timeout, replica_lag;

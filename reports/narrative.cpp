@@ -93,9 +93,13 @@ std::optional<NarrativeLine> narrate(const sim::HistoryEvent& e, bool explain) {
     return explain ? std::optional(line) : std::nullopt;  // the fault line already says it
   }
   if (n == "broker-exited") {
-    line.text = fmt::format("{} exits at start-up: /brokers/ids/{} still belongs to the ZooKeeper session of the "
-                            "process before it (NodeExists), so it cannot register until that session expires",
-                            broker_name(e), e.int_or("broker", -1));
+    line.text = e.str_or("reason", "") == "LOG_TRUNCATION_NOT_ALLOWED"
+                    ? fmt::format("{} exits: its log is longer than its leader's and unclean leader election is off, "
+                                  "so truncating it is not allowed (FatalExitError, before KAFKA-7414)",
+                                  broker_name(e))
+                    : fmt::format("{} exits at start-up: /brokers/ids/{} still belongs to the ZooKeeper session of the "
+                                  "process before it (NodeExists), so it cannot register until that session expires",
+                                  broker_name(e), e.int_or("broker", -1));
     line.tone = Tone::Fault;
     return line;
   }

@@ -49,7 +49,8 @@ const std::vector<HistoryEventInfo>& all_history_events() {
       {"broker-paused", {"broker"}},
       {"broker-resumed", {"broker"}},
       {"broker-shutdown", {"broker"}},  // added: a controlled shutdown finished and the process stopped
-      {"broker-exited", {"broker", "reason"}},  // added: the process ended itself (NODE_EXISTS at start-up)
+      {"broker-exited", {"broker", "reason"}},  // added: the process ended itself (NODE_EXISTS at start-up,
+                                                 // LOG_TRUNCATION_NOT_ALLOWED before KAFKA-7414)
       {"zk-session-created", {"broker", "session"}},
       {"zk-session-expired", {"broker", "session"}},
       {"broker-registered", {"broker", "broker_epoch"}},
@@ -139,7 +140,7 @@ FieldRule field_rule(std::string_view event, std::string_view field) {
     for (const auto& p : all_properties()) names.push_back(p.name);
     return one_of(names);
   }
-  if (field == "reason" && event == "broker-exited") return one_of({"NODE_EXISTS"});
+  if (field == "reason" && event == "broker-exited") return one_of({"NODE_EXISTS", "LOG_TRUNCATION_NOT_ALLOWED"});
   if (field == "reason" && event == "truncated")
     return one_of({"high-watermark", "leader-epoch", "diverging-epoch", "out-of-range", "power-loss"});
   if (field == "reason" || field == "error") return one_of(all_error_names());

@@ -66,6 +66,10 @@ const std::vector<SwitchInfo>& all_switches() {
        "consumers send their client metadata (client.rack): a follower serves their fetches below its own HW, and a "
        "leader with a replica.selector.class names a preferred read replica",
        "KIP-392 (2.4)"},
+      {"out-of-range-never-fatal", {"false", "true"},
+       "a follower whose log is longer than its leader's (OFFSET_OUT_OF_RANGE) truncates to the leader's end; before, "
+       "with unclean.leader.election.enable false it exits (\"Exiting because log truncation is not allowed\")",
+       "KAFKA-7414 (2.1)"},
       {"requests-after-registration", {"false", "true"},
        "a starting broker handles requests only once it has registered in ZooKeeper (they wait in its request "
        "queue); before, its request handlers ran before the registration, so a restarted broker obeyed control "
@@ -101,6 +105,7 @@ std::vector<PresetInfo> build_presets() {
   const SwitchMap v20 = with(v010, {{"truncation", "leader-epoch-kip279"}, {"expire-clears-controller-queue", "true"},
                                                 {"requests-after-registration", "true"}});
   const SwitchMap v22 = with(v20, {{"truncate-on-every-epoch-change", "true"},
+                                   {"out-of-range-never-fatal", "true"},
                                    {"isr-keeps-caught-up-follower", "true"},
                                    {"epoch-cache-on-election", "true"},
                                    {"fenced-partition-waits", "true"},

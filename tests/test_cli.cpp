@@ -167,7 +167,7 @@ TEST(Matrix, ShowsWhichDesignBreaksWhereAndWritesJson) {
   ASSERT_EQ(j["rows"].size(), 2u);
   const auto& cells = j["rows"][0]["cells"];
   ASSERT_EQ(cells.size(), 3u);
-  EXPECT_EQ(cells[0]["violated"], nlohmann::json::array({"acked-write-lost"}));
+  EXPECT_EQ(cells[0]["violated"], nlohmann::json::array({"acked-write-lost", "unavailable-after-heal"}));
   EXPECT_TRUE(cells[1]["violated"].empty());
   EXPECT_TRUE(cells[2]["violated"].empty());
   for (const auto& c : j["rows"][1]["cells"]) EXPECT_TRUE(c["violated"].empty()) << c.dump();
@@ -190,7 +190,7 @@ TEST(Matrix, ACellWhereTheDesignDoesNotBehaveAsExpectedSaysWhatWasExpected) {
   text = text.substr(0, text.find("  designs:"));
   auto r = kafkasim("matrix " + write("kip101-one-verdict.yaml", text) + " --designs kafka-0.10,kafka-0.11");
   EXPECT_EQ(r.code, 1) << r.out;
-  EXPECT_NE(r.out.find("FAIL ok (expected acked-write-lost)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("FAIL ok (expected acked-write-lost, unavailable-after-heal)"), std::string::npos) << r.out;
 }
 
 TEST(Matrix, BadDesignsAndFilesAreRefusedWithExit2) {

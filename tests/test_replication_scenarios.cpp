@@ -52,7 +52,12 @@ const std::set<std::string> kNone;
 }  // namespace
 
 TEST(Kip101, HighWatermarkTruncationLosesAnAckedWriteOnlyBefore011) {
-  EXPECT_EQ(run_file("kip101-hw-truncation.yaml", "kafka-0.10").violated, std::set<std::string>{"acked-write-lost"});
+  // and the old leader, whose log is longer than the new one's, cannot follow: it exits on every start
+  // (FatalExitError before KAFKA-7414), so the partition stays short of a replica.
+  EXPECT_EQ(run_file("kip101-hw-truncation.yaml", "kafka-0.10").violated,
+            (std::set<std::string>{"acked-write-lost", "unavailable-after-heal"}));
+  EXPECT_EQ(run_file("kip101-hw-truncation.yaml", "kafka-0.10,out-of-range-never-fatal=true").violated,
+            std::set<std::string>{"acked-write-lost"});
   for (const char* d : {"kafka-0.11", "kafka-2.0", "kafka-2.2", "kafka-2.8", "kafka-3.7", "latest"})
     EXPECT_EQ(run_file("kip101-hw-truncation.yaml", d).violated, kNone) << d;
 }
