@@ -439,7 +439,10 @@ void Controller::elect_offline(std::vector<std::string> partitions, Done done) {
         change_state(
             name,
             [this, p, clean](const LeaderIsr& cur) -> std::optional<LeaderIsr> {
-              if (live_brokers_.count(cur.leader) > 0) return std::nullopt;  // someone elected it meanwhile
+              // No check that the leader is still offline: PartitionStateMachine elects every partition it
+              // was given, also on a retry after BADVERSION, when the version it missed may be its own write
+              // whose reply a lost connection took (the retry then elects again, one epoch later, and the
+              // LeaderAndIsr goes out; skipping it left the new leader without one).
               LeaderIsr next = cur;
               next.leader_epoch = cur.leader_epoch + 1;
               // offlinePartitionLeaderElection: the first live ISR member in assignment order.

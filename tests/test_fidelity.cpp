@@ -298,3 +298,17 @@ TEST(Fidelity, AConsumerReadsFromTheFollowerInItsRackSince24) {
   EXPECT_EQ(read_during_cut("kafka-2.2"), 0);
   EXPECT_EQ(read_during_cut("latest,fetch-from-follower=false"), 0);
 }
+
+TEST(Fidelity, AnElectionWhoseReplyWasLostIsMadeAgainAndAnnounced) {
+  // The controller's retry after BADVERSION (its own write, whose reply the lost connection took) elects
+  // again on the state it reads, one epoch later, and broker-2 is told it leads t-2.
+  const Observed r = run("lost-election-reply.yaml", "kafka-2.0");
+  EXPECT_EQ(r.violated, kNone);
+  std::int64_t elected = -1, led = -1;
+  for (const auto& e : r.of("leader-elected"))
+    if (e["partition"] == "t-2" && e["t"].get<double>() > 20) elected = e["leader_epoch"];
+  for (const auto& e : r.of("became-leader"))
+    if (e["partition"] == "t-2" && e["broker"] == 2) led = e["leader_epoch"];
+  EXPECT_GT(elected, 0);
+  EXPECT_EQ(led, elected);
+}
