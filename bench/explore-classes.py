@@ -18,6 +18,7 @@ CLASSES = {
     "request-before-registration": "a restarted broker obeyed a control request before it registered (before KAFKA-5473)",
     "unclean-election": "an out-of-sync replica was elected",
     "missed-bounce": "a broker re-registered between two reads of the controller, which never told it its partitions (before KIP-380)",
+    "fixed-by": "no mechanism above; flipping this one design switch to its fixed value alone removes every violation",
     "unexplained": "none of the above: read the history",
 }
 
@@ -96,6 +97,7 @@ def main():
                             "--seed", str(seed), "--runs", "1", "--no-shrink", "--no-progress", "--out", tmp],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
             files = [f for f in sorted(os.listdir(tmp)) if f.endswith(".yaml")]
+            design = summary["design"]["preset"] if isinstance(summary["design"], dict) else summary["design"]
             if not files:
                 print(f"seed {seed}: not reproduced", file=sys.stderr)
                 continue
@@ -107,6 +109,27 @@ def main():
             result = result[0] if isinstance(result, list) else result
             classes = classify(history, result.get("violations", []))
             props = sorted({x["property"] for x in result.get("violations", [])})
+            if classes == {"unexplained"} and isinstance(summary["design"], dict):
+                # Which single fix removes it: each switch still at its old value, turned on alone.
+                fixes = []
+                later = {"isr-change-path": ["alter-partition"],
+                         "truncation": ["leader-epoch", "leader-epoch-kip279", "diverging-epoch"]}
+                for switch, value in sorted(summary["design"].items()):
+                    if switch in ("metadata", "eligible-leader-replicas"):
+                        continue
+                    values = ["true"] if value == "false" else later.get(switch, [])
+                    if switch == "truncation" and value in values:
+                        values = values[values.index(value) + 1:]
+                    for new in values:
+                        run = subprocess.run([a.kafkasim, "run", os.path.join(tmp, files[0]), "--design",
+                                              f"{design},{switch}={new}"], stdout=subprocess.DEVNULL,
+                                             stderr=subprocess.DEVNULL, check=False)
+                        if run.returncode == 0:
+                            fixes.append(f"{switch}={new}")
+                            break
+                if fixes:
+                    classes = {"fixed-by"}
+                    props.append("fixed by " + " or ".join(fixes))
         for c in classes:
             counts[c] = counts.get(c, 0) + 1
         print(f"seed {seed}: {', '.join(props)} <- {', '.join(sorted(classes))}")

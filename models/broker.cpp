@@ -103,8 +103,7 @@ void Broker::fatal_exit(const std::string& reason) {
   // FatalExitError: Exit.exit runs the shutdown hook (KafkaServer.shutdown, a controlled shutdown first
   // where enabled), and the process ends with an error status, which the operator restarts.
   if (!exit_reason_.empty()) return;
-  exit_reason_ = reason;
-  shutting_down_ = false;
+  exit_reason_ = reason;  // a shutdown already under way ends in this exit (finish_shutdown reads it)
   controlled_shutdown();
 }
 

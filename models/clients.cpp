@@ -77,8 +77,10 @@ void MetadataView::ask(int attempt) {
   if (broker < 0) {
     // Every known broker is in reconnect backoff: Metadata waits for the first to end it.
     Micros soonest = -1;
-    for (const auto& [b, until] : backoff_until_)
-      if (soonest < 0 || until < soonest) soonest = until;
+    for (int b : nodes_) {
+      auto until = backoff_until_.find(b);
+      if (until != backoff_until_.end() && (soonest < 0 || until->second < soonest)) soonest = until->second;
+    }
     owner_.after(std::max<Micros>(soonest - owner_.now(), kMicrosPerMs), [this, attempt] { ask(attempt); });
     return;
   }
@@ -496,6 +498,7 @@ void Consumer::validate_at(int leader, const std::vector<std::string>& partition
                 // Undefined: the leader has nothing of that epoch; reset by auto.offset.reset.
                 if (reset_to_ == "latest") st.reset_to_latest = true;
                 else reset_position(a.partition, 0, "truncation-detected");
+                st.offset_epoch = -1;  // a reset position has no epoch to check
               } else if (a.end_offset < positions_[a.partition]) {
                 // "Truncation detected ... resetting offset to the first offset known to diverge".
                 reset_position(a.partition, a.end_offset, "truncation-detected");
@@ -513,11 +516,14 @@ void Consumer::fetch_from(int broker, const std::vector<std::string>& partitions
   req->max_wait = fetch_wait_;
   req->client_metadata = client_metadata_;
   req->client_rack = client_rack_;
-  for (const auto& p : partitions)
+  std::set<std::string> from_replica;  // partitions read from their preferred read replica (KIP-392)
+  for (const auto& p : partitions) {
     req->partitions.push_back(FetchPartition{p, positions_[p], fencing_ ? metadata_.leader_epoch(p) : -1, -1});
+    if (state_[p].preferred_read_replica == broker) from_replica.insert(p);
+  }
   in_flight_.insert(broker);
   request(world().broker_node(broker), std::move(req), request_timeout_,
-          [this, broker, partitions](sim::Failure f, const sim::Message* m) {
+          [this, broker, partitions, from_replica](sim::Failure f, const sim::Message* m) {
             in_flight_.erase(broker);
             if (f != sim::Failure::None) {
               for (const auto& p : partitions) {
@@ -531,7 +537,10 @@ void Consumer::fetch_from(int broker, const std::vector<std::string>& partitions
               auto pos = positions_.find(d.partition);
               if (pos == positions_.end()) continue;
               PartitionState& st = state_[d.partition];
-              const bool from_follower = broker != metadata_.leader(d.partition);
+              // Fetcher.initializeCompletedFetch: data for a partition without a valid position (a leader
+              // change came while this fetch was out, and the position awaits validation) is dropped.
+              if (st.awaiting_validation) continue;
+              const bool from_follower = from_replica.count(d.partition) > 0;
               if (d.preferred_read_replica > 0) {
                 // KIP-392: read from that replica until metadata.max.age.ms has passed.
                 st.preferred_read_replica = d.preferred_read_replica;
@@ -546,6 +555,7 @@ void Consumer::fetch_from(int broker, const std::vector<std::string>& partitions
               }
               if (d.error == "OFFSET_OUT_OF_RANGE") {
                 reset_position(d.partition, reset_to_ == "latest" ? d.hw : 0, "offset-out-of-range");
+                st.offset_epoch = -1;
                 backoff(d.partition, false);
                 continue;
               }

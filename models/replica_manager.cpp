@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <memory>
 
 #include "models/broker.h"
 #include "scenario/configs.h"
@@ -224,7 +225,7 @@ void ReplicaManager::truncate(Replica& r, std::int64_t to, const char* reason) {
                                {"reason", std::string(reason)}});
 }
 
-void ReplicaManager::set_follower_hw(Replica& r, std::int64_t leader_hw) {
+void ReplicaManager::set_follower_hw(Replica& r, std::int64_t leader_hw, bool wake_consumers) {
   // The follower takes the leader's HW, bounded by its own LEO, even when that is lower than its own:
   // a new leader may not yet know how far the old one had committed (0.10 `replica.highWatermark =`,
   // 3.x `UnifiedLog.maybeUpdateHighWatermark`). The checkpoint then holds the lower value.
@@ -235,7 +236,7 @@ void ReplicaManager::set_follower_hw(Replica& r, std::int64_t leader_hw) {
   broker_.record(lowered ? "hw-lowered" : "hw-advanced", {{"broker", i64(broker_.broker_id())}, {"partition", r.name}, {"hw", hw}});
   // KIP-392: consumers long-polling this follower are answered once the fetcher has handled the whole
   // response (ReplicaFetcherThread.completeDelayedFetchRequests after doWork).
-  if (!lowered && settings_.fetch_from_follower) {
+  if (!lowered && wake_consumers && settings_.fetch_from_follower) {
     const std::string name = r.name;
     broker_.after(0, [this, name] { wake_parked_fetches(name); });
   }
@@ -901,6 +902,13 @@ void ReplicaManager::send_fetch(int leader, const std::vector<Replica*>& partiti
 void ReplicaManager::on_fetch_response(int leader, const FetchResponse& resp,
                                        const SentEpochs& epochs) {
   bool failed = false;
+  // Set when a truncation is left to the step after this response (KAFKA-14704 before 3.5): that step
+  // truncates, answers the consumers waiting here and only then lets the fetcher go on.
+  struct Deferred {
+    bool go_on = false;  // the response asked the fetcher to go on (no error, no backoff)
+    int pending = 0;     // truncations still to run; the last one lets the fetcher go on
+  };
+  std::shared_ptr<Deferred> deferred;
   for (std::size_t i = 0; i < resp.partitions.size(); ++i) {
     const FetchedPartition& d = resp.partitions[i];
     Replica* found = still_fetching(leader, epochs, i, d.partition, FetchState::Fetching);
@@ -920,15 +928,20 @@ void ReplicaManager::on_fetch_response(int leader, const FetchResponse& resp,
         set_follower_hw(r, d.hw);
         continue;
       }
-      set_follower_hw(r, d.hw);
+      set_follower_hw(r, d.hw, /*wake_consumers=*/false);
       const std::string name = r.name;
       const std::int64_t in_epoch = r.leader_epoch;
-      broker_.after(0, [this, name, in_epoch, epoch, end] {
+      if (deferred == nullptr) deferred = std::make_shared<Deferred>();
+      ++deferred->pending;
+      broker_.after(0, [this, name, in_epoch, epoch, end, leader, step = deferred] {
         Replica* again = find_replica(name);
-        if (again == nullptr || again->is_leader || again->leader_epoch != in_epoch) return;
-        auto [to, completed] = truncation_point(*again, epoch, end);
-        (void)completed;
-        truncate(*again, to, "diverging-epoch");
+        if (again != nullptr && !again->is_leader && again->leader_epoch == in_epoch) {
+          auto [to, completed] = truncation_point(*again, epoch, end);
+          (void)completed;
+          truncate(*again, to, "diverging-epoch");
+          if (settings_.fetch_from_follower) wake_parked_fetches(name);
+        }
+        if (--step->pending == 0 && step->go_on) run_fetcher(leader);
       });
       continue;
     }
@@ -962,6 +975,10 @@ void ReplicaManager::on_fetch_response(int leader, const FetchResponse& resp,
     set_follower_hw(r, d.hw);
   }
   if (failed) return fetcher_backoff(leader);
+  if (deferred) {
+    deferred->go_on = true;  // the deferred truncations run first, then the fetcher
+    return;
+  }
   run_fetcher(leader);
 }
 

@@ -111,7 +111,7 @@ class ReplicaManager {
   void make_follower(Replica& r, const PartitionStateData& s);
   void stop_leading(Replica& r, const std::string& error);
   void truncate(Replica& r, std::int64_t to, const char* reason);
-  void set_follower_hw(Replica& r, std::int64_t leader_hw);
+  void set_follower_hw(Replica& r, std::int64_t leader_hw, bool wake_consumers = true);
 
   // Leader side.
   std::vector<int> maximal_isr(const Replica& r) const;

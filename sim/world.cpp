@@ -186,6 +186,7 @@ std::string World::start_process(int node) {
     record("broker-started", {{"broker", std::int64_t{broker_id(node)}}, {"incarnation", std::int64_t{s.incarnation}}});
   s.process = model_.start_process(*this, node);
   s.held_requests.clear();
+  s.opening_for_requests = false;
   s.serving_requests = s.process->serves_requests_at_start();
   node_timer(node, 0, [this, node] { slots_[node].process->on_start(); });
   return "";
@@ -527,11 +528,25 @@ void World::accept(int node, std::unique_ptr<Envelope> envelope) {
 
 void World::open_for_requests(int node) {
   Slot& s = slots_[node];
-  if (s.serving_requests) return;
-  s.serving_requests = true;
-  std::deque<std::unique_ptr<Envelope>> held = std::move(s.held_requests);
-  s.held_requests.clear();
-  for (auto& e : held) accept(node, std::move(e));
+  if (s.serving_requests || s.opening_for_requests) return;
+  s.opening_for_requests = true;
+  // After the current event (the registration's reply), in the order they came (what arrives meanwhile
+  // joins them); a request whose connection was reset meanwhile, or whose sender is gone, was never read.
+  node_timer(node, 0, [this, node] {
+    Slot& slot = slots_[node];
+    slot.opening_for_requests = false;
+    slot.serving_requests = true;
+    std::deque<std::unique_ptr<Envelope>> held = std::move(slot.held_requests);
+    slot.held_requests.clear();
+    for (auto& e : held) {
+      const Connection* c = find_connection(e->from, node, e->channel);
+      if (c == nullptr || c->generation != e->generation || e->from_incarnation != slots_[e->from].incarnation) {
+        ++outcome_.stats.messages_lost;
+        continue;
+      }
+      accept(node, std::move(e));
+    }
+  });
 }
 
 // ---- phases ----------------------------------------------------------------------------------------

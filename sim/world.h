@@ -148,6 +148,7 @@ class World {
     std::unique_ptr<DurableState> durable;
     std::deque<std::function<void()>> deferred;  // work that came while paused, in arrival order
     bool serving_requests = true;                 // false during a start-up that holds requests back
+    bool opening_for_requests = false;            // open_for_requests called; the held ones go next
     std::deque<std::unique_ptr<Envelope>> held_requests;  // came during it (at most kMaxHeldRequests)
     std::map<int, std::set<std::uint32_t>> channels;  // peer -> channels of connections this process opened
   };
