@@ -5,7 +5,7 @@
 
 #include <algorithm>
 #include <cassert>
-#include <memory>
+#include <tuple>
 
 #include "models/broker.h"
 #include "scenario/configs.h"
@@ -902,13 +902,10 @@ void ReplicaManager::send_fetch(int leader, const std::vector<Replica*>& partiti
 void ReplicaManager::on_fetch_response(int leader, const FetchResponse& resp,
                                        const SentEpochs& epochs) {
   bool failed = false;
-  // Set when a truncation is left to the step after this response (KAFKA-14704 before 3.5): that step
-  // truncates, answers the consumers waiting here and only then lets the fetcher go on.
-  struct Deferred {
-    bool go_on = false;  // the response asked the fetcher to go on (no error, no backoff)
-    int pending = 0;     // truncations still to run; the last one lets the fetcher go on
-  };
-  std::shared_ptr<Deferred> deferred;
+  // Truncations left to the step after this response (KAFKA-14704 before 3.5): (partition, the leader
+  // epoch it was in, diverging epoch, end offset). That step truncates them, answers the consumers waiting
+  // on them and only then lets the fetcher go on.
+  std::vector<std::tuple<std::string, std::int64_t, std::int64_t, std::int64_t>> deferred;
   for (std::size_t i = 0; i < resp.partitions.size(); ++i) {
     const FetchedPartition& d = resp.partitions[i];
     Replica* found = still_fetching(leader, epochs, i, d.partition, FetchState::Fetching);
@@ -922,27 +919,12 @@ void ReplicaManager::on_fetch_response(int leader, const FetchResponse& resp,
       // the truncation comes first.
       const auto [epoch, end] = *d.diverging;
       if (settings_.truncate_before_hw) {
-        auto [to, completed] = truncation_point(r, epoch, end);
-        (void)completed;  // not completed: the next fetch carries the new last epoch and diverges again
-        truncate(r, to, "diverging-epoch");
+        truncate_to_divergence(r, epoch, end);
         set_follower_hw(r, d.hw);
         continue;
       }
       set_follower_hw(r, d.hw, /*wake_consumers=*/false);
-      const std::string name = r.name;
-      const std::int64_t in_epoch = r.leader_epoch;
-      if (deferred == nullptr) deferred = std::make_shared<Deferred>();
-      ++deferred->pending;
-      broker_.after(0, [this, name, in_epoch, epoch, end, leader, step = deferred] {
-        Replica* again = find_replica(name);
-        if (again != nullptr && !again->is_leader && again->leader_epoch == in_epoch) {
-          auto [to, completed] = truncation_point(*again, epoch, end);
-          (void)completed;
-          truncate(*again, to, "diverging-epoch");
-          if (settings_.fetch_from_follower) wake_parked_fetches(name);
-        }
-        if (--step->pending == 0 && step->go_on) run_fetcher(leader);
-      });
+      deferred.emplace_back(r.name, r.leader_epoch, epoch, end);
       continue;
     }
     if (d.error == "OFFSET_OUT_OF_RANGE") {
@@ -974,12 +956,26 @@ void ReplicaManager::on_fetch_response(int leader, const FetchResponse& resp,
     }
     set_follower_hw(r, d.hw);
   }
-  if (failed) return fetcher_backoff(leader);
-  if (deferred) {
-    deferred->go_on = true;  // the deferred truncations run first, then the fetcher
-    return;
+  if (deferred.empty()) {
+    if (failed) return fetcher_backoff(leader);
+    return run_fetcher(leader);
   }
-  run_fetcher(leader);
+  broker_.after(0, [this, leader, failed, deferred = std::move(deferred)] {
+    for (const auto& [name, in_epoch, epoch, end] : deferred) {
+      Replica* r = find_replica(name);
+      if (r == nullptr || r->is_leader || r->leader_epoch != in_epoch) continue;  // moved on meanwhile
+      truncate_to_divergence(*r, epoch, end);
+      if (settings_.fetch_from_follower) wake_parked_fetches(name);
+    }
+    if (failed) fetcher_backoff(leader);
+    else run_fetcher(leader);
+  });
+}
+
+void ReplicaManager::truncate_to_divergence(Replica& r, std::int64_t epoch, std::int64_t end) {
+  auto [to, completed] = truncation_point(r, epoch, end);
+  (void)completed;  // not completed: the next fetch carries the new last epoch and diverges again
+  truncate(r, to, "diverging-epoch");
 }
 
 bool ReplicaManager::fenced_wait(Replica& r, const std::string& error) {

@@ -112,6 +112,8 @@ class ReplicaManager {
   void stop_leading(Replica& r, const std::string& error);
   void truncate(Replica& r, std::int64_t to, const char* reason);
   void set_follower_hw(Replica& r, std::int64_t leader_hw, bool wake_consumers = true);
+  // Truncates where a DivergingEpoch answer says the logs part (the fetch itself, 2.8+).
+  void truncate_to_divergence(Replica& r, std::int64_t epoch, std::int64_t end);
 
   // Leader side.
   std::vector<int> maximal_isr(const Replica& r) const;
