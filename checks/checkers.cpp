@@ -12,6 +12,8 @@ std::unique_ptr<Checker> make_hw_within_isr();
 std::unique_ptr<Checker> make_hw_monotonic();
 std::unique_ptr<Checker> make_epoch_monotonic();
 std::unique_ptr<Checker> make_stale_controller_obeyed();
+std::unique_ptr<Checker> make_quorum_single_leader_per_epoch();
+std::unique_ptr<Checker> make_metadata_committed_lost();
 std::unique_ptr<Checker> make_committed_record_changed();
 std::unique_ptr<Checker> make_acked_write_lost();
 std::unique_ptr<Checker> make_log_divergence();
@@ -28,6 +30,8 @@ std::vector<std::unique_ptr<Checker>> all_checkers() {
   out.push_back(make_hw_monotonic());
   out.push_back(make_epoch_monotonic());
   out.push_back(make_stale_controller_obeyed());
+  out.push_back(make_quorum_single_leader_per_epoch());
+  out.push_back(make_metadata_committed_lost());
   out.push_back(make_committed_record_changed());
   out.push_back(make_acked_write_lost());
   out.push_back(make_log_divergence());

@@ -181,8 +181,8 @@ int command_run(const RunCommand& cmd, std::ostream& out, std::ostream& err) {
   for (auto& s : scenarios) {
     if (design) s.apply_design(*design);
     if (cmd.seed) s.seed = *cmd.seed;
-    if (s.design.get("metadata") == "kraft") {
-      err << fmt::format("{}: design metadata=kraft is not modelled yet (version 1 models ZooKeeper mode)\n", s.file);
+    if (const std::string why = control_plane_mismatch(s); !why.empty()) {
+      err << fmt::format("{}: {}\n", s.file, why);
       return kExitBadInput;
     }
     if (const std::string why = sim::refuse_by_estimate(s); !why.empty()) {

@@ -33,6 +33,7 @@ struct RunReport {
   std::string saved_replay;  // where the scenario was saved for replay after a failure ("" if it could not be)
   std::string save_error;    // why it could not be saved, with the command that replays it instead
   std::string output_error;  // non-empty: the run finished, but its history could not be written
+  std::string not_applicable;  // matrix: why the scenario cannot run on that design (it was not run)
   std::uint64_t history_digest = 0;
   bool passed() const { return failure.empty() && result.value("verdict", "") == "pass"; }
 };

@@ -34,10 +34,6 @@ int command_matrix(const MatrixCommand& cmd, std::ostream& out, std::ostream& er
       err << fmt::format("kafkasim matrix: --designs: {}: {}\n", text, error);
       return kExitBadInput;
     }
-    if (d->get("metadata") == "kraft") {
-      err << fmt::format("kafkasim matrix: --designs: {}: metadata=kraft is not modelled yet\n", text);
-      return kExitBadInput;
-    }
     designs.push_back(*d);
   }
   bool ok = true;
@@ -63,11 +59,13 @@ int command_matrix(const MatrixCommand& cmd, std::ostream& out, std::ostream& er
     for (const auto& d : designs) {
       Cell c{s, {}};
       c.scenario.apply_design(d);
+      c.report.not_applicable = control_plane_mismatch(c.scenario);
       if (cmd.seed) c.scenario.seed = *cmd.seed;
       cells.push_back(std::move(c));
     }
   for (const auto& c : cells)
-    if (const std::string why = sim::refuse_by_estimate(c.scenario); !why.empty()) {
+    if (const std::string why = c.report.not_applicable.empty() ? sim::refuse_by_estimate(c.scenario) : "";
+        !why.empty()) {
       err << why << '\n';
       return kExitBadInput;
     }
@@ -85,11 +83,17 @@ int command_matrix(const MatrixCommand& cmd, std::ostream& out, std::ostream& er
   const bool live = ::isatty(STDERR_FILENO) != 0;
   while (next < cells.size() || pool.running() > 0) {
     while (next < cells.size() && static_cast<int>(pool.running()) < cmd.jobs) {
+      if (!cells[next].report.not_applicable.empty()) {
+        ++next;
+        ++done;
+        continue;
+      }
       const Scenario* s = &cells[next].scenario;
       const RunOptions* o = &cell_options[next];
       pool.start(next, [s, o] { return child_body(*s, *o); }, wall_limit_s(*s));
       ++next;
     }
+    if (pool.running() == 0) break;
     auto [tag, child] = pool.wait_one();
     cells[tag].report = read_child(child, cells[tag].scenario, cell_options[tag]);
     if (!cmd.report_dir.empty() && cells[tag].report.failure.empty())
@@ -105,6 +109,8 @@ int command_matrix(const MatrixCommand& cmd, std::ostream& out, std::ostream& er
   // The table: rows scenarios, columns designs. A cell lists what broke; where that is not what the
   // scenario expects of that design (expect, expect.designs), it says what was expected.
   auto cell_text = [](const RunReport& r) -> std::string {
+    if (!r.not_applicable.empty())
+      return r.not_applicable.find("needs ZooKeeper") != std::string::npos ? "n/a (needs ZooKeeper)" : "n/a (needs KRaft)";
     if (!r.failure.empty()) return "SIMULATOR FAILURE";
     std::vector<std::string> found;
     for (const auto& v : r.result["violations"]) {
@@ -157,7 +163,9 @@ int command_matrix(const MatrixCommand& cmd, std::ostream& out, std::ostream& er
       const RunReport& r = cells[i * designs.size() + j].report;
       nlohmann::ordered_json cell;
       cell["design"] = designs[j].label();
-      if (!r.failure.empty()) {
+      if (!r.not_applicable.empty()) {
+        cell["not_applicable"] = r.not_applicable;
+      } else if (!r.failure.empty()) {
         any_failure = true;
         err << fmt::format("{} under {}: simulator failure: {} ({})\n", scenarios[i].file, designs[j].label(), r.failure,
                            r.saved_replay.empty() ? r.save_error : "saved as " + r.saved_replay);
@@ -186,8 +194,10 @@ int command_matrix(const MatrixCommand& cmd, std::ostream& out, std::ostream& er
     for (std::size_t i = 0; i < cells.size(); ++i) {
       const RunReport& r = cells[i].report;
       const std::string text = cell_text(r);
-      table[i / designs.size()].push_back(reports::MatrixCell{text, r.failure.empty() ? cell_dir(i) + "/index.html" : "",
-                                                              !r.failure.empty() || r.result["verdict"] != "pass"});
+      const bool ran = r.not_applicable.empty();
+      table[i / designs.size()].push_back(
+          reports::MatrixCell{text, ran && r.failure.empty() ? cell_dir(i) + "/index.html" : "",
+                              ran && (!r.failure.empty() || r.result["verdict"] != "pass")});
     }
     if (const std::string why = reports::write_matrix_report(cmd.report_dir, design_names, scenario_names, table); !why.empty())
       output_errors.push_back(why);

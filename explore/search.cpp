@@ -515,8 +515,17 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
       if (!d) return bad("--design: " + error);
       design = *d;
     }
-    if (design.get("metadata") == "kraft") return bad("design metadata=kraft is not modelled yet (version 1 models ZooKeeper mode)");
     base.doc["design"] = reports::design_yaml(design);
+    // The base's control plane follows the design: a KRaft design runs 3 controllers where the base names
+    // none, a ZooKeeper-mode design its ZooKeeper server.
+    if (base.doc["cluster"].IsMap()) {
+      if (design.kraft()) {
+        base.doc["cluster"].remove("zookeeper");
+        if (!base.doc["cluster"]["controllers"]) base.doc["cluster"]["controllers"] = 3;
+      } else {
+        base.doc["cluster"].remove("controllers");
+      }
+    }
     base.doc.remove("events");
     base.doc.remove("expect");
     const auto& expected = parsed.expected_for(design);

@@ -23,20 +23,31 @@ constexpr Micros kRegistrationRetry = kMicrosPerSecond;
 Broker::Broker(sim::World& world, int node, int zookeeper_node, BrokerStorage& storage, const PartitionCatalog& catalog)
     : sim::Node(world, node),
       catalog_(catalog),
+      storage_(storage),
       zk_(*this, zookeeper_node, from_ms(world.scenario().config.integer("zookeeper.session.timeout.ms")),
           [this](zk::Client::State s, zk::SessionId id) { on_zk_state(s, id); }),
-      replicas_(*this, storage) {}
+      replicas_(*this, storage) {
+  if (world.scenario().design.kraft()) kraft_ = std::make_unique<kraft::BrokerLifecycle>(*this, storage.metadata);
+}
 
 void Broker::on_start() {
-  zk_.start_session();
+  if (kraft_) kraft_->start();
+  else zk_.start_session();
   replicas_.start();
 }
 
 bool Broker::serves_requests_at_start() const {
-  return !world().scenario().design.on("requests-after-registration");
+  // KRaft: BrokerServer enables request processing after the initial metadata catch-up.
+  return !kraft_ && !world().scenario().design.on("requests-after-registration");
+}
+
+int Broker::controller_node() const {
+  if (kraft_) return kraft_->controller_node();
+  return known_controller_ < 1 ? -1 : world().broker_node(known_controller_);
 }
 
 void Broker::on_message(const sim::Envelope& envelope) {
+  if (kraft_ && kraft_->on_message(envelope)) return;
   const sim::Message* body = envelope.body.get();
   if (const auto* w = dynamic_cast<const zk::ZkWatch*>(body)) zk_.on_watch(*w);
   else if (const auto* f = dynamic_cast<const FetchRequest*>(body)) replicas_.on_fetch(envelope, *f);
@@ -62,7 +73,8 @@ void Broker::on_message(const sim::Envelope& envelope) {
 void Broker::controlled_shutdown() {
   if (shutting_down_) return;
   shutting_down_ = true;
-  shutdown_attempt(0);
+  if (kraft_) kraft_->begin_controlled_shutdown();
+  else shutdown_attempt(0);
 }
 
 void Broker::shutdown_attempt(int attempt) {
@@ -90,13 +102,20 @@ void Broker::finish_shutdown() {
   // LogManager.shutdown flushes every log (fsync): a clean stop loses nothing to a later power loss.
   replicas_.checkpoint_hw();
   replicas_.flush_logs();
+  if (kraft_) {
+    // LogManager.shutdown writes the clean-shutdown file with the broker epoch (KIP-966 reads it back).
+    storage_.metadata.clean_shutdown_epoch = broker_epoch_;
+    return end_process();
+  }
   // The session is closed, so the registration goes at once, and the process stops.
-  zk_.close_session([this] {
-    const int n = node();
-    sim::World& w = world();
-    if (exit_reason_.empty()) w.on_control(0, [&w, n] { w.stop(n); });
-    else w.on_control(0, [&w, n, reason = exit_reason_] { w.exit_process(n, reason); });
-  });
+  zk_.close_session([this] { end_process(); });
+}
+
+void Broker::end_process() {
+  const int n = node();
+  sim::World& w = world();
+  if (exit_reason_.empty()) w.on_control(0, [&w, n] { w.stop(n); });
+  else w.on_control(0, [&w, n, reason = exit_reason_] { w.exit_process(n, reason); });
 }
 
 void Broker::fatal_exit(const std::string& reason) {

@@ -1,12 +1,14 @@
-// A Kafka broker process (ZooKeeper mode): its ZooKeeper session and registration under /brokers/ids,
-// the controller role it may hold, its replicas (ReplicaManager), fencing of control requests, and
-// controlled shutdown.
+// A Kafka broker process. In ZooKeeper mode: its ZooKeeper session and registration under /brokers/ids,
+// the controller role it may hold, fencing of control requests. In KRaft mode: its lifecycle with the
+// controller quorum (kraft::BrokerLifecycle). In both: its replicas (ReplicaManager, the one data plane)
+// and controlled shutdown.
 #pragma once
 
 #include <memory>
 #include <set>
 
 #include "models/controller.h"
+#include "models/kraft/broker_lifecycle.h"
 #include "models/log.h"
 #include "models/replica_manager.h"
 #include "models/zookeeper/client.h"
@@ -38,6 +40,11 @@ class Broker : public sim::Node {
   bool registered() const { return registered_in_ != 0 && registered_in_ == zk_.session(); }
   // The controller as the last applied control request named it (-1: none yet).
   int known_controller() const { return known_controller_; }
+  // The node to send AlterPartition to: the controller broker (ZooKeeper mode) or the active controller
+  // node (KRaft); -1 when none is known.
+  int controller_node() const;
+  // KRaft mode: the lifecycle (nullptr in ZooKeeper mode).
+  const kraft::BrokerLifecycle* kraft() const { return kraft_.get(); }
   // The highest controller epoch this process has seen in a control request (in memory: a restarted
   // broker starts from 0, as ReplicaManager does).
   std::int64_t controller_epoch_seen() const { return controller_epoch_seen_; }
@@ -48,8 +55,11 @@ class Broker : public sim::Node {
   // The process ends on a fatal error of its own (`reason`, as broker-exited records it) after Kafka's
   // shutdown hook ran.
   void fatal_exit(const std::string& reason);
+  // The end of a shutdown: checkpoint and flush, then the process stops (or exits on a fatal error).
+  void finish_shutdown();
 
  private:
+  friend class kraft::BrokerLifecycle;
   void on_zk_state(zk::Client::State state, zk::SessionId session);
   void registered(zk::SessionId session, std::int64_t czxid);
   void maybe_register();
@@ -58,9 +68,10 @@ class Broker : public sim::Node {
   void register_broker();
   void on_control_request(const sim::Envelope& envelope, const struct ControlRequest& request);
   void shutdown_attempt(int attempt);
-  void finish_shutdown();
+  void end_process();
 
   const PartitionCatalog& catalog_;
+  BrokerStorage& storage_;
   zk::Client zk_;
   Controller controller_{*this, zk_};
   ReplicaManager replicas_;
@@ -75,6 +86,7 @@ class Broker : public sim::Node {
   std::int64_t controller_epoch_seen_ = 0;
   int known_controller_ = -1;
   std::set<int> metadata_live_brokers_;  // the metadata cache, as UpdateMetadata last set it
+  std::unique_ptr<kraft::BrokerLifecycle> kraft_;
 };
 
 }  // namespace kafkasim::models

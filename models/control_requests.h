@@ -76,6 +76,8 @@ struct AlterPartitionRequest : sim::Message {
   std::int64_t leader_epoch = 0;
   std::int32_t partition_epoch = 0;
   std::vector<int> new_isr;
+  // KIP-903 (3.5): the broker epoch of each new_isr member as its fetches told the leader (-1: unknown).
+  std::vector<std::int64_t> broker_epochs;
   std::string_view type() const override { return "AlterPartition"; }
   // BrokerToControllerChannelManager: the broker's own connection to the controller.
   std::uint32_t channel() const override { return sim::channel::kToController; }

@@ -8,6 +8,8 @@
 #include "models/broker.h"
 #include "models/clients.h"
 #include "models/idle_models.h"
+#include "models/kraft/cluster_view.h"
+#include "models/kraft/quorum_controller.h"
 #include "models/partition_state.h"
 #include "models/zookeeper/server.h"
 #include "sim/world.h"
@@ -23,6 +25,32 @@ Broker* running_broker(sim::World& world, int node) {
   return world.state(node) == sim::ProcessState::Up || world.state(node) == sim::ProcessState::Paused
              ? static_cast<Broker*>(world.process(node))
              : nullptr;
+}
+// Every producer's sends acknowledged or failed (delivery.timeout.ms bounds how long one may wait).
+std::string producers_gap(sim::World& world) {
+  for (const auto& p : world.scenario().producers) {
+    auto node = world.find_node(p.id);
+    const auto* producer = node ? dynamic_cast<const Producer*>(world.process(*node)) : nullptr;
+    if (producer != nullptr && producer->pending() > 0)
+      return fmt::format("{} has {} record{} neither acknowledged nor failed yet", p.id, producer->pending(),
+                         producer->pending() == 1 ? "" : "s");
+  }
+  return "";
+}
+// Every consumer of the partition's topic at its HW.
+std::string consumers_gap(sim::World& world, const PartitionInfo& p, std::int64_t hw) {
+  for (const auto& c : world.scenario().consumers) {
+    if (c.topic != p.topic) continue;
+    auto node = world.find_node(c.id);
+    const auto* consumer = dynamic_cast<Consumer*>(world.process(*node));
+    if (consumer == nullptr) continue;
+    const auto& positions = consumer->positions();
+    auto pos = positions.find(p.name);
+    if (pos == positions.end() || pos->second != hw)
+      return fmt::format("{}: consumer {} is at {}, the HW is {}", p.name, c.id,
+                         pos == positions.end() ? std::string("no position") : std::to_string(pos->second), hw);
+  }
+  return "";
 }
 // The partition's state as ZooKeeper holds it now.
 std::optional<LeaderIsr> zk_partition_state(sim::World& world, const PartitionInfo* p) {
@@ -48,6 +76,9 @@ std::unique_ptr<sim::Node> KafkaCluster::start_process(sim::World& world, int no
       return std::make_unique<Broker>(world, node, world.zookeeper_node(),
                                       static_cast<BrokerStorage&>(*world.durable(node)), catalog(world));
     case NodeKind::ZooKeeper: return std::make_unique<zk::Server>(world, node, zookeeper_state(world));
+    case NodeKind::Controller:
+      return std::make_unique<kraft::QuorumController>(
+          world, node, static_cast<kraft::ControllerStorage&>(*world.durable(node)), catalog(world));
     case NodeKind::Client: {
       const std::string& name = world.node_name(node);
       for (const auto& p : world.scenario().producers)
@@ -62,6 +93,7 @@ std::unique_ptr<sim::Node> KafkaCluster::start_process(sim::World& world, int no
 
 std::unique_ptr<sim::DurableState> KafkaCluster::create_durable(sim::World& world, int node) {
   if (world.node_kind(node) == NodeKind::ZooKeeper) return std::make_unique<zk::ServerState>();
+  if (world.node_kind(node) == NodeKind::Controller) return std::make_unique<kraft::ControllerStorage>();
   if (world.node_kind(node) == NodeKind::Broker)
     return std::make_unique<BrokerStorage>(world, world.broker_id(node),
                                            from_ms(world.scenario().config.integer("sim.os.flush.interval.ms")));
@@ -69,6 +101,23 @@ std::unique_ptr<sim::DurableState> KafkaCluster::create_durable(sim::World& worl
 }
 
 std::optional<int> KafkaCluster::resolve(sim::World& world, const Target& target) {
+  if (world.scenario().design.kraft()) {
+    // The active controller is the quorum leader; partitions as the newest committed metadata has them.
+    if (target.kind == Target::Kind::Controller) {
+      if (auto* c = kraft::quorum_leader(world)) return c->node();
+      return std::nullopt;
+    }
+    const kraft::MetadataImage* image = kraft::newest_committed(world);
+    if (image == nullptr) return std::nullopt;
+    auto it = image->partitions.find(target.partition);
+    if (it == image->partitions.end()) return std::nullopt;
+    if (target.kind == Target::Kind::Leader)
+      return it->second.leader > 0 ? std::optional<int>(world.broker_node(it->second.leader)) : std::nullopt;
+    if (target.kind == Target::Kind::Follower)
+      for (int b : it->second.replicas)
+        if (b != it->second.leader && contains(it->second.isr, b)) return world.broker_node(b);
+    return std::nullopt;
+  }
   if (target.kind == Target::Kind::Controller) {
     // The active controller is the broker /controller names (a paused predecessor may still believe it is).
     std::string data;
@@ -94,6 +143,7 @@ std::optional<int> KafkaCluster::resolve(sim::World& world, const Target& target
 }
 
 std::string KafkaCluster::expire_session(sim::World& world, int broker_node) {
+  if (world.scenario().design.kraft()) return "a KRaft cluster has no ZooKeeper sessions";
   const int zk_node = world.zookeeper_node();
   bool has_session = false;
   for (const auto& [id, s] : zookeeper_state(world).sessions) has_session |= s.client_node == broker_node;
@@ -115,6 +165,16 @@ std::string KafkaCluster::shutdown(sim::World& world, int broker_node) {
 }
 
 std::string KafkaCluster::elect_preferred_leader(sim::World& world, const std::string& partition) {
+  if (world.scenario().design.kraft()) {
+    kraft::QuorumController* c = kraft::quorum_leader(world);
+    if (c == nullptr || world.state(c->node()) != sim::ProcessState::Up) return "no controller is running";
+    const int n = c->node();
+    world.on_node(n, 0, [&world, n, partition] {
+      if (world.state(n) == sim::ProcessState::Up)
+        static_cast<kraft::QuorumController*>(world.process(n))->elect_preferred(partition);
+    });
+    return "";
+  }
   auto node = resolve(world, Target{Target::Kind::Controller, "", ""});
   if (!node || running_broker(world, *node) == nullptr) return "no controller is running";
   const int n = *node;
@@ -146,6 +206,7 @@ void KafkaCluster::stop_producers(sim::World& world) {
 }
 
 std::string KafkaCluster::convergence_gap(sim::World& world) {
+  if (world.scenario().design.kraft()) return kraft_convergence_gap(world);
   // Every broker running and registered under the ZooKeeper session it holds now.
   zk::ServerState& zk = zookeeper_state(world);
   for (int n = 0; n < world.node_count(); ++n) {
@@ -163,14 +224,7 @@ std::string KafkaCluster::convergence_gap(sim::World& world) {
   auto named = resolve(world, Target{Target::Kind::Controller, "", ""});
   if (acting != 1 || !named || !static_cast<Broker*>(world.process(*named))->controller().active())
     return fmt::format("{} brokers act as controller{}", acting, named ? fmt::format(" and /controller names {}", world.node_name(*named)) : ", /controller is empty");
-  // Every producer's sends acknowledged or failed (delivery.timeout.ms bounds how long one may wait).
-  for (const auto& p : world.scenario().producers) {
-    auto node = world.find_node(p.id);
-    const auto* producer = node ? dynamic_cast<const Producer*>(world.process(*node)) : nullptr;
-    if (producer != nullptr && producer->pending() > 0)
-      return fmt::format("{} has {} record{} neither acknowledged nor failed yet", p.id, producer->pending(),
-                         producer->pending() == 1 ? "" : "s");
-  }
+  if (auto gap = producers_gap(world); !gap.empty()) return gap;
   // Every partition led by a live broker that knows it leads, its ISR the whole assignment, every
   // replica's LEO = the leader's LEO = its HW, and every consumer at the HW.
   for (const auto& p : catalog(world).all()) {
@@ -193,17 +247,19 @@ std::string KafkaCluster::convergence_gap(sim::World& world) {
       if (follower->replica_manager().leo(p.name) != leo)
         return fmt::format("{}: broker-{}'s LEO {} differs from the leader's {}", p.name, b, follower->replica_manager().leo(p.name), leo);
     }
-    for (const auto& c : world.scenario().consumers) {
-      if (c.topic != p.topic) continue;
-      auto node = world.find_node(c.id);
-      const auto* consumer = dynamic_cast<Consumer*>(world.process(*node));
-      if (consumer == nullptr) continue;
-      const auto& positions = consumer->positions();
-      auto pos = positions.find(p.name);
-      if (pos == positions.end() || pos->second != r.hw)
-        return fmt::format("{}: consumer {} is at {}, the HW is {}", p.name, c.id,
-                           pos == positions.end() ? std::string("no position") : std::to_string(pos->second), r.hw);
-    }
+    if (auto gap = consumers_gap(world, p, r.hw); !gap.empty()) return gap;
+  }
+  return "";
+}
+
+std::string KafkaCluster::kraft_convergence_gap(sim::World& world) {
+  if (auto gap = kraft::convergence_gap(world, catalog(world)); !gap.empty()) return gap;
+  if (auto gap = producers_gap(world); !gap.empty()) return gap;
+  const kraft::MetadataImage* image = kraft::newest_committed(world);
+  for (const auto& p : catalog(world).all()) {
+    const auto& state = image->partitions.at(p.name);
+    auto* leader = static_cast<Broker*>(world.process(world.broker_node(state.leader)));
+    if (auto gap = consumers_gap(world, p, leader->replica_manager().replicas().at(p.name).hw); !gap.empty()) return gap;
   }
   return "";
 }

@@ -24,6 +24,7 @@ class KafkaCluster : public sim::ClusterModel {
   std::string convergence_gap(sim::World& world) override;
 
  private:
+  std::string kraft_convergence_gap(sim::World& world);
   std::optional<PartitionCatalog> catalog_;
 };
 

@@ -75,6 +75,7 @@ struct FetchPartition {
 };
 struct FetchRequest : sim::Message {
   int replica_id = -1;  // -1: a consumer
+  std::int64_t replica_broker_epoch = -1;  // KIP-903 (ReplicaState.ReplicaEpoch): the follower's broker epoch
   std::string consumer;
   Micros max_wait = 0;
   // KIP-392 (2.4+ consumers): the client's metadata, so that a follower may serve it and the leader may

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "models/kraft/metadata.h"
 #include "sim/node.h"
 
 namespace kafkasim::sim {
@@ -95,6 +96,7 @@ class BrokerStorage : public sim::DurableState {
   PartitionLog& log(const std::string& partition) { return logs_[partition]; }
   const std::map<std::string, PartitionLog>& logs() const { return logs_; }
   std::map<std::string, std::int64_t> hw_checkpoint;  // replication-offset-checkpoint
+  kraft::MetadataStorage metadata;                     // KRaft: the metadata log, quorum-state, clean shutdown
   std::int64_t lose_unwritten(Micros now) override;
 
  private:

@@ -126,6 +126,37 @@ void ReplicaManager::apply_leader_and_isr(const LeaderAndIsr& request) {
   }
 }
 
+void ReplicaManager::apply_partition_change(const PartitionStateData& s, std::int64_t quorum_epoch) {
+  // KRaft (ReplicaManager.applyDelta): the metadata cache always; this broker's replica when it is one.
+  metadata_[s.partition] = s;
+  if (!contains(s.replicas, broker_.broker_id())) return;
+  Replica* r = find_replica(s.partition);
+  if (r == nullptr || s.state.leader_epoch > r->leader_epoch) {
+    LeaderAndIsr change;
+    change.controller_epoch = quorum_epoch;
+    change.partitions = {s};
+    apply_leader_and_isr(change);
+    return;
+  }
+  // The same leader epoch with a newer partition epoch: an ISR change (Partition.makeLeader with
+  // isNewLeaderEpoch false replaces the pending ISR state with the committed one).
+  if (s.state.leader_epoch == r->leader_epoch && s.partition_epoch > r->partition_epoch) {
+    r->partition_epoch = s.partition_epoch;
+    const bool changed = r->isr != s.state.isr;
+    r->isr = s.state.isr;
+    if (r->is_leader) {
+      r->pending_isr.reset();
+      if (changed)
+        broker_.record("isr-changed", {{"partition", r->name},
+                                       {"isr", to_int64s(r->isr)},
+                                       {"leader_epoch", r->leader_epoch},
+                                       {"by", std::string("leader")},
+                                       {"leader", i64(broker_.broker_id())}});
+      maybe_advance_hw(*r);
+    }
+  }
+}
+
 void ReplicaManager::apply_update_metadata(const UpdateMetadata& request) {
   for (const auto& s : request.partitions) {
     auto it = metadata_.find(s.partition);
@@ -376,8 +407,8 @@ void ReplicaManager::send_alter_partition(const std::string& name, std::int64_t 
       if (still_pending() != nullptr) send_alter_partition(name, epoch, partition_epoch, new_isr);
     });
   };
-  const int controller = broker_.known_controller();
-  if (controller < 1) return retry();
+  const int controller = broker_.controller_node();
+  if (controller < 0) return retry();
   auto request = std::make_unique<AlterPartitionRequest>();
   request->broker = broker_.broker_id();
   request->broker_epoch = broker_.broker_epoch();
@@ -385,8 +416,16 @@ void ReplicaManager::send_alter_partition(const std::string& name, std::int64_t 
   request->leader_epoch = epoch;
   request->partition_epoch = partition_epoch;
   request->new_isr = new_isr;
+  // KIP-903: each member's broker epoch, as its last fetch said (the leader's own: its registration's).
+  if (const Replica* r = find_replica(name))
+    for (int b : new_isr) {
+      auto f = r->followers.find(b);
+      request->broker_epochs.push_back(b == broker_.broker_id() ? broker_.broker_epoch()
+                                       : f != r->followers.end() ? f->second.broker_epoch
+                                                                 : -1);
+    }
   const Micros timeout = from_ms(broker_.world().scenario().config.integer("controller.socket.timeout.ms"));
-  broker_.request(broker_.world().broker_node(controller), std::move(request), timeout,
+  broker_.request(controller, std::move(request), timeout,
                   [this, still_pending, retry](sim::Failure f, const sim::Message* m) {
                     Replica* r2 = still_pending();
                     if (r2 == nullptr) return;
@@ -536,7 +575,10 @@ void ReplicaManager::on_fetch(const sim::Envelope& e, const FetchRequest& reques
                                           {"from", i64(request.replica_id)},
                                           {"reason", check.error},
                                           {"partition", p.partition}});
-    if (from_follower && check.error.empty() && !check.diverging) update_follower(*r, request.replica_id, p.fetch_offset);
+    if (from_follower && check.error.empty() && !check.diverging) {
+      update_follower(*r, request.replica_id, p.fetch_offset);
+      r->followers[request.replica_id].broker_epoch = request.replica_broker_epoch;
+    }
   }
   if (answer_fetch(reply_address(e), request, false)) return;
   // Long poll: nothing to send yet; wait for data or for max_wait (DelayedFetch in the fetch purgatory,
@@ -878,6 +920,7 @@ void ReplicaManager::on_epoch_answers(int leader, const OffsetsForLeaderEpochRes
 void ReplicaManager::send_fetch(int leader, const std::vector<Replica*>& partitions) {
   auto request = std::make_unique<FetchRequest>();
   request->replica_id = broker_.broker_id();
+  request->replica_broker_epoch = broker_.broker_epoch();
   request->max_wait = settings_.fetch_wait;
   SentEpochs epochs;
   epochs.reserve(partitions.size());

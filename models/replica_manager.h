@@ -32,6 +32,7 @@ struct FollowerState {
   Micros last_fetch = 0;
   Micros last_caught_up = kNeverCaughtUp;
   std::int64_t leader_leo_at_last_fetch = -1;
+  std::int64_t broker_epoch = -1;  // KIP-903: the broker epoch its last fetch carried
 };
 
 enum class FetchState { None, Truncating, Fetching };
@@ -71,6 +72,8 @@ class ReplicaManager {
 
   void apply_leader_and_isr(const LeaderAndIsr& request);
   void apply_update_metadata(const UpdateMetadata& request);
+  // KRaft: a committed Partition/PartitionChange record, as the broker's metadata publisher applies it.
+  void apply_partition_change(const PartitionStateData& state, std::int64_t quorum_epoch);
   // StopReplica (deletePartitions=false): these replicas stop fetching until a LeaderAndIsr names them again.
   void stop_replicas(const std::vector<std::string>& partitions);
   void checkpoint_hw();

@@ -57,6 +57,95 @@ std::string fault_sentence(const sim::HistoryEvent& e) {
 
 }  // namespace
 
+// The KRaft control plane's events: quorum elections, fencing, ELR.
+std::optional<NarrativeLine> narrate_kraft(const sim::HistoryEvent& e, bool explain) {
+  NarrativeLine line{e.t, "", Tone::Plain};
+  const std::string_view n = e.name;
+  const std::string node = e.str_or("node", "?");
+  if (n == "quorum-state") {
+    const std::string state = e.str_or("state", "?");
+    const std::int64_t epoch = e.int_or("epoch", 0);
+    if (state == "leader") {
+      line.text = fmt::format("{} wins the vote of a majority and leads the controller quorum in epoch {}", node, epoch);
+      line.tone = Tone::Good;
+    } else if (state == "candidate") {
+      line.text = fmt::format("{} stands for election in epoch {}: it votes for itself and asks the other voters", node,
+                              epoch);
+    } else if (state == "prospective") {
+      line.text = fmt::format("{} has not heard from a leader: it asks the voters in a pre-vote whether an election "
+                              "could succeed, without raising the epoch ({})",
+                              node, epoch);
+    } else if (state == "resigned") {
+      line.text = fmt::format("{} gives up leading epoch {}", node, epoch);
+      line.tone = Tone::Fault;
+    } else if (state == "unattached" && epoch > 0) {
+      if (!explain) return std::nullopt;
+      line.text = fmt::format("{} moves to epoch {} (no leader known yet)", node, epoch);
+    } else {
+      if (!explain) return std::nullopt;
+      const sim::Value* leader = e.get("leader");
+      line.text = state == "follower" && leader != nullptr
+                      ? fmt::format("{} follows {} in epoch {}", node, sim::value_text(*leader), epoch)
+                      : fmt::format("{} is {} in epoch {}", node, state, epoch);
+    }
+    return line;
+  }
+  if (n == "quorum-check-failed") {
+    line.text = fmt::format("{} heard Fetch from only {} other voter{} within 1.5 x controller.quorum.fetch.timeout.ms: "
+                            "without a majority it resigns (check-quorum, KAFKA-15489)",
+                            node, e.int_or("fetched", 0), e.int_or("fetched", 0) == 1 ? "" : "s");
+    line.tone = Tone::Good;
+    return line;
+  }
+  if (n == "broker-fenced") {
+    const std::string reason = e.str_or("reason", "?");
+    line.text = reason == "heartbeat-timeout"
+                    ? fmt::format("the controller fences {}: no heartbeat for broker.session.timeout.ms; it leaves every "
+                                  "ISR and loses its leaderships",
+                                  broker_name(e))
+                : reason == "unclean-restart"
+                    ? fmt::format("{} restarted without a clean shutdown (its previous broker epoch is not its last "
+                                  "registration's): it leaves every ISR and ELR, since its log may have lost records",
+                                  broker_name(e))
+                    : fmt::format("the controller fences {} at the end of its controlled shutdown", broker_name(e));
+    line.tone = Tone::Fault;
+    return line;
+  }
+  if (n == "broker-unfenced") {
+    line.text = fmt::format("the controller unfences {}: it has caught up with the metadata log", broker_name(e));
+    return line;
+  }
+  if (n == "elr-changed") {
+    const sim::Value* elr = e.get("elr");
+    line.text = fmt::format("the eligible leader replicas of {} become {} (KIP-966: out of the ISR below min ISR, but "
+                            "holding every committed record)",
+                            e.str_or("partition", "?"), elr ? sim::value_text(*elr) : "?");
+    return line;
+  }
+  if (n == "metadata-truncated") {
+    line.text = fmt::format("{} truncates its metadata log from {} to {}, where it diverges from the leader's", node,
+                            e.int_or("from_offset", 0), e.int_or("to_offset", 0));
+    line.tone = Tone::Fault;
+    return line;
+  }
+  if (n == "node-crashed") {
+    if (!explain) return std::nullopt;
+    line.text = fmt::format("{} is down", node);
+    line.tone = Tone::Fault;
+    return line;
+  }
+  if (n == "node-started" || n == "node-paused" || n == "node-resumed" || n == "node-stopped") {
+    if (!explain || (n == "node-started" && e.int_or("incarnation", 1) == 1)) return std::nullopt;
+    line.text = fmt::format("{} {}", node,
+                            n == "node-started" ? "starts again from its metadata log and quorum-state file"
+                            : n == "node-paused" ? "is paused"
+                            : n == "node-resumed" ? "is running again"
+                                                  : "is stopped");
+    return line;
+  }
+  return std::nullopt;
+}
+
 std::optional<NarrativeLine> narrate(const sim::HistoryEvent& e, bool explain) {
   NarrativeLine line{e.t, "", Tone::Plain};
   const std::string_view n = e.name;
@@ -120,20 +209,31 @@ std::optional<NarrativeLine> narrate(const sim::HistoryEvent& e, bool explain) {
     return line;
   }
   if (n == "broker-registered") {
-    line.text = fmt::format("{} registers in ZooKeeper (/brokers/ids/{}), broker epoch {}", broker_name(e),
-                            e.int_or("broker", -1), e.int_or("broker_epoch", -1));
+    line.text = e.get("controller") != nullptr
+                    ? fmt::format("{} registers with the active controller ({}): broker epoch {} (the offset of its "
+                                  "RegisterBroker record); it stays fenced until it has caught up with the metadata log",
+                                  broker_name(e), e.str_or("controller", "?"), e.int_or("broker_epoch", -1))
+                    : fmt::format("{} registers in ZooKeeper (/brokers/ids/{}), broker epoch {}", broker_name(e),
+                                  e.int_or("broker", -1), e.int_or("broker_epoch", -1));
     return line;
   }
   if (n == "controller-elected") {
-    line.text = fmt::format("{} becomes the controller (controller epoch {})", broker_name(e), e.int_or("controller_epoch", 0));
+    line.text = e.get("node") != nullptr
+                    ? fmt::format("{} is the active controller: it leads the quorum in epoch {} and has replayed the "
+                                  "metadata log",
+                                  e.str_or("node", "?"), e.int_or("controller_epoch", 0))
+                    : fmt::format("{} becomes the controller (controller epoch {})", broker_name(e),
+                                  e.int_or("controller_epoch", 0));
     line.tone = Tone::Good;
     return line;
   }
   if (n == "controller-resigned") {
-    line.text = fmt::format("{} stops being the controller (it held controller epoch {})", broker_name(e),
+    line.text = fmt::format("{} stops being the controller (it held controller epoch {})",
+                            e.get("node") != nullptr ? e.str_or("node", "?") : broker_name(e),
                             e.int_or("controller_epoch", 0));
     return line;
   }
+  if (auto kraft = narrate_kraft(e, explain)) return kraft;
   if (n == "request-rejected" && e.get("producer") != nullptr) {
     // A refused produce request: every retry is one, so the short story counts them at the end instead.
     if (!explain) return std::nullopt;

@@ -51,8 +51,17 @@ const std::vector<ConfigInfo>& all_configs() {
        "how often the log flusher looks at log.flush.interval.ms (Kafka's default: never)", 1, kLong},
       {"broker.heartbeat.interval.ms", T::Int, "2000", S::Broker, "KRaft broker heartbeat", 1, kMs},
       {"broker.session.timeout.ms", T::Int, "9000", S::Broker, "KRaft broker session", 1, kMs},
-      {"controller.quorum.election.timeout.ms", T::Int, "1000", S::Broker, "KRaft election timeout", 1, kMs},
-      {"controller.quorum.fetch.timeout.ms", T::Int, "2000", S::Broker, "KRaft fetch timeout", 1, kMs},
+      {"controller.quorum.election.timeout.ms", T::Int, "1000", S::Broker,
+       "KRaft: a candidate's election lasts a random time in [this, 2x this)", 1, kMs},
+      {"controller.quorum.fetch.timeout.ms", T::Int, "2000", S::Broker,
+       "KRaft: a follower that has not fetched from its leader for this long starts an election", 1, kMs},
+      {"controller.quorum.election.backoff.max.ms", T::Int, "1000", S::Broker,
+       "KRaft: the longest exponential backoff before a lost election is retried", 1, kMs},
+      {"controller.quorum.request.timeout.ms", T::Int, "2000", S::Broker,
+       "KRaft: how long a quorum request (Vote, BeginQuorumEpoch, Fetch) waits for its answer", 1, kMs},
+      {"controller.quorum.retry.backoff.ms", T::Int, "20", S::Broker,
+       "KRaft: the wait before a failed quorum request is sent again", 0, kMs},
+
       // Producer (request.timeout.ms is the client's; brokers use the socket timeouts above)
       {"acks", T::Acks, "all", S::Producer, "0, 1 or all (1 in older clients)"},
       {"request.timeout.ms", T::Int, "30000", S::Producer, "how long a client waits for a response", 1, kMs},
@@ -76,6 +85,9 @@ const std::vector<ConfigInfo>& all_configs() {
       // Simulator knobs
       {"sim.os.flush.interval.ms", T::Int, "5000", S::Simulator,
        "records appended longer ago than this have been written back by the OS and survive power loss", 0, kMs},
+      {"sim.quorum.fetch.max.wait.ms", T::Int, "500", S::Simulator,
+       "KRaft: how long the quorum leader holds a Fetch with nothing new (KafkaRaftClient's fetchMaxWaitMs, a constant "
+       "in Kafka)", 0, kMs},
       {"sim.record.bytes", T::Int, "100", S::Simulator, "simulated size of one record", 1, 1048576},
       {"sim.operator.restart.ms", T::Int, "1000", S::Simulator,
        "a broker that exits on its own (NodeExists at start-up) is started again this long after, as a supervisor "

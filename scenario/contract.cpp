@@ -19,6 +19,10 @@ const std::vector<PropertyInfo>& all_properties() {
        "no broker ever moves to a lower leader epoch for a partition, or a lower controller epoch"},
       {"stale-controller-obeyed", PropertyKind::SafetyPerEvent,
        "no broker applies a control request from a controller epoch ZooKeeper had already moved past"},
+      {"quorum-single-leader-per-epoch", PropertyKind::SafetyPerEvent,
+       "KRaft: no two controller nodes act as quorum leader in the same epoch"},
+      {"metadata-committed-lost", PropertyKind::SafetyPerEvent,
+       "KRaft: a committed metadata record is never removed or replaced, and brokers apply them in log order"},
       {"committed-record-changed", PropertyKind::SafetyPerEvent,
        "a record below a leader's HW is held, unchanged, by every later leader"},
       {"acked-write-lost", PropertyKind::SafetyEndOfRun,
@@ -53,9 +57,22 @@ const std::vector<HistoryEventInfo>& all_history_events() {
                                                  // LOG_TRUNCATION_NOT_ALLOWED before KAFKA-7414)
       {"zk-session-created", {"broker", "session"}},
       {"zk-session-expired", {"broker", "session"}},
-      {"broker-registered", {"broker", "broker_epoch"}},
-      {"controller-elected", {"broker", "controller_epoch"}},
-      {"controller-resigned", {"broker", "controller_epoch"}},
+      {"broker-registered", {"broker", "broker_epoch", "controller"}},
+      {"controller-elected", {"broker", "node", "controller_epoch"}},
+      {"controller-resigned", {"broker", "node", "controller_epoch"}},
+      // KRaft (spec/cli.md), and added: a controller node's process events, the quorum's check-quorum.
+      {"quorum-state", {"node", "state", "epoch", "leader"}},
+      {"metadata-committed", {"node", "offset", "epoch", "record", "detail"}},
+      {"metadata-truncated", {"node", "from_offset", "to_offset"}},
+      {"broker-fenced", {"broker", "broker_epoch", "reason"}},
+      {"broker-unfenced", {"broker", "broker_epoch"}},
+      {"elr-changed", {"partition", "elr", "last_known_elr", "leader_epoch"}},
+      {"quorum-check-failed", {"node", "epoch", "fetched"}},
+      {"node-started", {"node", "incarnation"}},
+      {"node-crashed", {"node", "kind", "lost_records"}},
+      {"node-paused", {"node"}},
+      {"node-resumed", {"node"}},
+      {"node-stopped", {"node", "reason"}},
       {"leader-elected", {"partition", "leader", "leader_epoch", "isr", "clean", "controller_epoch"}},
       {"isr-changed", {"partition", "isr", "leader_epoch", "by", "leader"}},
       {"became-leader", {"broker", "partition", "leader", "leader_epoch", "isr", "leo", "hw"}},
@@ -97,7 +114,8 @@ const std::vector<std::string_view>& all_error_names() {
       "NOT_ENOUGH_REPLICAS", "NOT_ENOUGH_REPLICAS_AFTER_APPEND", "NOT_LEADER_OR_FOLLOWER", "OFFSET_OUT_OF_RANGE",
       "REQUEST_TIMED_OUT", "STALE_BROKER_EPOCH", "STALE_CONTROLLER_EPOCH", "TIMEOUT", "UNKNOWN",
       "OUT_OF_ORDER_SEQUENCE_NUMBER", "DUPLICATE_SEQUENCE_NUMBER", "INVALID_PRODUCER_EPOCH",
-      "UNKNOWN_LEADER_EPOCH", "UNKNOWN_TOPIC_OR_PARTITION", "INELIGIBLE_REPLICA"};
+      "UNKNOWN_LEADER_EPOCH", "UNKNOWN_TOPIC_OR_PARTITION", "INELIGIBLE_REPLICA", "DUPLICATE_BROKER_REGISTRATION",
+      "INVALID_REQUEST", "INCONSISTENT_VOTER_SET"};
   return table;
 }
 

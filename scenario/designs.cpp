@@ -37,7 +37,21 @@ const std::vector<SwitchInfo>& all_switches() {
        "the leader writes the ISR to ZK itself, or asks the controller", "KIP-497 (2.7)"},
       {"metadata", {"zookeeper", "kraft"},
        "the control plane: ZooKeeper + controller broker, or a Raft controller quorum", "KIP-500 / KIP-595"},
-      {"eligible-leader-replicas", {"false", "true"}, "KIP-966 ELR (kraft only)", "KIP-966 (4.0, off by default)"},
+      {"eligible-leader-replicas", {"false", "true"},
+       "kraft: the controller keeps the eligible leader replicas (ISR members removed below min ISR that hold every "
+       "committed record) and elects from them after the ISR; an unclean restart removes a broker from ISR and ELR",
+       "KIP-966 (4.0, off by default; on in 4.1)"},
+      {"quorum-check-quorum", {"false", "true"},
+       "kraft: a quorum leader without Fetch from a majority of voters within controller.quorum.fetch.timeout.ms "
+       "(times 1.5, LeaderState's check-quorum timer) resigns",
+       "KAFKA-15489 (3.7)"},
+      {"quorum-pre-vote", {"false", "true"},
+       "kraft: an election starts with a PreVote round that does not raise the epoch; voters that hear from a leader "
+       "refuse it",
+       "KIP-996 (4.0)"},
+      {"isr-join-requires-broker-epoch", {"false", "true"},
+       "AlterPartition carries the broker epoch of each ISR member; a stale one may not join (INELIGIBLE_REPLICA)",
+       "KIP-903 (3.5)"},
       {"failover-removes-dead-replicas", {"false", "true"},
        "a new controller removes replicas on brokers already dead from every ISR (ReplicaStateMachine.startup)",
        "KAFKA-3143 (2.3)"},
@@ -120,6 +134,12 @@ std::vector<PresetInfo> build_presets() {
                                    {"fetch-from-follower", "true"}});
   const SwitchMap v37 =
       with(v28, {{"truncate-before-hw", "true"}, {"hw-requires-min-isr", "true"}, {"isr-requires-live-broker", "true"}});
+  // KRaft designs: the data plane of the ZooKeeper-mode release of the same line, the control plane a quorum.
+  const SwitchMap k33 = with(v28, {{"metadata", "kraft"}, {"isr-requires-live-broker", "true"}});
+  const SwitchMap k37 = with(v37, {{"metadata", "kraft"}, {"quorum-check-quorum", "true"},
+                                   {"isr-join-requires-broker-epoch", "true"}});
+  const SwitchMap k40 = with(k37, {{"quorum-pre-vote", "true"}});
+  const SwitchMap k41 = with(k40, {{"eligible-leader-replicas", "true"}});
   const SwitchMap old_timeouts = {{"zookeeper.session.timeout.ms", "6000"}, {"replica.lag.time.max.ms", "10000"}};
   // Producer defaults: retries 0 before 2.1 (KIP-91), idempotence off before 3.0 (KIP-679).
   const SwitchMap old_clients = with(old_timeouts, {{"retries", "0"}, {"enable.idempotence", "false"}});
@@ -136,6 +156,12 @@ std::vector<PresetInfo> build_presets() {
       {"kafka-3.7", v37, {}, "truncate before applying HW (KAFKA-14704), no HW advance below min ISR (KAFKA-15583), "
        "live brokers only in ISRs (KIP-841)"},
       {"latest", v37, {}, "as kafka-3.7; the default when a scenario names no design"},
+      {"kafka-3.3-kraft", k33, {}, "KRaft: the KIP-595 quorum without check-quorum or pre-vote, KIP-631 broker "
+       "fencing by heartbeats, KIP-841; the data plane of 2.8"},
+      {"kafka-3.7-kraft", k37, {}, "KRaft: + check-quorum (KAFKA-15489), KIP-903 broker epochs in AlterPartition, "
+       "strict min ISR; the data plane of 3.7"},
+      {"kafka-4.0", k40, {}, "KRaft: + pre-vote (KIP-996); ELR off"},
+      {"kafka-4.1", k41, {}, "KRaft: + eligible leader replicas (KIP-966), the newest design"},
   };
 }
 
@@ -191,6 +217,14 @@ std::optional<Design> resolve_design(std::string_view preset, const std::map<std
     d.switches[k] = v;
     d.overrides[k] = v;
   }
+  if (!d.kraft())
+    for (std::string_view k : kKraftOnlySwitches)
+      if (d.on(k)) {
+        error = fmt::format("switch '{}' is KRaft-only: {} is a ZooKeeper-mode design (use a KRaft preset: "
+                            "kafka-3.3-kraft, kafka-3.7-kraft, kafka-4.0, kafka-4.1)",
+                            k, d.preset);
+        return std::nullopt;
+      }
   return d;
 }
 

@@ -28,6 +28,9 @@ struct PresetInfo {
 const std::vector<PresetInfo>& all_presets();
 const PresetInfo* find_preset(std::string_view name);
 inline constexpr std::string_view kDefaultPreset = "latest";
+// Switches that only a KRaft design may turn on (spec/designs.md marks them kraft).
+inline constexpr std::string_view kKraftOnlySwitches[] = {"eligible-leader-replicas", "quorum-check-quorum",
+                                                          "quorum-pre-vote"};
 
 // A resolved design: the preset it started from and the value of every switch.
 struct Design {
@@ -37,6 +40,8 @@ struct Design {
 
   const std::string& get(std::string_view name) const;
   bool on(std::string_view name) const { return get(name) == "true"; }
+  // The control plane is a Raft controller quorum (`metadata: kraft`), not ZooKeeper.
+  bool kraft() const { return get("metadata") == "kraft"; }
   // "kafka-0.10" or "kafka-3.7,hw-requires-min-isr=false": the form --design and expect.designs take.
   std::string label() const;
   // The same preset with the same value of every switch (however the overrides were written).

@@ -26,7 +26,7 @@ const std::vector<std::string_view> kTopKeys = {"name",   "summary",   "descript
                                                 "duration", "settle",  "design",      "cluster",
                                                 "config", "topics",    "producers",   "consumers",
                                                 "events", "expect"};
-const std::vector<std::string_view> kClusterKeys = {"brokers", "zookeeper", "network", "racks"};
+const std::vector<std::string_view> kClusterKeys = {"brokers", "zookeeper", "controllers", "network", "racks"};
 const std::vector<std::string_view> kTopicKeys = {"name", "partitions", "replication.factor", "assignment"};
 const std::vector<std::string_view> kProducerKeys = {"id", "topic", "acks", "rate", "from", "until", "partition"};
 const std::vector<std::string_view> kConsumerKeys = {"id", "topic", "from"};
@@ -385,11 +385,37 @@ class Parser {
     if (!n.IsMap()) fail(n, "cluster is a mapping: {brokers: 3, zookeeper: 1, network: {latency: 1ms}}");
     check_keys(n, "cluster", kClusterKeys);
     s.brokers = static_cast<int>(integer(require(n, "brokers", "cluster"), "cluster.brokers", 1, limits::kMaxBrokers));
+    const bool kraft = s.design.kraft();
     if (has(n, "zookeeper"))
       part([&] {
+        s.zookeeper_written = true;
+        if (kraft)
+          fail(get(n, "zookeeper"), fmt::format("{} is a KRaft design: it has no ZooKeeper; write cluster.controllers "
+                                                "(the controller quorum, e.g. controllers: 3) instead",
+                                                s.design.preset));
         s.zookeepers = static_cast<int>(integer(get(n, "zookeeper"), "cluster.zookeeper", 1, 1000));
         if (s.zookeepers != 1) fail(get(n, "zookeeper"), "version 1 models one ZooKeeper server: cluster.zookeeper must be 1");
       });
+    if (kraft) s.zookeepers = 0;
+    if (has(n, "controllers"))
+      part([&] {
+        s.controllers_written = true;
+        if (!kraft)
+          fail(get(n, "controllers"), fmt::format("{} is a ZooKeeper-mode design: its controller is a broker elected "
+                                                  "through ZooKeeper; remove cluster.controllers, or name a KRaft "
+                                                  "design (kafka-3.3-kraft, kafka-3.7-kraft, kafka-4.0, kafka-4.1)",
+                                                  s.design.preset));
+        const auto m = integer(get(n, "controllers"), "cluster.controllers", 1, 7);
+        if (m % 2 == 0)
+          fail(get(n, "controllers"), fmt::format("cluster.controllers is {}: a Raft quorum needs an odd number of voters "
+                                                  "(1, 3, 5 or 7); {} tolerates no more failures than {}",
+                                                  m, m, m - 1));
+        s.controllers = static_cast<int>(m);
+      });
+    else if (kraft)
+      fail(n, fmt::format("{} is a KRaft design: cluster.controllers says how many controller nodes form the quorum "
+                          "(e.g. cluster: {{brokers: {}, controllers: 3}})",
+                          s.design.preset, s.brokers));
     if (YAML::Node racks = get(n, "racks"); racks.IsDefined())
       part([&] {
         // Kafka's broker.rack, one per broker in order (KIP-36; what KIP-392's RackAwareReplicaSelector reads).
@@ -646,7 +672,8 @@ class Parser {
   }
 
   // What a target may name, per action.
-  enum class Allow { Brokers, Nodes, NodesAndClients };
+  // Servers: brokers, and in KRaft mode the controller nodes too.
+  enum class Allow { Brokers, Servers, Nodes, NodesAndClients };
 
   Target target(const YAML::Node& n, const Scenario& s, Allow allow, bool star_ok) {
     const std::string text = scalar(n, "target");
@@ -665,6 +692,15 @@ class Parser {
     const bool is_node = std::find(names.begin(), names.end(), text) != names.end() || broken_clients_.count(text) > 0;
     const bool is_broker = text.rfind("broker-", 0) == 0 && is_node;
     const bool is_zk = text.rfind("zk-", 0) == 0 && is_node;
+    const bool is_controller_node = text.rfind("controller-", 0) == 0 && is_node;
+    if (!is_node && s.design.kraft() && text.rfind("zk-", 0) == 0)
+      fail(n, fmt::format("'{}': {} is a KRaft design and has no ZooKeeper; its control plane is controller-1..{} "
+                          "(or the dynamic target controller, the quorum leader)",
+                          text, s.design.preset, std::max(1, s.controllers)));
+    if (!is_node && !s.design.kraft() && text.rfind("controller-", 0) == 0)
+      fail(n, fmt::format("'{}': {} is a ZooKeeper-mode design and has no controller nodes; its controller is a "
+                          "broker (the dynamic target controller)",
+                          text, s.design.preset));
     if (!is_node) {
       std::vector<std::string_view> known;
       if (names.size() < 2000)
@@ -675,11 +711,16 @@ class Parser {
                                    : did_you_mean(text, known);
       fail(n, fmt::format("unknown node '{}'{}", text, hint));
     }
+    if (allow == Allow::Servers && !is_broker && !is_controller_node)
+      fail(n, fmt::format("'{}' is not a broker{}: this action targets brokers{} (or controller, leader:P, "
+                          "follower:P)",
+                          text, s.design.kraft() ? " or a controller node" : "",
+                          s.design.kraft() ? " and controller nodes" : ""));
     if (allow == Allow::Brokers && !is_broker)
       fail(n, fmt::format("'{}' is not a broker: this action targets brokers (or controller, leader:P, follower:P) in "
                           "version 1",
                           text));
-    if (allow == Allow::Nodes && !is_broker && !is_zk)
+    if (allow == Allow::Nodes && !is_broker && !is_zk && !is_controller_node)
       fail(n, fmt::format("'{}' is a client: clients are not fault targets in version 1", text));
     t.node = text;
     return t;
@@ -873,7 +914,15 @@ class Parser {
       case ActionKind::Restart:
       case ActionKind::Pause:
       case ActionKind::Resume:
+        a.targets = targets(n, s, Allow::Servers);
+        break;
       case ActionKind::ExpireSession:
+        if (s.design.kraft())
+          fail(n, fmt::format("expire-session expires a ZooKeeper session; {} is a KRaft design, with no ZooKeeper. "
+                              "A KRaft broker's session is its heartbeats: pause it or cut it from the controllers "
+                              "for longer than broker.session.timeout.ms to have it fenced",
+                              s.design.preset));
+        [[fallthrough]];
       case ActionKind::Shutdown:
         a.targets = targets(n, s, Allow::Brokers);
         break;

@@ -24,6 +24,7 @@ std::vector<std::string> Scenario::node_names() const {
   std::vector<std::string> out;
   for (int b = 1; b <= brokers; ++b) out.push_back(fmt::format("broker-{}", b));
   for (int z = 1; z <= zookeepers; ++z) out.push_back(fmt::format("zk-{}", z));
+  for (int c = 1; c <= controllers; ++c) out.push_back(fmt::format("controller-{}", c));
   for (const auto& p : producers) out.push_back(p.id);
   for (const auto& c : consumers) out.push_back(c.id);
   return out;
@@ -55,6 +56,13 @@ std::optional<std::pair<const TopicSpec*, int>> Scenario::find_partition(std::st
 
 void Scenario::apply_design(const Design& d) {
   design = d;
+  if (d.kraft()) {
+    zookeepers = 0;
+    if (controllers == 0) controllers = 3;
+  } else {
+    controllers = 0;
+    zookeepers = 1;
+  }
   Config fresh = Config::defaults_for(d);
   for (const auto& [k, v] : config.explicit_values) fresh.set(k, v);
   fresh.explicit_values = config.explicit_values;
@@ -72,6 +80,28 @@ void Scenario::apply_design(const Design& d) {
     cc.explicit_values = c.config.explicit_values;
     c.config = cc;
   }
+}
+
+std::string control_plane_mismatch(const Scenario& s) {
+  const bool kraft = s.design.kraft();
+  auto wrong = [&](const Target& t) {
+    return t.kind == Target::Kind::Node &&
+           (kraft ? t.node.rfind("zk-", 0) == 0 : t.node.rfind("controller-", 0) == 0);
+  };
+  for (const auto& e : s.events) {
+    const Action& a = e.action;
+    bool bad = kraft && a.kind == ActionKind::ExpireSession;
+    for (const auto& t : a.targets) bad |= wrong(t);
+    for (const auto& g : a.groups)
+      for (const auto& t : g) bad |= wrong(t);
+    bad |= wrong(a.filter.from) || wrong(a.filter.to);
+    if (bad)
+      return kraft ? fmt::format("{} needs ZooKeeper (line {}: {}); {} is a KRaft design", s.name, e.pos.line,
+                                 a.kind == ActionKind::ExpireSession ? "expire-session" : "a zk- node", s.design.label())
+                   : fmt::format("{} needs KRaft (line {} names a controller node); {} is a ZooKeeper-mode design",
+                                 s.name, e.pos.line, s.design.label());
+  }
+  return "";
 }
 
 std::vector<std::vector<int>> round_robin_assignment(int brokers, int partitions, int replication_factor) {

@@ -28,7 +28,7 @@ class InputError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-enum class NodeKind { Broker, ZooKeeper, Client };
+enum class NodeKind { Broker, ZooKeeper, Controller, Client };
 
 // A fault or network-rule target as written; dynamic ones are resolved when the action fires.
 struct Target {
@@ -137,7 +137,9 @@ struct Scenario {
   std::optional<std::string> design_text;  // design as written in the file
   int brokers = 0;
   std::vector<std::string> racks;  // cluster.racks: broker.rack of broker-1.. (empty: no racks)
-  int zookeepers = 1;
+  int zookeepers = 1;  // ZooKeeper-mode designs; 0 on KRaft designs
+  int controllers = 0;  // KRaft designs: dedicated controller nodes controller-1..M (the quorum's voters)
+  bool zookeeper_written = false, controllers_written = false;  // given in the file (not defaulted)
   Micros latency = kMicrosPerMs;
   Config config;
   std::vector<TopicSpec> topics;
@@ -151,15 +153,22 @@ struct Scenario {
   const std::vector<std::string>& expected_for(const Design& d) const;
   const std::vector<std::string>& expected() const { return expected_for(design); }
 
-  // Node names in a fixed order: broker-1..N, zk-1..Z, then producers and consumers.
+  // Node names in a fixed order: broker-1..N, zk-1..Z, controller-1..M, then producers and consumers.
   std::vector<std::string> node_names() const;
   const TopicSpec* find_topic(std::string_view name) const;
   const ProducerSpec* find_producer(std::string_view id) const;
   // "orders-0" -> (topic, index) if both exist.
   std::optional<std::pair<const TopicSpec*, int>> find_partition(std::string_view name) const;
-  // Applies --design: presets' config defaults change, the scenario's explicit configs stay.
+  // Applies --design: presets' config defaults change, the scenario's explicit configs stay; the control
+  // plane follows the design (a KRaft design gets 3 controllers when the file names none, a ZooKeeper one
+  // its ZooKeeper server).
   void apply_design(const Design& d);
 };
+
+// Why the scenario cannot run on its design's control plane ("" when it can): run under a KRaft design
+// (--design, matrix) a scenario that expires ZooKeeper sessions or names zk-1 needs ZooKeeper; one that
+// names controller-N needs KRaft.
+std::string control_plane_mismatch(const Scenario& s);
 
 // Parses a file; throws InputError("FILE:LINE:COL: message").
 Scenario parse_scenario_file(const std::string& path);

@@ -61,6 +61,8 @@ World::World(const Scenario& scenario, ClusterModel& model)
     s.name = names[i];
     if (static_cast<int>(i) < scenario.brokers) s.kind = NodeKind::Broker;
     else if (static_cast<int>(i) < scenario.brokers + scenario.zookeepers) s.kind = NodeKind::ZooKeeper;
+    else if (static_cast<int>(i) < scenario.brokers + scenario.zookeepers + scenario.controllers)
+      s.kind = NodeKind::Controller;
     else s.kind = NodeKind::Client;
     slots_.push_back(std::move(s));
   }
@@ -90,9 +92,10 @@ RunOutcome World::run() {
   control_ = engine_->open_loop(-1, "control", /*daemon=*/false);
   engine_->run(control_, [this] {
     record("phase", {{"name", std::string("fault")}});
-    // ZooKeeper first, then brokers, then clients: the order a cluster is brought up in.
+    // ZooKeeper (or the controller quorum) first, then brokers, then clients: the order a cluster is
+    // brought up in.
     for (int n = 0; n < node_count(); ++n)
-      if (slots_[n].kind == NodeKind::ZooKeeper) start_process(n);
+      if (slots_[n].kind == NodeKind::ZooKeeper || slots_[n].kind == NodeKind::Controller) start_process(n);
     for (int n = 0; n < node_count(); ++n)
       if (slots_[n].kind == NodeKind::Broker) start_process(n);
     for (int n = 0; n < node_count(); ++n)
@@ -184,6 +187,8 @@ std::string World::start_process(int node) {
   });
   if (s.kind == NodeKind::Broker)
     record("broker-started", {{"broker", std::int64_t{broker_id(node)}}, {"incarnation", std::int64_t{s.incarnation}}});
+  else if (s.kind == NodeKind::Controller)
+    record("node-started", {{"node", s.name}, {"incarnation", std::int64_t{s.incarnation}}});
   s.process = model_.start_process(*this, node);
   s.held_requests.clear();
   s.opening_for_requests = false;
@@ -194,7 +199,7 @@ std::string World::start_process(int node) {
 
 std::string World::crash(int node, bool power_loss) {
   Slot& s = slots_[node];
-  if (s.kind != NodeKind::Broker) return fmt::format("{} is not a broker", s.name);
+  if (!server(node)) return fmt::format("{} is not a broker", s.name);
   if (!up(node)) return fmt::format("{} is already down ({})", s.name, process_state_name(s.state));
   s.state = power_loss ? ProcessState::PoweredOff : ProcessState::Crashed;
   engine_->close_loop(s.loop);
@@ -203,10 +208,11 @@ std::string World::crash(int node, bool power_loss) {
   s.process.reset();  // volatile state is gone with the process
   std::int64_t lost = 0;
   if (power_loss && s.durable) lost = s.durable->lose_unwritten(now());
-  std::vector<Field> fields = {{"broker", std::int64_t{broker_id(node)}},
-                               {"kind", std::string(power_loss ? "power-loss" : "crash")}};
+  std::vector<Field> fields = {{"kind", std::string(power_loss ? "power-loss" : "crash")}};
+  fields.insert(fields.begin(), s.kind == NodeKind::Broker ? Field{"broker", std::int64_t{broker_id(node)}}
+                                                           : Field{"node", s.name});
   if (power_loss) fields.push_back({"lost_records", lost});
-  record("broker-crashed", std::move(fields));
+  record(s.kind == NodeKind::Broker ? "broker-crashed" : "node-crashed", std::move(fields));
   // A crashed process's OS resets its connections; a machine without power says nothing.
   if (!power_loss)
     for (int n = 0; n < node_count(); ++n)
@@ -231,11 +237,13 @@ std::string World::end_process(int node, ProcessState why, const std::string& ex
       record("broker-exited", {{"broker", std::int64_t{broker_id(node)}}, {"reason", exit_reason}});
     else
       record("broker-shutdown", {{"broker", std::int64_t{broker_id(node)}}});
+  } else if (s.kind == NodeKind::Controller) {
+    record("node-stopped", {{"node", s.name}, {"reason", why == ProcessState::Exited ? exit_reason : std::string("shutdown")}});
   }
   // The OS closes its connections.
   for (int n = 0; n < node_count(); ++n)
     if (n != node && slots_[n].process && network_.reachable(node, n)) slots_[n].process->peer_reset(node);
-  if (s.kind != NodeKind::Broker) return "";
+  if (!server(node)) return "";
   // A controlled shutdown begun in the fault phase may end after the settle phase began, which restarts
   // every stopped broker at its start: this one is restarted when it has stopped. An exited broker is
   // started again by the operator; in the settle phase always (that phase restarts everything).
@@ -275,7 +283,7 @@ std::vector<std::uint32_t> World::open_channels(int node, int peer) const {
 
 std::string World::restart(int node) {
   Slot& s = slots_[node];
-  if (s.kind != NodeKind::Broker) return fmt::format("{} is not a broker", s.name);
+  if (!server(node)) return fmt::format("{} is not a broker", s.name);
   if (up(node)) return fmt::format("{} is already running", s.name);
   return start_process(node);
 }
@@ -285,6 +293,7 @@ std::string World::pause(int node) {
   if (s.state != ProcessState::Up) return fmt::format("{} is not running ({})", s.name, process_state_name(s.state));
   s.state = ProcessState::Paused;
   if (s.kind == NodeKind::Broker) record("broker-paused", {{"broker", std::int64_t{broker_id(node)}}});
+  else if (s.kind == NodeKind::Controller) record("node-paused", {{"node", s.name}});
   return "";
 }
 
@@ -293,6 +302,7 @@ std::string World::resume(int node) {
   if (s.state != ProcessState::Paused) return fmt::format("{} is not paused", s.name);
   s.state = ProcessState::Up;
   if (s.kind == NodeKind::Broker) record("broker-resumed", {{"broker", std::int64_t{broker_id(node)}}});
+  else if (s.kind == NodeKind::Controller) record("node-resumed", {{"node", s.name}});
   // What piled up during the pause runs now, in the order it came (a zombie acts on stale work).
   const std::uint32_t inc = s.incarnation;
   engine_->at(s.loop, now(), [this, node, inc] { drain(node, inc); });
@@ -561,7 +571,7 @@ void World::begin_settle() {
   for (int n = 0; n < node_count(); ++n)
     if (slots_[n].state == ProcessState::Paused) resume(n);
   for (int n = 0; n < node_count(); ++n)
-    if (slots_[n].kind == NodeKind::Broker && !up(n)) restart(n);
+    if (server(n) && !up(n)) restart(n);
   model_.stop_producers(*this);
   on_control(scenario_.settle, [this] { finish(false); });
   on_control(0, [this] { check_converged(); });

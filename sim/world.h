@@ -79,6 +79,13 @@ class World {
   int broker_id(int node) const { return node_kind(node) == NodeKind::Broker ? node + 1 : -1; }
   int broker_node(int broker_id) const { return broker_id - 1; }
   int zookeeper_node(int index = 0) const { return scenario_.brokers + index; }
+  // KRaft: controller-1..M follow the brokers (there is no ZooKeeper node then).
+  int controller_node(int index) const { return scenario_.brokers + scenario_.zookeepers + index; }
+  int controller_count() const { return scenario_.controllers; }
+  // A node the operator runs and faults can crash, restart and pause: a broker, or a KRaft controller.
+  bool server(int node) const {
+    return node_kind(node) == NodeKind::Broker || node_kind(node) == NodeKind::Controller;
+  }
   std::optional<int> find_node(const std::string& name) const;
   ProcessState state(int node) const { return slots_.at(node).state; }
   bool up(int node) const { return state(node) == ProcessState::Up || state(node) == ProcessState::Paused; }

@@ -37,9 +37,29 @@ TEST(Designs, PresetsMatchTheSpecTable) {
   EXPECT_TRUE(preset("kafka-3.7").on("hw-requires-min-isr"));
   EXPECT_EQ(preset("latest").switches, preset("kafka-3.7").switches);
   for (const auto& p : all_presets()) {
-    EXPECT_EQ(preset(std::string(p.name).c_str()).get("metadata"), "zookeeper");
+    const bool kraft = p.name.find("kraft") != std::string_view::npos || p.name.rfind("kafka-4.", 0) == 0;
+    EXPECT_EQ(preset(std::string(p.name).c_str()).get("metadata"), kraft ? "kraft" : "zookeeper") << p.name;
     EXPECT_EQ(p.switches.size(), all_switches().size()) << p.name;
   }
+  // spec/designs.md's KRaft rows: 3.3 without check-quorum, pre-vote, KIP-903 or strict min ISR; 3.7
+  // adds check-quorum, KIP-903 and the 3.7 data plane; 4.0 pre-vote with ELR off; 4.1 ELR on.
+  EXPECT_FALSE(preset("kafka-3.3-kraft").on("quorum-check-quorum"));
+  EXPECT_FALSE(preset("kafka-3.3-kraft").on("hw-requires-min-isr"));
+  EXPECT_FALSE(preset("kafka-3.3-kraft").on("isr-join-requires-broker-epoch"));
+  EXPECT_TRUE(preset("kafka-3.3-kraft").on("isr-requires-live-broker"));
+  EXPECT_EQ(preset("kafka-3.3-kraft").get("isr-change-path"), "alter-partition");
+  EXPECT_TRUE(preset("kafka-3.7-kraft").on("quorum-check-quorum"));
+  EXPECT_TRUE(preset("kafka-3.7-kraft").on("isr-join-requires-broker-epoch"));
+  EXPECT_TRUE(preset("kafka-3.7-kraft").on("hw-requires-min-isr"));
+  EXPECT_FALSE(preset("kafka-3.7-kraft").on("quorum-pre-vote"));
+  EXPECT_TRUE(preset("kafka-4.0").on("quorum-pre-vote"));
+  EXPECT_FALSE(preset("kafka-4.0").on("eligible-leader-replicas"));
+  EXPECT_TRUE(preset("kafka-4.1").on("eligible-leader-replicas"));
+  // A KRaft-only switch on a ZooKeeper-mode design is refused, saying what to write instead.
+  std::string error;
+  EXPECT_FALSE(resolve_design("kafka-3.7", {{"quorum-pre-vote", "true"}}, error));
+  EXPECT_NE(error.find("KRaft-only"), std::string::npos) << error;
+  EXPECT_NE(error.find("kafka-4.1"), std::string::npos) << error;
 }
 
 TEST(Designs, OverridesAndErrors) {
