@@ -53,6 +53,16 @@ struct LossStats {
 };
 LossStats loss_stats(const sim::History& history);
 
+// KRaft figures (spec/issue 14): how often the quorum leader changed after the first election, and the
+// broker-seconds the running brokers spent behind the metadata the quorum had committed.
+struct QuorumStats {
+  bool kraft = false;  // the history has a quorum at all
+  std::int64_t leader_elections = 0;
+  std::int64_t leader_changes = 0;
+  double stale_metadata_s = 0;
+};
+QuorumStats quorum_stats(const sim::History& history);
+
 // What each producer got (the result's stats.producers and the narrative's last lines): records handed
 // to it, acknowledged, failed by error, still pending when the run ended, and the leaders' refusals it
 // retried past.

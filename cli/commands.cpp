@@ -1,5 +1,6 @@
 // run / check / designs. Scenarios are all parsed before any runs, so a typo in the last file
 // is reported before minutes of simulation; each run is a forked child.
+#include <cmath>
 #include <algorithm>
 #include "cli/commands.h"
 
@@ -71,6 +72,11 @@ std::string child_body(const Scenario& scenario, const RunOptions& options) {
   payload["failure"] = outcome.failure;
   payload["result"] = reports::result_json(scenario, violations, outcome.stats, options.history_path, losses,
                                            checks::producer_accounts(world.history()));
+  if (scenario.design.kraft()) {
+    const checks::QuorumStats q = checks::quorum_stats(world.history());
+    payload["result"]["stats"]["quorum_leader_changes"] = q.leader_changes;
+    payload["result"]["stats"]["stale_metadata_s"] = std::round(q.stale_metadata_s * 1000.0) / 1000.0;
+  }
   payload["digest"] = world.history().digest();
   nlohmann::ordered_json lines = nlohmann::ordered_json::array();
   for (const auto& l : reports::narrate_all(world.history(), options.explain))

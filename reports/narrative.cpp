@@ -373,6 +373,14 @@ std::vector<NarrativeLine> narrate_all(const sim::History& history, bool explain
                                                             a.refused, a.refused == 1 ? "" : "s", fmt::join(refusals, ", "))),
                    a.failed == 0 && a.pending() <= 0 ? Tone::Plain : Tone::Bad});
   }
+  const checks::QuorumStats quorum = checks::quorum_stats(history);
+  if (quorum.kraft)
+    out.push_back({last,
+                   fmt::format("the controller quorum elected a leader {} time{} ({} change{} of leader); the brokers "
+                               "spent {:.1f} broker-seconds behind the committed metadata",
+                               quorum.leader_elections, quorum.leader_elections == 1 ? "" : "s", quorum.leader_changes,
+                               quorum.leader_changes == 1 ? "" : "s", quorum.stale_metadata_s),
+                   quorum.stale_metadata_s > 5.0 ? Tone::Bad : Tone::Plain});
   const checks::LossStats losses = checks::loss_stats(history);
   if (losses.lost_acks1 > 0)
     out.push_back({last,

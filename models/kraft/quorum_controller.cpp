@@ -82,7 +82,8 @@ void QuorumController::activate() {
   last_contact_.clear();
   for (const auto& [id, b] : live_.brokers) last_contact_[id] = now();
   shutdown_offset_.clear();
-  record("controller-elected", {{"node", name()}, {"controller_epoch", raft_.epoch()}});
+  active_epoch_ = raft_.epoch();
+  record("controller-elected", {{"node", name()}, {"controller_epoch", active_epoch_}});
   maybe_create_topics();
   // Periodic work of the active controller, bound to this activation.
   struct Loop {
@@ -105,7 +106,7 @@ void QuorumController::renounce() {
   live_ = MetadataImage{};
   last_contact_.clear();
   shutdown_offset_.clear();
-  record("controller-resigned", {{"node", name()}, {"controller_epoch", raft_.epoch()}});
+  record("controller-resigned", {{"node", name()}, {"controller_epoch", active_epoch_}});
   auto waiting = std::move(waiting_);
   waiting_.clear();
   for (auto& [offset, done] : waiting) done(false);
@@ -154,7 +155,8 @@ void QuorumController::record_committed(const MetadataRecord& r) {
                                   {"controller_epoch", r.epoch}, {"reason", r.reason}});
       else if (before.isr != r.isr)
         record("isr-changed", {{"partition", r.partition}, {"isr", to_int64s(r.isr)}, {"leader_epoch", r.leader_epoch},
-                               {"by", std::string("controller")}, {"leader", i64(r.leader)}});
+                               {"by", std::string(r.reason == "alter-partition" ? "leader" : "controller")},
+                               {"leader", i64(r.leader)}});
       if (before.elr != r.elr || before.last_known_elr != r.last_known_elr)
         record("elr-changed", {{"partition", r.partition}, {"elr", to_int64s(r.elr)},
                                {"last_known_elr", to_int64s(r.last_known_elr)}, {"leader_epoch", r.leader_epoch}});

@@ -75,6 +75,7 @@ class QuorumController : public sim::Node, private RaftClient::Listener {
   MetadataImage committed_;  // replayed through the HW
   MetadataImage live_;       // active: committed plus this controller's own uncommitted records
   bool active_ = false;
+  std::int64_t active_epoch_ = 0;  // the quorum epoch this controller became active in
   std::uint64_t activation_ = 0;  // bumped by every activation and renouncement
   std::multimap<std::int64_t, std::function<void(bool)>> waiting_;  // offset -> completion
   std::map<int, Micros> last_contact_;  // BrokerHeartbeatManager: unfenced brokers' last heartbeat

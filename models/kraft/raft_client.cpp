@@ -60,6 +60,11 @@ void RaftClient::start() {
 void RaftClient::transition(QuorumRole role, std::int64_t epoch, int leader, int voted_for) {
   assert(epoch >= store_.epoch);
   const bool was_leader = role_ == QuorumRole::Leader;
+  // QuorumState.transitionToUnattached: a replica already waiting for an election (unattached, voted,
+  // candidate, prospective) keeps the time it has left; otherwise a new random election timeout.
+  const bool waiting = role_ == QuorumRole::Unattached || role_ == QuorumRole::Voted ||
+                       role_ == QuorumRole::Candidate || role_ == QuorumRole::Prospective;
+  const Micros remaining = waiting && election_deadline_ > host_.now() ? election_deadline_ - host_.now() : -1;
   if (epoch != store_.epoch || (role == QuorumRole::Voted && voted_for != store_.voted_for) ||
       (role == QuorumRole::Candidate)) {
     store_.epoch = epoch;
@@ -89,8 +94,13 @@ void RaftClient::transition(QuorumRole role, std::int64_t epoch, int leader, int
   switch (role) {
     case QuorumRole::Unattached:
     case QuorumRole::Voted:
-      if (voter_) schedule(election_timeout(), [this] { start_election(); });
-      else schedule(0, [this] { fetch(); });  // an observer finds the leader by asking a voter
+      if (voter_) {
+        const Micros wait = role == QuorumRole::Unattached && remaining >= 0 ? remaining : election_timeout();
+        election_deadline_ = host_.now() + wait;
+        schedule(wait, [this] { start_election(); });
+      } else {
+        schedule(0, [this] { fetch(); });  // an observer finds the leader by asking a voter
+      }
       break;
     case QuorumRole::Follower:
       reset_fetch_timer();
@@ -146,7 +156,9 @@ void RaftClient::become_prospective() {
   votes_.insert(host_.node());
   if (static_cast<int>(votes_.size()) * 2 > static_cast<int>(voters_.size())) return become_candidate();
   send_votes(true);
-  schedule(election_timeout(), [this] {
+  const Micros wait = election_timeout();
+  election_deadline_ = host_.now() + wait;
+  schedule(wait, [this] {
     ++election_attempts_;
     schedule(election_backoff(), [this] { become_prospective(); });
   });
@@ -159,7 +171,9 @@ void RaftClient::become_candidate() {
   if (static_cast<int>(votes_.size()) * 2 > static_cast<int>(voters_.size())) return become_leader();
   send_votes(false);
   // CandidateState: the election lasts the election timeout, then backs off and starts over.
-  schedule(election_timeout(), [this] { schedule(election_backoff(), [this] { start_election(); }); });
+  const Micros wait = election_timeout();
+  election_deadline_ = host_.now() + wait;
+  schedule(wait, [this] { schedule(election_backoff(), [this] { start_election(); }); });
 }
 
 void RaftClient::send_votes(bool pre_vote) {
@@ -197,12 +211,15 @@ void RaftClient::on_vote_response(int voter, std::int64_t epoch_sent, bool pre_v
     if (role_ == QuorumRole::Prospective) become_candidate();
     else if (role_ == QuorumRole::Candidate) become_leader();
   } else if (static_cast<int>(rejections_.size()) >= majority) {
-    // Lost: back off, then try again (CandidateState.isVoteRejected).
+    // Lost: back off, then try again (CandidateState.isVoteRejected). The election's timers and the
+    // answers still to come are of no use any more.
     ++election_attempts_;
-    const bool prospective = role_ == QuorumRole::Prospective;
-    transition(prospective ? QuorumRole::Prospective : QuorumRole::Candidate, store_.epoch, -1);
-    votes_.insert(host_.node());
-    schedule(election_backoff(), [this] { start_election(); });
+    ++gen_;
+    votes_.clear();
+    rejections_.clear();
+    const Micros backoff = election_backoff();
+    election_deadline_ = host_.now() + backoff;
+    schedule(backoff, [this] { start_election(); });
   }
 }
 

@@ -102,6 +102,7 @@ class RaftClient {
   std::int64_t hw_ = -1;   // -1: unknown (a new process learns it from its leader)
   std::int64_t delivered_ = 0;
   int election_attempts_ = 0;
+  Micros election_deadline_ = -1;  // when the running election timer fires (unattached, voted, candidate)
   std::set<int> votes_;  // granted to this candidate / prospective
   std::set<int> rejections_;
   // Leader.
