@@ -11,6 +11,7 @@ namespace kafkasim::models::kraft {
 
 namespace {
 constexpr Micros kRegistrationRetry = 500 * kMicrosPerMs;
+constexpr Micros kStartingHeartbeat = 10 * kMicrosPerMs;
 // A controlled shutdown that the controller does not complete in this long ends anyway (the controller
 // fences the broker when its session times out).
 constexpr Micros kControlledShutdownLimit = 30 * kMicrosPerSecond;
@@ -99,7 +100,9 @@ void BrokerLifecycle::send_heartbeat() {
       broker_.finish_shutdown();
       return;
     }
-    if (want_shutdown_) broker_.after(heartbeat_interval_ / 4, [this] { send_heartbeat(); });
+    // BrokerLifecycleManager: while starting (fenced, catching up) the next heartbeat goes after 10 ms, so
+    // that a broker is unfenced as soon as it has caught up; so during a controlled shutdown.
+    if (want_shutdown_ || fenced_) broker_.after(kStartingHeartbeat, [this] { send_heartbeat(); });
   });
 }
 

@@ -322,11 +322,11 @@ void QuorumController::maybe_create_topics() {
   std::string topic;
   for (const auto& p : catalog_.all()) {
     if (std::find(live_.topics.begin(), live_.topics.end(), p.topic) != live_.topics.end()) continue;
-    // An admin creates the topics once the brokers they name have registered (or, after a session
-    // timeout, on those that have).
+    // An admin creates the topics once the brokers they name are up (or, after a session timeout, on those
+    // that are). ReplicationControlManager.createTopic: the ISR is the assigned replicas that are active.
     std::vector<int> isr;
     for (int b : p.replicas)
-      if (live_.brokers.count(b)) isr.push_back(b);
+      if (live_.active(b)) isr.push_back(b);
     if (isr.empty() || (isr.size() != p.replicas.size() && !waited)) return;
     if (p.topic != topic) {
       topic = p.topic;
@@ -368,69 +368,75 @@ std::vector<MetadataRecord> QuorumController::changes_for_broker(int broker, con
 
 std::optional<MetadataRecord> QuorumController::partition_change(const std::string& name, const Change& change,
                                                                  const char* reason) const {
+  // PartitionChangeBuilder.build: the target ISR, then maybePopulateTargetElr, tryElection,
+  // maybeUpdateRecordElr and maybeUpdateLastKnownLeader, in that order.
   const PartitionImage& p = live_.partitions.at(name);
   std::vector<int> isr = change.isr ? *change.isr : p.isr;
   std::vector<int> elr = p.elr, last_known = p.last_known_elr;
   if (change.remove >= 0 && contains(isr, change.remove)) {
     erase_value(isr, change.remove);
-    // Without ELR the last ISR member stays in the ISR (the partition goes leaderless).
+    // Without ELR the ISR is never empty: its last member stays (the partition goes leaderless).
     if (isr.empty() && !elr_) isr = {change.remove};
   }
-  if (change.unclean_restart >= 0) {
-    erase_value(isr, change.unclean_restart);
-    erase_value(elr, change.unclean_restart);
-  }
+  if (change.unclean_restart >= 0) erase_value(isr, change.unclean_restart);
   if (elr_) {
-    // PartitionChangeBuilder.maybePopulateTargetElr: below min ISR, the replicas that left the ISR stay
-    // eligible (they hold every committed record, the HW having stopped); at min ISR the ELR is cleared.
+    // Below min ISR, the ISR members that leave stay eligible (the HW has stopped, so they hold every
+    // committed record), unless an unclean shutdown may have cost them records; at min ISR it is cleared.
     if (static_cast<int>(isr.size()) >= min_insync(name)) {
       elr.clear();
-      last_known.clear();
     } else {
-      for (int r : p.replicas)
-        if ((contains(p.isr, r) || contains(p.elr, r)) && !contains(isr, r) && r != change.unclean_restart &&
-            !contains(elr, r))
-          elr.push_back(r);
+      std::vector<int> candidates = elr;
+      for (int r : p.isr)
+        if (!contains(candidates, r)) candidates.push_back(r);
+      elr.clear();
+      for (int r : candidates)
+        if (!contains(isr, r) && r != change.unclean_restart) elr.push_back(r);
     }
   }
-  auto acceptable = [&](int r) { return r != change.remove && contains(isr, r) && live_.active(r); };
+  auto acceptable = [&](int r) { return r >= 0 && r != change.remove && live_.active(r); };
+  auto valid = [&](int r) { return (contains(isr, r) || (isr.empty() && contains(elr, r))) && acceptable(r); };
   int leader = p.leader;
   bool clean = true;
   if (change.preferred >= 0) {
-    if (!acceptable(change.preferred) || p.leader == change.preferred) return std::nullopt;
+    if (!contains(isr, change.preferred) || !acceptable(change.preferred) || p.leader == change.preferred)
+      return std::nullopt;
     leader = change.preferred;
-  } else if (leader < 0 || !acceptable(leader) || leader == change.remove) {
+  } else if (!valid(p.leader)) {
     leader = -1;
     for (int r : p.replicas)
-      if (acceptable(r)) {
+      if (valid(r)) {
         leader = r;
         break;
       }
-    if (leader < 0 && elr_) {
-      for (int r : p.replicas)
-        if (r != change.remove && contains(elr, r) && live_.active(r)) {
-          leader = r;
-          isr = {r};
-          erase_value(elr, r);
-          break;
-        }
+    if (leader >= 0 && contains(elr, leader)) {
+      isr = {leader};  // elected from the ELR
+      erase_value(elr, leader);
     }
-    if (leader < 0 && unclean_) {
-      // Unclean: the last known leader first (KIP-966), then any live replica; the ISR restarts with it.
-      std::vector<int> order = last_known;
-      for (int r : p.replicas) order.push_back(r);
-      for (int r : order)
-        if (r != change.remove && live_.active(r)) {
+    // canElectLastKnownLeader: ISR and ELR empty and the last known leader unfenced, as Kafka elected the
+    // last ISR member before 4.0; it may lack records, so the election is unclean.
+    if (leader < 0 && elr_ && isr.empty() && elr.empty() && p.last_known_elr.size() == 1 &&
+        acceptable(p.last_known_elr.front())) {
+      leader = p.last_known_elr.front();
+      clean = false;
+    }
+    if (leader < 0 && unclean_)
+      for (int r : p.replicas)
+        if (acceptable(r)) {
           leader = r;
-          isr = {r};
-          elr.clear();
-          last_known.clear();
           clean = false;
           break;
         }
+    if (!clean) {
+      isr = {leader};  // an unclean election restarts the ISR with the new leader and forgets the ELR
+      elr.clear();
     }
-    if (leader < 0 && elr_ && isr.empty() && p.leader >= 0) last_known = {p.leader};
-    if (leader >= 0 && clean) last_known.clear();
+  }
+  if (elr_) {
+    // maybeUpdateLastKnownLeader: the leader of the moment the ISR first empties; cleared once led again.
+    if (isr.empty() && p.isr != isr && p.leader >= 0 && !(last_known.size() == 1 && last_known.front() == p.leader))
+      last_known = {p.leader};
+    else if (leader >= 0 && !last_known.empty())
+      last_known.clear();
   }
   if (isr == p.isr && elr == p.elr && last_known == p.last_known_elr && leader == p.leader) return std::nullopt;
   MetadataRecord rec;
