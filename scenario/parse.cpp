@@ -405,7 +405,10 @@ class Parser {
                                                   "through ZooKeeper; remove cluster.controllers, or name a KRaft "
                                                   "design (kafka-3.3-kraft, kafka-3.7-kraft, kafka-4.0, kafka-4.1)",
                                                   s.design.preset));
-        const auto m = integer(get(n, "controllers"), "cluster.controllers", 1, 7);
+        const auto m = integer(get(n, "controllers"), "cluster.controllers", 0, 7);
+        if (m == 0)
+          fail(get(n, "controllers"), "a KRaft cluster needs at least one controller node: write controllers: 3 (a "
+                                      "quorum that survives one failure) or controllers: 1");
         if (m % 2 == 0)
           fail(get(n, "controllers"), fmt::format("cluster.controllers is {}: a Raft quorum needs an odd number of voters "
                                                   "(1, 3, 5 or 7); {} tolerates no more failures than {}",

@@ -347,3 +347,25 @@ TEST(CliDesigns, OneOverrideSyntaxForRunAndMatrix) {
   EXPECT_EQ(j["designs"][1]["isr-join-requires-epoch-start"], "false");
   EXPECT_EQ(kafkasim("run " + f + " --design 'latest,kafka-0.10'").code, 2);
 }
+
+TEST(Matrix, RunsZooKeeperAndKraftDesignsSideBySideAndSaysWhatNeedsZooKeeper) {
+  const std::string json_path = testing::TempDir() + "/matrix-kraft.json";
+  auto r = kafkasim("matrix '" + kSource + "/scenarios/fault-expire-session.yaml' '" + kSource +
+                    "/scenarios/steady-state.yaml' '" + kSource + "/scenarios/kraft-voter-returns.yaml' --designs latest,kafka-4.1 --jobs 2 --json '" +
+                    json_path + "'");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("n/a (needs ZooKeeper)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("n/a (needs KRaft)"), std::string::npos) << r.out;
+  std::ifstream f(json_path);
+  auto j = nlohmann::json::parse(f);
+  ASSERT_EQ(j["rows"].size(), 3u);
+  EXPECT_EQ(j["rows"][0]["cells"][0]["verdict"], "pass");
+  EXPECT_NE(j["rows"][0]["cells"][1]["not_applicable"].get<std::string>().find("needs ZooKeeper"), std::string::npos);
+  EXPECT_EQ(j["rows"][1]["cells"][1]["verdict"], "pass");  // steady-state runs on KRaft as on ZooKeeper
+  EXPECT_EQ(j["rows"][1]["cells"][1]["result"]["design"]["metadata"], "kraft");
+  EXPECT_TRUE(j["rows"][2]["cells"][0].contains("not_applicable"));
+  // `run --design` on such a scenario is refused before anything runs, saying why.
+  auto refused = kafkasim("run --design kafka-4.1 '" + kSource + "/scenarios/fault-expire-session.yaml'");
+  EXPECT_EQ(refused.code, 2);
+  EXPECT_NE(refused.out.find("needs ZooKeeper"), std::string::npos) << refused.out;
+}

@@ -269,7 +269,41 @@ INSTANTIATE_TEST_SUITE_P(
                 "name: x\nsummary: y\nduration: 10s\ncluster: {brokers: 3, racks: [a, b]}\n" + kTopics,
                 "cluster.racks names 2 racks for 3 brokers: give one per broker"},
         BadCase{"unknown replica selector", kHead + "config: {replica.selector.class: Nearest}\n" + kTopics,
-                "replica.selector.class takes org.apache.kafka.common.replica.RackAwareReplicaSelector"}),
+                "replica.selector.class takes org.apache.kafka.common.replica.RackAwareReplicaSelector"},
+        // KRaft: the control plane the design has, and nothing of the other one.
+        BadCase{"controllers on a ZooKeeper design",
+                "name: x\nsummary: y\nduration: 10s\ndesign: kafka-3.7\ncluster: {brokers: 3, controllers: 3}\n",
+                "s.yaml:5:36: kafka-3.7 is a ZooKeeper-mode design: its controller is a broker elected through "
+                "ZooKeeper; remove cluster.controllers, or name a KRaft design"},
+        BadCase{"ZooKeeper on a KRaft design",
+                "name: x\nsummary: y\nduration: 10s\ndesign: kafka-4.1\ncluster: {brokers: 3, zookeeper: 1, controllers: 3}\n",
+                "s.yaml:5:34: kafka-4.1 is a KRaft design: it has no ZooKeeper; write cluster.controllers"},
+        BadCase{"a KRaft design without controllers",
+                "name: x\nsummary: y\nduration: 10s\ndesign: kafka-4.0\ncluster: {brokers: 3}\n",
+                "s.yaml:5:10: kafka-4.0 is a KRaft design: cluster.controllers says how many controller nodes form "
+                "the quorum (e.g. cluster: {brokers: 3, controllers: 3})"},
+        BadCase{"no controllers",
+                "name: x\nsummary: y\nduration: 10s\ndesign: kafka-4.1\ncluster: {brokers: 3, controllers: 0}\n",
+                "s.yaml:5:36: a KRaft cluster needs at least one controller node: write controllers: 3"},
+        BadCase{"an even number of controllers",
+                "name: x\nsummary: y\nduration: 10s\ndesign: kafka-4.1\ncluster: {brokers: 3, controllers: 2}\n",
+                "s.yaml:5:36: cluster.controllers is 2: a Raft quorum needs an odd number of voters (1, 3, 5 or 7)"},
+        BadCase{"expire-session on KRaft",
+                "name: x\nsummary: y\nduration: 10s\ndesign: kafka-4.1\ncluster: {brokers: 3, controllers: 3}\n"
+                "events:\n  - {at: 1s, expire-session: broker-1}\n",
+                "expire-session expires a ZooKeeper session; kafka-4.1 is a KRaft design, with no ZooKeeper. A KRaft "
+                "broker's session is its heartbeats"},
+        BadCase{"zk-1 on KRaft",
+                "name: x\nsummary: y\nduration: 10s\ndesign: kafka-4.1\ncluster: {brokers: 3, controllers: 3}\n"
+                "events:\n  - {at: 1s, crash: zk-1}\n",
+                "s.yaml:7:21: 'zk-1': kafka-4.1 is a KRaft design and has no ZooKeeper; its control plane is "
+                "controller-1..3"},
+        BadCase{"controller-1 on ZooKeeper",
+                kHead + "events:\n  - {at: 1s, crash: controller-1}\n",
+                "s.yaml:6:21: 'controller-1': latest is a ZooKeeper-mode design and has no controller nodes"},
+        BadCase{"a KRaft-only switch on a ZooKeeper design",
+                "name: x\nsummary: y\nduration: 10s\ndesign: {base: kafka-3.7, quorum-pre-vote: true}\ncluster: {brokers: 3}\n",
+                "switch 'quorum-pre-vote' is KRaft-only: kafka-3.7 is a ZooKeeper-mode design (use a KRaft preset"}),
     [](const ::testing::TestParamInfo<BadCase>& info) {
       std::string n = info.param.what;
       for (char& c : n)
