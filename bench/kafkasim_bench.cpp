@@ -130,6 +130,14 @@ std::string workload_yaml(const std::string& name, const std::string& summary, i
   return yaml;
 }
 
+// The same workload on KRaft (kafka-4.1 with 3 controller nodes in place of ZooKeeper).
+std::string kraft_yaml(std::string yaml) {
+  const std::string from = "cluster: {brokers: 3}";
+  const auto at = yaml.find(from);
+  if (at != std::string::npos) yaml.replace(at, from.size(), "design: kafka-4.1\ncluster: {brokers: 3, controllers: 3}");
+  return yaml;
+}
+
 bool g_skip_checks = false;  // --skip-checks: profile the simulation alone
 
 json workload_body(const std::string& yaml) {
@@ -240,7 +248,7 @@ int main(int argc, char** argv) {
   int explore_s = 60;
   int sim_s = 0;
   app.add_flag("--quick", quick, "a smoke run: every workload scaled down to seconds");
-  app.add_option("--only", only, "comma-separated subset: baseline,W1,W2,W3-300,W3-3000,W3-30000,E1");
+  app.add_option("--only", only, "comma-separated subset: baseline,W1,W1-kraft,W2,W3-300,W3-3000,W3-30000,E1");
   app.add_option("--kafkasim", kafkasim, "the kafkasim binary E1 runs")->capture_default_str();
   app.add_option("--explore-s", explore_s, "E1's wall-clock budget in seconds")->capture_default_str();
   app.add_option("--json", json_out, "also write the figures as JSON here");
@@ -270,6 +278,10 @@ int main(int argc, char** argv) {
   if (want("W1"))
     run(in_child("W1", "3 brokers, 3 partitions RF 3, acks=all 10/s, 1 consumer",
                  [&] { return workload_body(workload_yaml("W1", "light", 3, 3, 1, 10, 1, d)); }, limit));
+  // W1 on KRaft, measured beside W1 in the same run: the quorum's cost is the ratio of the two.
+  if (want("W1-kraft"))
+    run(in_child("W1-kraft", "W1 on kafka-4.1: 3 brokers and 3 controller nodes (the quorum in place of ZooKeeper)",
+                 [&] { return workload_body(kraft_yaml(workload_yaml("W1", "light", 3, 3, 1, 10, 1, d))); }, limit));
   if (want("W2"))
     run(in_child("W2", "3 brokers, 12 partitions RF 3, 2 producers 1000/s, 2 consumers",
                  [&] { return workload_body(workload_yaml("W2", "busy", 3, 12, 2, 1000, 2, d)); }, limit));
@@ -307,6 +319,14 @@ int main(int argc, char** argv) {
                    {"runs_per_min", f.runs_per_min}, {"failure", f.failure},
                    {"messages_vs_baseline", base_rate > 0 && f.runs_per_min < 0 ? msg_rate / base_rate : -1}});
   }
+  const Figures *w1 = nullptr, *w1_kraft = nullptr;
+  for (const auto& f : rows) {
+    if (f.name == "W1" && f.failure.empty()) w1 = &f;
+    if (f.name == "W1-kraft" && f.failure.empty()) w1_kraft = &f;
+  }
+  if (w1 != nullptr && w1_kraft != nullptr && w1->wall_s > 0)
+    std::cout << fmt::format("W1-kraft / W1 wall time: {:.2f} (the KRaft control plane against ZooKeeper's)\n",
+                             w1_kraft->wall_s / w1->wall_s);
   if (!json_out.empty()) std::ofstream(json_out) << all.dump(2) << "\n";
   for (const auto& f : rows)
     if (!f.failure.empty()) return 1;

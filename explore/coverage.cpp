@@ -30,6 +30,19 @@ Coverage coverage_of(const sim::History& history) {
         ++c["isr:shrunk-to-one"];
     } else if (e.name == "zk-session-expired") {
       ++c["zk:session-expired"];
+    } else if (e.name == "broker-fenced") {
+      ++c[fmt::format("kraft:fenced-{}", e.str_or("reason", "?"))];
+    } else if (e.name == "quorum-state") {
+      const std::string state = e.str_or("state", "");
+      if (state == "leader") ++c["kraft:quorum-leader-elected"];
+      else if (state == "resigned") ++c["kraft:quorum-leader-resigned"];
+      else if (state == "prospective") ++c["kraft:pre-vote"];
+    } else if (e.name == "elr-changed") {
+      ++c["kraft:elr-changed"];
+    } else if (e.name == "metadata-truncated") {
+      ++c["kraft:metadata-truncated"];
+    } else if (e.name == "node-crashed") {
+      ++c["kraft:controller-node-crashed"];
     } else if (e.name == "broker-crashed") {
       c["power-loss:records-lost"] += e.int_or("lost_records", 0);
     } else if (e.name == "produce-failed") {
@@ -39,14 +52,22 @@ Coverage coverage_of(const sim::History& history) {
   return c;
 }
 
-std::vector<std::string> coverage_keys(const std::vector<std::string>& fault_kinds) {
+std::vector<std::string> coverage_keys(const std::vector<std::string>& fault_kinds, bool kraft) {
   std::vector<std::string> keys;
   for (const auto& k : fault_kinds) keys.push_back("fault:" + k);
   for (const char* k : {"truncated:high-watermark", "truncated:leader-epoch", "truncated:diverging-epoch",
-                        "truncated:power-loss", "rejected:STALE_CONTROLLER_EPOCH", "rejected:STALE_BROKER_EPOCH",
-                        "rejected:FENCED_LEADER_EPOCH", "election:unclean", "controller:moves",
-                        "isr:shrunk-to-one", "zk:session-expired"})
+                        "truncated:power-loss", "rejected:FENCED_LEADER_EPOCH", "election:unclean", "controller:moves",
+                        "isr:shrunk-to-one"})
     keys.emplace_back(k);
+  // The marks of the control plane the design has, so that a clean search shows what it never reached.
+  if (kraft)
+    for (const char* k : {"kraft:fenced-heartbeat-timeout", "kraft:fenced-unclean-restart", "kraft:quorum-leader-elected",
+                          "kraft:quorum-leader-resigned", "kraft:elr-changed", "kraft:metadata-truncated",
+                          "kraft:controller-node-crashed", "rejected:STALE_BROKER_EPOCH", "rejected:INELIGIBLE_REPLICA"})
+      keys.emplace_back(k);
+  else
+    for (const char* k : {"rejected:STALE_CONTROLLER_EPOCH", "rejected:STALE_BROKER_EPOCH", "zk:session-expired"})
+      keys.emplace_back(k);
   return keys;
 }
 

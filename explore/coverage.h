@@ -16,7 +16,7 @@ using Coverage = std::map<std::string, std::int64_t>;
 
 Coverage coverage_of(const sim::History& history);
 // The keys a coverage table always shows, reached or not (a zero is information too).
-std::vector<std::string> coverage_keys(const std::vector<std::string>& fault_kinds);
+std::vector<std::string> coverage_keys(const std::vector<std::string>& fault_kinds, bool kraft = false);
 // The table printed after a search or a merge: each key, how many times, in how many runs.
 std::string coverage_table(const Coverage& times, const Coverage& runs, std::int64_t total_runs);
 

@@ -30,11 +30,24 @@ constexpr TriggerKind kTriggers[] = {
     {"isr-changed", false, true, false},    {"controller-elected", false, false, false},
     {"zk-session-expired", false, false, false}, {"broker-registered", true, false, false},
 };
+// KRaft: the same slots, with the control plane's own moments in the ZooKeeper ones (a broker fenced in
+// place of a session expiry, a quorum leader elected in place of a controller).
+constexpr TriggerKind kKraftTriggers[] = {
+    {"produce-acked", false, false, true}, {"broker-started", true, false, false},
+    {"became-follower", true, true, false}, {"became-leader", false, true, false},
+    {"truncated", true, false, false},      {"leader-elected", false, true, false},
+    {"isr-changed", false, true, false},    {"controller-elected", false, false, false},
+    {"broker-fenced", true, false, false},  {"broker-unfenced", true, false, false},
+};
+static_assert(std::size(kTriggers) == std::size(kKraftTriggers));
 constexpr int kTimeTriggers = 6;  // trigger values below this are `at:` times
 constexpr int kTriggerValues = kTimeTriggers + static_cast<int>(std::size(kTriggers));
 constexpr int kSubjects = 64;
 constexpr int kAfterMaxMs = 50;
 const char* const kDropTypes[] = {"", "Fetch", "LeaderAndIsr", "Produce", "ZkPing", "AlterPartition"};
+// KRaft: the quorum's RPCs and the brokers' heartbeats in place of LeaderAndIsr and ZooKeeper's pings.
+const char* const kKraftDropTypes[] = {"", "Fetch", "Vote", "Produce", "BrokerHeartbeat", "AlterPartition",
+                                       "BeginQuorumEpoch"};
 
 std::string quoted(const std::string& s) { return "'" + s + "'"; }
 
@@ -53,17 +66,23 @@ std::int64_t duration_ms(const RawEvent& e, const ScheduleContext& ctx) {
   }
 }
 
-std::vector<std::string> targets(const ScheduleContext& ctx) {
+std::vector<std::string> targets(const ScheduleContext& ctx, bool brokers_only = false) {
   std::vector<std::string> t = ctx.brokers;
   t.push_back("controller");
+  // KRaft: controller nodes crash, lose power, pause and are isolated like brokers (not shut down or
+  // expired: those are a broker's).
+  if (!brokers_only) t.insert(t.end(), ctx.controllers.begin(), ctx.controllers.end());
   for (const auto& p : ctx.partitions) t.push_back("leader:" + p);
   return t;
 }
 
 // The action part of one event: `crash: 'broker-2', for: 800ms` and the like.
 std::string action_text(const RawEvent& e, const ScheduleContext& ctx, const std::string& kind) {
-  const auto all_targets = targets(ctx);
-  const std::string target = pick(all_targets, e.target);
+  const auto all_targets = targets(ctx, kind == "shutdown" || kind == "expire-session");
+  std::string target = pick(all_targets, e.target);
+  // The dynamic `controller` is a controller node in KRaft mode, which a broker-only action cannot take.
+  if (ctx.kraft && (kind == "shutdown" || kind == "expire-session") && target == "controller")
+    target = pick(ctx.brokers, e.target);
   const std::string for_text = fmt::format(", for: {}ms", duration_ms(e, ctx));
   if (kind == "crash" || kind == "power-loss" || kind == "pause" || kind == "isolate" || kind == "shutdown")
     return fmt::format("{}: {}{}", kind, quoted(target), for_text);
@@ -84,18 +103,26 @@ std::string action_text(const RawEvent& e, const ScheduleContext& ctx, const std
       if (zk_side == 1) minority.push_back(z);
       if (zk_side == 2) majority.push_back(z);
     }
-    if (majority.empty()) majority = ctx.zookeepers;  // a one-broker cluster: the broker against ZooKeeper
+    // KRaft: the controller quorum unlisted, wholly on one side, or split (one voter with the lone broker).
+    for (std::size_t c = 0; c < ctx.controllers.size(); ++c) {
+      const int side = (e.subject / 3) % 4;
+      if (side == 1 || (side == 3 && c == 0)) minority.push_back(ctx.controllers[c]);
+      if (side == 2 || (side == 3 && c > 0)) majority.push_back(ctx.controllers[c]);
+    }
+    if (majority.empty()) majority = ctx.kraft ? ctx.controllers : ctx.zookeepers;  // a one-broker cluster
     return fmt::format("partition: [[{}], [{}]]{}", fmt::join(minority, ", "), fmt::join(majority, ", "), for_text);
   }
   if (kind == "cut") {
     std::vector<std::string> others = ctx.brokers;
     others.insert(others.end(), ctx.zookeepers.begin(), ctx.zookeepers.end());
+    others.insert(others.end(), ctx.controllers.begin(), ctx.controllers.end());
     std::string to = pick(others, e.subject);
     if (to == target) to = pick(others, e.subject + 1);
     return fmt::format("cut: {{from: {}, to: {}}}{}", quoted(target), quoted(to), for_text);
   }
   if (kind == "drop") {
-    const std::string type = kDropTypes[static_cast<std::size_t>(e.subject) % std::size(kDropTypes)];
+    const std::string type = ctx.kraft ? kKraftDropTypes[static_cast<std::size_t>(e.subject) % std::size(kKraftDropTypes)]
+                                       : kDropTypes[static_cast<std::size_t>(e.subject) % std::size(kDropTypes)];
     const double probability = 1.0 - 0.75 * e.after_ms / kAfterMaxMs;
     return fmt::format("drop: {{from: {}{}, probability: {:.2f}}}{}", quoted(target),
                        type.empty() ? "" : fmt::format(", type: {}", type), probability, for_text);
@@ -110,7 +137,7 @@ std::string action_text(const RawEvent& e, const ScheduleContext& ctx, const std
 std::string trigger_text(const RawEvent& e, const ScheduleContext& ctx) {
   const int at_ms = static_cast<int>(std::min<std::int64_t>(e.at_ms, ctx.duration_ms - 1));
   if (e.trigger < kTimeTriggers) return fmt::format("at: {}ms", at_ms);
-  const TriggerKind& t = kTriggers[e.trigger - kTimeTriggers];
+  const TriggerKind& t = (ctx.kraft ? kKraftTriggers : kTriggers)[e.trigger - kTimeTriggers];
   if (t.producer && ctx.producers.empty()) return fmt::format("at: {}ms", at_ms);
   std::string fields = fmt::format("event: {}", t.event);
   if (t.broker) {
@@ -131,11 +158,13 @@ ScheduleContext ScheduleContext::of(const Scenario& base) {
   ScheduleContext ctx;
   for (int b = 1; b <= base.brokers; ++b) ctx.brokers.push_back(fmt::format("broker-{}", b));
   for (int z = 1; z <= base.zookeepers; ++z) ctx.zookeepers.push_back(fmt::format("zk-{}", z));
+  for (int c = 1; c <= base.controllers; ++c) ctx.controllers.push_back(fmt::format("controller-{}", c));
+  ctx.kraft = base.design.kraft();
   for (const auto& t : base.topics)
     for (int p = 0; p < t.partitions; ++p) ctx.partitions.push_back(fmt::format("{}-{}", t.name, p));
   for (const auto& p : base.producers) ctx.producers.push_back(p.id);
   ctx.duration_ms = base.duration / kMicrosPerMs;
-  ctx.session_timeout_ms = base.config.integer("zookeeper.session.timeout.ms");
+  ctx.session_timeout_ms = base.config.integer(ctx.kraft ? "broker.session.timeout.ms" : "zookeeper.session.timeout.ms");
   ctx.lag_time_ms = base.config.integer("replica.lag.time.max.ms");
   return ctx;
 }

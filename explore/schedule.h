@@ -31,6 +31,8 @@ using Schedule = std::vector<RawEvent>;
 struct ScheduleContext {
   std::vector<std::string> brokers;     // broker-1..N
   std::vector<std::string> zookeepers;  // zk-1..
+  std::vector<std::string> controllers; // KRaft: controller-1..M (no zookeepers then)
+  bool kraft = false;
   std::vector<std::string> partitions;  // t-0, ...
   std::vector<std::string> producers;   // producer ids
   std::int64_t duration_ms = 0;         // the fault phase

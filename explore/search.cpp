@@ -545,6 +545,16 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
   }
   base.ctx = ScheduleContext::of(base.scenario);
   base.ctx.max_events = options.max_events;
+  if (base.scenario.design.kraft()) {
+    // KRaft has no ZooKeeper sessions to expire: the broker's session is its heartbeats, which pause,
+    // isolate, cut and drop (type BrokerHeartbeat) already stop.
+    auto it = std::find(faults.begin(), faults.end(), "expire-session");
+    if (it != faults.end() && !options.faults.empty())
+      return bad(fmt::format("--faults expire-session: {} is a KRaft design, with no ZooKeeper sessions; a pause or an "
+                             "isolation longer than broker.session.timeout.ms fences a broker instead",
+                             base.scenario.design.label()));
+    if (it != faults.end()) faults.erase(it);
+  }
   const std::string shard_text = fmt::format("{}/{}", options.shard_index, options.shard_count);
 
   // ---- the output folder: writable, and not holding another search unless told what to do with it
@@ -908,7 +918,7 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
   for (const auto& [k, f] : found) violations.push_back(found_entry(f));
   summary["violations"] = violations;
   summary["simulator_failures"] = failures;
-  for (const auto& key : coverage_keys(faults)) {
+  for (const auto& key : coverage_keys(faults, base.scenario.design.kraft())) {
     coverage[key] += 0;
     coverage_runs[key] += 0;
   }

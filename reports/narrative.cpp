@@ -243,8 +243,9 @@ std::optional<NarrativeLine> narrate(const sim::HistoryEvent& e, bool explain) {
     return line;
   }
   if (n == "request-rejected") {
-    line.text = fmt::format("{} refuses {} from broker-{}: {}", broker_name(e), e.str_or("request", "a request"),
-                            e.int_or("from", -1), e.str_or("reason", "?"));
+    const std::int64_t from = e.int_or("from", -1);
+    line.text = fmt::format("{} refuses {} from {}: {}", broker_name(e), e.str_or("request", "a request"),
+                            from < 0 ? std::string("a consumer") : fmt::format("broker-{}", from), e.str_or("reason", "?"));
     line.tone = Tone::Good;
     return line;
   }

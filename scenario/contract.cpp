@@ -175,7 +175,9 @@ const std::vector<std::string_view>& all_message_types() {
   static const std::vector<std::string_view> table = {
       "LeaderAndIsr", "UpdateMetadata", "StopReplica", "Metadata", "Produce", "Fetch",
       "OffsetsForLeaderEpoch", "AlterPartition", "ControlledShutdown", "InitProducerId",
-      "ZkRequest", "ZkResponse", "ZkWatch", "ZkPing"};
+      "ZkRequest", "ZkResponse", "ZkWatch", "ZkPing",
+      // KRaft: the quorum's RPCs (Fetch is the quorum's too) and the brokers' requests to the controller.
+      "Vote", "BeginQuorumEpoch", "EndQuorumEpoch", "BrokerRegistration", "BrokerHeartbeat"};
   return table;
 }
 
