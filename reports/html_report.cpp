@@ -100,7 +100,32 @@ function stateAt(t) {
 const W = 1000, X0 = 150, LANE = 22;
 const x = t => X0 + (W - X0 - 10) * (t / Math.max(end, 0.001));
 const lanes = [];
-lanes.push({label: 'zk-1', spans: [{from: 0, to: end, text: 'up', cls: '#cfe8d4'}]});
+// KRaft: one lane per controller node (its quorum role and epoch, and the metadata it had committed when
+// the span ended) in place of ZooKeeper's.
+const quorumNodes = [...new Set(events.filter(e => e.event === 'quorum-state').map(e => e.node))].sort();
+if (!quorumNodes.length) lanes.push({label: 'zk-1', spans: [{from: 0, to: end, text: 'up', cls: '#cfe8d4'}]});
+const roleColour = {leader: '#b9d3f5', follower: '#cfe8d4', candidate: '#f9dcc4', prospective: '#f7f2c4',
+                    resigned: '#eedcf5', voted: '#e4e4e4', unattached: '#eeeeee'};
+for (const n of quorumNodes) {
+  const spans = []; let cur = null, role = 'unattached', epoch = 0, committed = 0, down = false;
+  const open = (t, text, cls) => {
+    if (cur) spans.push({...cur, to: t, text: cur.text + (cur.quorum ? ' \u00b7 metadata ' + committed : '')});
+    cur = {from: t, text, cls, quorum: cls !== '#f3b9b5' && cls !== '#ffe5a8'};
+  };
+  open(0, 'unattached e0', roleColour.unattached);
+  for (const e of events) {
+    if (e.node !== n) continue;
+    if (e.event === 'quorum-state') { role = e.state; epoch = e.epoch; if (!down) open(e.t, role + ' e' + epoch, roleColour[role] || '#eeeeee'); }
+    else if (e.event === 'node-crashed') { down = true; open(e.t, e.kind === 'power-loss' ? 'powered off' : 'down', '#f3b9b5'); }
+    else if (e.event === 'node-stopped') { down = true; open(e.t, 'stopped', '#f3b9b5'); }
+    else if (e.event === 'node-paused') open(e.t, 'paused (' + role + ' e' + epoch + ')', '#ffe5a8');
+    else if (e.event === 'node-resumed') open(e.t, role + ' e' + epoch, roleColour[role] || '#eeeeee');
+    else if (e.event === 'node-started') down = false;
+    else if (e.event === 'metadata-committed') committed = e.offset + 1;
+  }
+  open(end, '', '');
+  lanes.push({label: n, spans: spans.filter(sp => sp.to > sp.from)});
+}
 for (const b of brokers) {
   const spans = []; let state = 'up', since = 0;
   const close = (t, next) => { if (t > since || state !== 'up') spans.push({from: since, to: t, text: state, cls: state === 'up' ? '#cfe8d4' : state === 'paused' ? '#ffe5a8' : '#f3b9b5'}); state = next; since = t; };
@@ -118,8 +143,10 @@ for (const b of brokers) {
 {
   const spans = []; let cur = null;
   for (const e of events) {
-    if (e.event === 'controller-elected') { if (cur) spans.push({...cur, to: e.t}); cur = {from: e.t, text: 'b' + e.broker + ' epoch ' + e.controller_epoch, cls: '#d9def7'}; }
-    else if (e.event === 'controller-resigned' && cur) { spans.push({...cur, to: e.t}); cur = null; }
+    const who = e.node || 'b' + e.broker;
+    if (e.event === 'controller-elected') { if (cur) spans.push({...cur, to: e.t}); cur = {from: e.t, who, text: who + ' epoch ' + e.controller_epoch, cls: '#d9def7'}; }
+    // Only the controller that holds the lane leaves it: a deposed one resigning late changes nothing.
+    else if (e.event === 'controller-resigned' && cur && cur.who === who) { spans.push({...cur, to: e.t}); cur = null; }
   }
   if (cur) spans.push({...cur, to: end});
   lanes.push({label: 'controller', spans});

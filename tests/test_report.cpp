@@ -93,6 +93,25 @@ TEST(HtmlReport, RendersLanesAndLogPicturesInHeadlessChromiumWithoutErrors) {
   EXPECT_GT(std::filesystem::file_size(shot), 10000u);
 }
 
+TEST(HtmlReport, AKraftRunHasALanePerControllerNodeAndTheActiveControllerWhereTwoOverlap) {
+  ASSERT_TRUE(std::filesystem::exists(kChromium)) << "Chromium is part of the test set-up: bash scripts/install-deps.sh --test";
+  const std::string dir = testing::TempDir() + "/report-kraft";
+  report_of("'" + kSource + "/scenarios/kraft-quorum-leader-cut-off.yaml' --design kafka-3.3-kraft", dir);
+  const std::string dom = chromium("--dump-dom 'file://" + dir + "/index.html'");
+  ASSERT_FALSE(dom.empty()) << "chromium printed nothing";
+  EXPECT_EQ(attribute(dom, "data-rendered"), "ok") << attribute(dom, "data-errors");
+  // No ZooKeeper lane; one per controller node, with its role, epoch and committed metadata.
+  EXPECT_EQ(dom.find("data-lane=\"zk-1\""), std::string::npos);
+  for (const char* n : {"controller-1", "controller-2", "controller-3"})
+    EXPECT_NE(dom.find(std::string("data-lane=\"") + n + "\""), std::string::npos) << n;
+  EXPECT_NE(dom.find("leader e1"), std::string::npos);
+  EXPECT_NE(dom.find("metadata "), std::string::npos);
+  // The cut-off leader of epoch 1 resigns only when the cut heals, long after the new one took over in
+  // epoch 3: the controller lane goes on showing the new one, not nobody.
+  EXPECT_TRUE(std::regex_search(dom, std::regex("<title>controller: controller-[0-9] epoch 3 \\([0-9.]+ s - 40.000 s\\)")))
+      << "the epoch-3 controller's span runs to the end of the controller lane";
+}
+
 TEST(HtmlReport, AScenarioCannotInjectMarkupOrScript) {
   const std::string evil = "</script><script>document.body.dataset.pwned=1</script><img src=x onerror=document.body.dataset.pwned=2>";
   const std::string file = testing::TempDir() + "/evil.yaml";
