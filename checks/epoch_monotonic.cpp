@@ -1,7 +1,9 @@
 // `epoch-monotonic`: no broker process ever moves to a lower leader epoch for a partition
 // (`became-leader`, `became-follower`) or a lower controller epoch (`control-applied`). A restarted
 // process starts from nothing, as Kafka's in-memory state does; what a restarted broker obeys is
-// stale-controller-obeyed's business.
+// stale-controller-obeyed's business. KRaft: no controller node ever moves to a lower quorum epoch
+// (`quorum-state`), across restarts too, since the epoch is in its quorum-state file
+// (RaftEventSimulationTest's MonotonicEpoch).
 #include "checks/checkers.h"
 
 #include <map>
@@ -17,6 +19,7 @@ class EpochMonotonic : public Checker {
   std::vector<Violation> check(const Scenario&, const sim::History& history) override {
     std::map<std::int64_t, std::int64_t> controller_epoch;  // broker -> highest applied in this process
     std::map<std::pair<std::int64_t, std::string>, std::int64_t> leader_epoch;  // (broker, partition) -> highest
+    std::map<std::string, std::int64_t> quorum_epoch;  // controller node -> highest (durable)
     std::vector<Violation> out;
     for (const auto& e : history.events()) {
       const std::int64_t broker = e.int_or("broker", -1);
@@ -34,6 +37,17 @@ class EpochMonotonic : public Checker {
           out.push_back(Violation{std::string(property()), e.t, partition, {static_cast<int>(broker)},
                                   fmt::format("broker-{} moved from leader epoch {} back to {} for {}", broker,
                                               it->second, epoch, partition)});
+        it->second = std::max(it->second, epoch);
+        continue;
+      }
+      if (e.name == "quorum-state") {
+        const std::string node = e.str_or("node", "");
+        const std::int64_t epoch = e.int_or("epoch", 0);
+        auto [it, fresh] = quorum_epoch.try_emplace(node, epoch);
+        if (!fresh && epoch < it->second)
+          out.push_back(Violation{std::string(property()), e.t, "", {},
+                                  fmt::format("{} moved from quorum epoch {} back to {} (as {})", node, it->second, epoch,
+                                              e.str_or("state", "?"))});
         it->second = std::max(it->second, epoch);
         continue;
       }

@@ -282,3 +282,28 @@ TEST(MetadataCommittedLost, AfterAReportedTruncationReapplyingIsJudgedByTheRecor
                                "metadata record at offset 7"))
       << v[1].detail;
 }
+
+TEST(EpochMonotonicKraft, FiresWhenAControllerNodeGoesBackToALowerQuorumEpoch) {
+  sim::History h;
+  auto state = [&](double t, const char* node, const char* st, std::int64_t epoch) {
+    h.record(static_cast<Micros>(t * kMicrosPerSecond), "quorum-state",
+             {{"node", std::string(node)}, {"state", std::string(st)}, {"epoch", epoch}, {"leader", sim::Value(sim::Null{})}});
+  };
+  state(1, "controller-1", "candidate", 1);
+  state(2, "controller-1", "leader", 1);
+  state(3, "controller-2", "unattached", 2);
+  state(4, "controller-1", "unattached", 2);  // a higher epoch: fine
+  const Scenario s = parse_scenario_text("name: t\nsummary: t\nduration: 10s\ncluster: {brokers: 3}\n", "t.yaml");
+  auto only = [&] {
+    std::vector<checks::Violation> v;
+    for (auto& x : checks::check_history(s, h))
+      if (x.property == "epoch-monotonic") v.push_back(x);
+    return v;
+  };
+  EXPECT_TRUE(only().empty());
+  // A restarted node that forgot its quorum-state file would start again at epoch 0.
+  state(5, "controller-1", "unattached", 0);
+  const auto v = only();
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].detail, "controller-1 moved from quorum epoch 2 back to 0 (as unattached)");
+}
