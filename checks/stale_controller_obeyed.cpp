@@ -3,9 +3,14 @@
 // of a controller (`controller-zk-write`) succeeds after a newer controller epoch exists. Writes and
 // elections are ordered by their ZooKeeper zxid when the history has it: both are recorded when the
 // broker reads the reply, which a pause can hold back long after ZooKeeper applied them.
+// KRaft: a controller's authority is its quorum epoch, and a broker obeys what it applies from the
+// metadata log; it must never apply a record of a lower quorum epoch after one of a higher epoch (a
+// deposed controller's record after its successor's), read from the brokers' `metadata-committed`.
 #include "checks/checkers.h"
 
+#include <cstdlib>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -19,7 +24,24 @@ class StaleControllerObeyed : public Checker {
     std::map<std::int64_t, Micros> elected_at;  // controller epoch -> when it was elected
     std::map<std::int64_t, std::int64_t> elected_zxid;  // controller epoch -> the election's zxid
     std::vector<Violation> out;
+    std::map<std::string, std::int64_t> applied_epoch;  // KRaft broker node -> highest quorum epoch applied
+    std::set<std::string> reported;
     for (const auto& e : history.events()) {
+      if (e.name == "metadata-committed") {
+        const std::string node = e.str_or("node", "");
+        if (node.rfind("broker-", 0) != 0) continue;
+        const std::int64_t offset = e.int_or("offset", 0), epoch = e.int_or("epoch", 0);
+        auto [it, fresh] = applied_epoch.try_emplace(node, epoch);
+        if (offset == 0) it->second = epoch;  // a restarted broker replays its log from the start
+        if (!fresh && epoch < it->second && reported.insert(node).second)
+          out.push_back(Violation{
+              std::string(property()), e.t, "", {std::atoi(node.c_str() + 7)},
+              fmt::format("{} applied a {} record of quorum epoch {} at offset {} after records of epoch {}: a "
+                          "deposed controller's metadata obeyed",
+                          node, e.str_or("record", "?"), epoch, offset, it->second)});
+        it->second = std::max(it->second, epoch);
+        continue;
+      }
       if (e.name == "controller-elected") {
         elected_at.try_emplace(e.int_or("controller_epoch", 0), e.t);
         if (e.get("zxid") != nullptr) elected_zxid.try_emplace(e.int_or("controller_epoch", 0), e.int_or("zxid", 0));

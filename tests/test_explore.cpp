@@ -166,6 +166,43 @@ TEST(Explore, LatestFindsNothingUnderCrashesPausesPartitionsDropsDelaysAndExpiri
   EXPECT_NE(e.out.find("coverage over"), std::string::npos);
 }
 
+TEST(Explore, KraftFindsNothingUnderEveryFaultButPowerLossAndNeverBreaksTheQuorum) {
+  // kafka-4.1 from the built-in base: faults on controller nodes and quorum RPCs included.
+  explore::ExploreOptions o;
+  o.design = "kafka-4.1";
+  o.faults = {"crash", "pause", "partition", "isolate", "cut", "drop", "delay", "shutdown", "elect-preferred-leader"};
+  o.runs = kSanitized ? 4 : 300;
+  o.jobs = 2;
+  o.seed = 1;
+  o.out_dir = fresh_dir("kraft");
+  auto e = run_explore(o);
+  EXPECT_EQ(e.code, cli::kExitPass) << e.out << e.err;
+  EXPECT_TRUE(e.summary["violations"].empty()) << e.summary["violations"].dump(2);
+  EXPECT_TRUE(e.summary["simulator_failures"].empty());
+  if (!kSanitized) {
+    EXPECT_GT(e.summary["coverage"]["kraft:quorum-leader-elected"].get<int>(), 0);
+    EXPECT_GT(e.summary["coverage"]["kraft:fenced-heartbeat-timeout"].get<int>(), 0);
+    EXPECT_GT(e.summary["coverage"]["kraft:controller-node-crashed"].get<int>(), 0);
+  }
+  EXPECT_EQ(e.out.find("zk:session-expired"), std::string::npos) << "the table lists the KRaft marks, not ZooKeeper's";
+  // With power loss (of brokers and controller nodes), data can be lost the way KIP-966 describes, but
+  // the quorum itself never elects two leaders in an epoch, loses a committed metadata record, or goes
+  // back to a lower epoch: its log and quorum-state file are flushed on every write.
+  o.faults.push_back("power-loss");
+  o.out_dir = fresh_dir("kraft-power");
+  auto p = run_explore(o);
+  EXPECT_TRUE(p.code == cli::kExitPass || p.code == cli::kExitFail) << p.out << p.err;
+  for (const auto& v : p.summary["violations"])
+    for (const char* quorum : {"quorum-single-leader-per-epoch", "metadata-committed-lost", "epoch-monotonic"})
+      EXPECT_NE(v["property"], quorum) << v.dump(2);
+  // expire-session has no meaning without ZooKeeper: asked for, it is refused.
+  o.faults = {"expire-session"};
+  o.out_dir = fresh_dir("kraft-expire");
+  auto refused = run_explore(o);
+  EXPECT_EQ(refused.code, cli::kExitBadInput);
+  EXPECT_NE(refused.err.find("KRaft design"), std::string::npos) << refused.err;
+}
+
 TEST(Explore, FourShardsCoverTheSameSeedsAndViolationsAsOneRun) {
   const int per_shard = kSanitized ? 1 : 8;
   explore::ExploreOptions o;

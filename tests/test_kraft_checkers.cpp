@@ -307,3 +307,30 @@ TEST(EpochMonotonicKraft, FiresWhenAControllerNodeGoesBackToALowerQuorumEpoch) {
   ASSERT_EQ(v.size(), 1u);
   EXPECT_EQ(v[0].detail, "controller-1 moved from quorum epoch 2 back to 0 (as unattached)");
 }
+
+TEST(StaleControllerObeyedKraft, FiresWhenABrokerAppliesADeposedControllersRecord) {
+  sim::History h;
+  auto applied = [&](double t, const char* node, std::int64_t offset, std::int64_t epoch) {
+    h.record(static_cast<Micros>(t * kMicrosPerSecond), "metadata-committed",
+             {{"node", std::string(node)}, {"offset", offset}, {"epoch", epoch},
+              {"record", std::string("PartitionChange")}, {"detail", std::string("d") + std::to_string(offset)}});
+  };
+  applied(1, "broker-1", 0, 1);
+  applied(2, "broker-1", 1, 3);
+  applied(3, "broker-2", 0, 1);  // another broker, its own sequence
+  applied(4, "broker-1", 0, 1);  // a restart replays from the start: not stale
+  applied(5, "broker-1", 1, 3);
+  const Scenario s = parse_scenario_text("name: t\nsummary: t\nduration: 10s\ncluster: {brokers: 3}\n", "t.yaml");
+  auto only = [&] {
+    std::vector<checks::Violation> v;
+    for (auto& x : checks::check_history(s, h))
+      if (x.property == "stale-controller-obeyed") v.push_back(x);
+    return v;
+  };
+  EXPECT_TRUE(only().empty());
+  applied(6, "broker-1", 2, 2);  // epoch 2 after epoch 3
+  const auto v = only();
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].brokers, std::vector<int>{1});
+  EXPECT_NE(v[0].detail.find("quorum epoch 2 at offset 2 after records of epoch 3"), std::string::npos) << v[0].detail;
+}

@@ -283,12 +283,13 @@ TEST(KraftScenarios, PreVoteKeepsAHealthyLeaderWhenAVoterReturns) {
   EXPECT_EQ(stat(with, "quorum_leader_changes"), 0.0);
 }
 
-TEST(KraftScenarios, AFencedPausedLeaderIsRefusedByEpochsOnEveryDesign) {
-  for (const char* d : kKraftDesigns) {
-    const Outcome o = run_file("kraft-paused-broker-fenced.yaml", d);
-    EXPECT_EQ(o.failure, "") << d;
-    EXPECT_EQ(o.violated, kNone) << d;
-  }
+TEST(KraftScenarios, AFencedPausedLeaderAndEveryFaultOnTheQuorumBreakNothingOnEveryDesign) {
+  for (const char* f : {"kraft-paused-broker-fenced.yaml", "kraft-controller-faults.yaml"})
+    for (const char* d : kKraftDesigns) {
+      const Outcome o = run_file(f, d);
+      EXPECT_EQ(o.failure, "") << f << " " << d;
+      EXPECT_EQ(o.violated, kNone) << f << " " << d;
+    }
 }
 
 TEST(KraftScenarios, TheLessonPairFailsOverAfterTheSessionOrTheHeartbeats) {
