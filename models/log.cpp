@@ -111,6 +111,9 @@ std::int64_t BrokerStorage::lose_unwritten(Micros now) {
                                 {"to_offset", log.leo()},
                                 {"reason", std::string("power-loss")}});
   }
+  // KRaft: the broker's copy of the metadata log was never flushed (an observer's); it refetches what
+  // went from the quorum, which has every committed record.
+  metadata.log.drop_unwritten(now - os_flush_interval_);
   return lost;
 }
 

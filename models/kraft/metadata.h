@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,24 +48,42 @@ struct MetadataRecord {
   std::string detail() const;
 };
 
-// A replica's copy of the metadata log. The quorum flushes it on every append (KafkaRaftClient flushes
-// before it acknowledges as a voter or advances its own end offset as leader), so what was appended
-// survives a power loss.
+// A replica's copy of the metadata log. Voters flush it on every append (KafkaRaftClient flushes before
+// a voter's next Fetch and before the leader counts its own end offset), so what a voter appended
+// survives a power loss; an observer (a broker) does not flush (`appendAsFollower` flushes only on
+// voters), so its unwritten tail is lost with the OS's page cache.
 class MetadataLog {
  public:
   std::int64_t end_offset() const { return static_cast<std::int64_t>(records_.size()); }
   const MetadataRecord& at(std::int64_t offset) const { return records_.at(static_cast<std::size_t>(offset)); }
   const std::vector<MetadataRecord>& records() const { return records_; }
   std::int64_t last_epoch() const { return records_.empty() ? 0 : records_.back().epoch; }
-  void append(MetadataRecord r) { records_.push_back(std::move(r)); }
+  void append(MetadataRecord r, std::int64_t now_us) {
+    records_.push_back(std::move(r));
+    appended_at_us_.push_back(now_us);
+  }
+  void flush() { flushed_ = end_offset(); }
   void truncate_to(std::int64_t offset) {
-    if (offset < end_offset()) records_.resize(static_cast<std::size_t>(offset));
+    if (offset >= end_offset()) return;
+    records_.resize(static_cast<std::size_t>(offset));
+    appended_at_us_.resize(static_cast<std::size_t>(offset));
+    flushed_ = std::min(flushed_, offset);
+  }
+  // Power loss: keep what was flushed and what the OS wrote back by `cutoff_us`; returns how many went.
+  std::int64_t drop_unwritten(std::int64_t cutoff_us) {
+    std::size_t keep = static_cast<std::size_t>(flushed_);
+    while (keep < appended_at_us_.size() && appended_at_us_[keep] <= cutoff_us) ++keep;
+    const auto lost = static_cast<std::int64_t>(records_.size() - keep);
+    truncate_to(static_cast<std::int64_t>(keep));
+    return lost;
   }
   // ReplicatedLog.endOffsetForEpoch: (the largest epoch <= `epoch` in the log, the offset where it ends).
   std::pair<std::int64_t, std::int64_t> end_offset_for_epoch(std::int64_t epoch) const;
 
  private:
   std::vector<MetadataRecord> records_;
+  std::vector<std::int64_t> appended_at_us_;  // when each record was appended (what OS write-back depends on)
+  std::int64_t flushed_ = 0;                   // records below this offset were fsynced
 };
 
 // The quorum-state file: durable, written (fsynced) on every change of epoch or vote.

@@ -24,6 +24,8 @@ namespace kafkasim::models::kraft {
 
 struct ControllerStorage : sim::DurableState {
   MetadataStorage metadata;
+  // A voter flushed every record it appended and every quorum-state change: a power loss takes nothing.
+  std::int64_t lose_unwritten(Micros now) override { return metadata.log.drop_unwritten(now); }
 };
 
 class QuorumController : public sim::Node, private RaftClient::Listener {

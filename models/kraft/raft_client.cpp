@@ -448,8 +448,9 @@ std::int64_t RaftClient::append(std::vector<MetadataRecord> records) {
   for (auto& r : records) {
     r.epoch = store_.epoch;
     if (r.type == RecordType::RegisterBroker) r.broker_epoch = log_.end_offset();
-    log_.append(std::move(r));
+    log_.append(std::move(r), host_.now());
   }
+  log_.flush();  // flushLeaderLog
   voter_end_[host_.node()] = log_.end_offset();  // flushed on append: the leader's own end counts
   maybe_advance_hw();
   wake_parked();
@@ -570,8 +571,9 @@ void RaftClient::on_fetch_response(int from, std::uint64_t gen, sim::Failure f, 
   } else {
     for (std::size_t i = 0; i < resp.records.size(); ++i) {
       const std::int64_t o = resp.base_offset + static_cast<std::int64_t>(i);
-      if (o == log_.end_offset()) log_.append(resp.records[i]);
+      if (o == log_.end_offset()) log_.append(resp.records[i], host_.now());
     }
+    if (voter_) log_.flush();  // appendAsFollower: only voters flush
     if (resp.high_watermark >= 0 && resp.high_watermark > hw_) set_hw(resp.high_watermark);
   }
   fetch();
