@@ -78,7 +78,7 @@ std::unique_ptr<sim::Node> KafkaCluster::start_process(sim::World& world, int no
     case NodeKind::ZooKeeper: return std::make_unique<zk::Server>(world, node, zookeeper_state(world));
     case NodeKind::Controller:
       return std::make_unique<kraft::QuorumController>(
-          world, node, static_cast<kraft::ControllerStorage&>(*world.durable(node)), catalog(world));
+          world, node, static_cast<kraft::ControllerStorage&>(*world.durable(node)), catalog(world), kraft_recorded_);
     case NodeKind::Client: {
       const std::string& name = world.node_name(node);
       for (const auto& p : world.scenario().producers)

@@ -26,6 +26,7 @@ class KafkaCluster : public sim::ClusterModel {
  private:
   std::string kraft_convergence_gap(sim::World& world);
   std::optional<PartitionCatalog> catalog_;
+  std::int64_t kraft_recorded_ = 0;  // KRaft: committed records whose consequences the history has told
 };
 
 }  // namespace kafkasim::models

@@ -12,7 +12,7 @@
 namespace kafkasim::models::kraft {
 
 namespace {
-constexpr Micros kFenceCheckInterval = 250 * kMicrosPerMs;  // how often expired sessions are looked for
+constexpr Micros kTopicCheckInterval = 250 * kMicrosPerMs;  // how often topic creation is tried again
 std::int64_t i64(int v) { return v; }
 // Where to send an answer later (after a commit): the request's sender, id and connection.
 struct ReturnAddress {
@@ -31,9 +31,11 @@ ReturnAddress return_address(const sim::Envelope& e) { return ReturnAddress{e.fr
 void erase_value(std::vector<int>& v, int x) { v.erase(std::remove(v.begin(), v.end(), x), v.end()); }
 }  // namespace
 
-QuorumController::QuorumController(sim::World& world, int node, ControllerStorage& storage, const PartitionCatalog& catalog)
+QuorumController::QuorumController(sim::World& world, int node, ControllerStorage& storage, const PartitionCatalog& catalog,
+                                   std::int64_t& recorded_through)
     : sim::Node(world, node),
       storage_(storage),
+      recorded_through_(recorded_through),
       catalog_(catalog),
       raft_(*this, storage.metadata.log, storage.metadata.quorum, /*voter=*/true, *this) {
   const auto& s = world.scenario();
@@ -56,7 +58,12 @@ void QuorumController::on_message(const sim::Envelope& e) {
 // ---- the quorum ------------------------------------------------------------------------------------
 
 void QuorumController::on_commit(std::int64_t offset, const MetadataRecord& record) {
-  if (raft_.is_leader()) record_committed(record);
+  // The history tells each committed record's consequence once, by the leader that sees it committed
+  // first (a new leader replays records its predecessor already told).
+  if (raft_.is_leader() && offset >= recorded_through_) {
+    record_committed(record);
+    recorded_through_ = offset + 1;
+  }
   committed_.apply(record);
   while (!waiting_.empty() && waiting_.begin()->first <= offset) {
     auto done = std::move(waiting_.begin()->second);
@@ -82,21 +89,42 @@ void QuorumController::activate() {
   last_contact_.clear();
   for (const auto& [id, b] : live_.brokers) last_contact_[id] = now();
   shutdown_offset_.clear();
+  metadata_offset_.clear();
   active_epoch_ = raft_.epoch();
   record("controller-elected", {{"node", name()}, {"controller_epoch", active_epoch_}});
   maybe_create_topics();
   // Periodic work of the active controller, bound to this activation.
   struct Loop {
     static void arm(QuorumController* self, std::uint64_t activation) {
-      self->after(kFenceCheckInterval, [self, activation] {
+      self->after(kTopicCheckInterval, [self, activation] {
         if (!self->active_ || self->activation_ != activation) return;
-        self->fence_stale_brokers();
         self->maybe_create_topics();
-        arm(self, activation);
+        if (!self->topics_created()) arm(self, activation);
       });
     }
   };
   Loop::arm(this, activation_);
+  schedule_fence_check(now() + session_timeout_);
+}
+
+bool QuorumController::leads(int broker) const {
+  for (const auto& [name, p] : live_.partitions)
+    if (p.leader == broker) return true;
+  return false;
+}
+
+bool QuorumController::topics_created() const {
+  for (const auto& p : catalog_.all())
+    if (std::find(live_.topics.begin(), live_.topics.end(), p.topic) == live_.topics.end()) return false;
+  return true;
+}
+
+void QuorumController::schedule_fence_check(Micros at) {
+  // QuorumController.rescheduleMaybeFenceStaleBrokers: the check runs when the earliest session ends.
+  after(std::max<Micros>(at - now(), 0), [this, activation = activation_] {
+    if (!active_ || activation_ != activation) return;
+    fence_stale_brokers();
+  });
 }
 
 void QuorumController::renounce() {
@@ -236,11 +264,25 @@ void QuorumController::on_heartbeat(const sim::Envelope& e, const BrokerHeartbea
   if (it == live_.brokers.end() || it->second.broker_epoch != r.broker_epoch)
     return answer("STALE_BROKER_EPOCH", true, false, false);
   last_contact_[r.broker] = now();
+  metadata_offset_[r.broker] = r.metadata_offset;
   const BrokerRegistration b = it->second;
   std::vector<MetadataRecord> records;
   bool should_shutdown = false;
   if (r.want_shutdown) {
     if (b.fenced) {
+      should_shutdown = true;
+    } else if (!b.in_controlled_shutdown && !leads(r.broker)) {
+      // BrokerHeartbeatManager: an unfenced broker that leads nothing may stop at once (SHUTDOWN_NOW): it
+      // is fenced and leaves every ISR.
+      MetadataRecord f;
+      f.type = RecordType::FenceBroker;
+      f.broker = r.broker;
+      f.broker_epoch = b.broker_epoch;
+      f.reason = "controlled-shutdown";
+      records.push_back(f);
+      Change c;
+      c.remove = r.broker;
+      for (auto& rec : changes_for_broker(r.broker, c, "controlled-shutdown")) records.push_back(std::move(rec));
       should_shutdown = true;
     } else if (!b.in_controlled_shutdown) {
       // ReplicationControlManager.handleBrokerInControlledShutdown: leadership and ISR move away.
@@ -254,12 +296,17 @@ void QuorumController::on_heartbeat(const sim::Envelope& e, const BrokerHeartbea
       for (auto& rec : changes_for_broker(r.broker, c, "controlled-shutdown")) records.push_back(std::move(rec));
       shutdown_offset_[r.broker] = raft_.end_offset() + static_cast<std::int64_t>(records.size()) - 1;
     } else {
-      // BrokerHeartbeatManager: CONTROLLED_SHUTDOWN -> SHUTDOWN_NOW once it leads nothing and has applied
-      // the controlled-shutdown changes; then it is fenced.
-      bool leads = false;
-      for (const auto& [name, p] : live_.partitions) leads |= p.leader == r.broker;
+      // BrokerHeartbeatManager: CONTROLLED_SHUTDOWN -> SHUTDOWN_NOW once it leads nothing and every other
+      // active broker has applied the controlled-shutdown changes (controlledShutdownOffset <=
+      // lowestActiveOffset), so the new leaders know they lead; then it is fenced.
+      std::int64_t lowest_active = INT64_MAX;
+      for (const auto& [id, reg] : live_.brokers) {
+        if (id == r.broker || !live_.active(id)) continue;
+        auto o = metadata_offset_.find(id);
+        lowest_active = std::min(lowest_active, o == metadata_offset_.end() ? 0 : o->second - 1);
+      }
       auto off = shutdown_offset_.find(r.broker);
-      if (!leads && (off == shutdown_offset_.end() || r.metadata_offset > off->second)) {
+      if (!leads(r.broker) && (off == shutdown_offset_.end() || off->second <= lowest_active)) {
         MetadataRecord f;
         f.type = RecordType::FenceBroker;
         f.broker = r.broker;
@@ -293,26 +340,33 @@ void QuorumController::on_heartbeat(const sim::Envelope& e, const BrokerHeartbea
 }
 
 void QuorumController::fence_stale_brokers() {
+  // BrokerHeartbeatManager.findOneStaleBroker: the unfenced broker heard from longest ago, if its session
+  // has ended; fenced one at a time, the next looked for at once.
+  int stale = -1;
+  Micros oldest = 0, next = now() + session_timeout_;
   for (const auto& [id, b] : live_.brokers) {
     if (b.fenced) continue;
-    auto it = last_contact_.find(id);
-    if (it == last_contact_.end()) {
-      last_contact_[id] = now();
-      continue;
+    auto [it, fresh] = last_contact_.try_emplace(id, now());
+    (void)fresh;
+    if (stale < 0 || it->second < oldest) {
+      stale = id;
+      oldest = it->second;
     }
-    if (now() - it->second < session_timeout_) continue;
-    MetadataRecord f;
-    f.type = RecordType::FenceBroker;
-    f.broker = id;
-    f.broker_epoch = b.broker_epoch;
-    f.reason = "heartbeat-timeout";
-    std::vector<MetadataRecord> records = {f};
-    Change c;
-    c.remove = id;
-    for (auto& rec : changes_for_broker(id, c, "heartbeat-timeout")) records.push_back(std::move(rec));
-    write(std::move(records), [](bool) {});
-    return;  // one at a time (maybeFenceOneStaleBroker); the next check comes shortly
+    next = std::min(next, it->second + session_timeout_);
   }
+  if (stale < 0 || now() - oldest < session_timeout_) return schedule_fence_check(next);
+  const BrokerRegistration& b = live_.brokers.at(stale);
+  MetadataRecord f;
+  f.type = RecordType::FenceBroker;
+  f.broker = stale;
+  f.broker_epoch = b.broker_epoch;
+  f.reason = "heartbeat-timeout";
+  std::vector<MetadataRecord> records = {f};
+  Change c;
+  c.remove = stale;
+  for (auto& rec : changes_for_broker(stale, c, "heartbeat-timeout")) records.push_back(std::move(rec));
+  write(std::move(records), [](bool) {});
+  schedule_fence_check(now());
 }
 
 void QuorumController::maybe_create_topics() {
@@ -477,13 +531,12 @@ void QuorumController::on_alter_partition(const sim::Envelope& e, const AlterPar
   auto pit = live_.partitions.find(r.partition);
   if (pit == live_.partitions.end()) return refuse("UNKNOWN_TOPIC_OR_PARTITION");
   const PartitionImage& p = pit->second;
-  if (r.leader_epoch != p.leader_epoch) return refuse("FENCED_LEADER_EPOCH");
+  // ReplicationControlManager.validateAlterPartitionData: epochs this controller has not seen yet mean it
+  // is behind (NOT_CONTROLLER, the broker asks again); older ones are fenced.
+  if (r.leader_epoch > p.leader_epoch || r.partition_epoch > p.partition_epoch) return answer("NOT_CONTROLLER", nullptr);
+  if (r.leader_epoch < p.leader_epoch) return refuse("FENCED_LEADER_EPOCH");
   if (p.leader != r.broker) return refuse("INVALID_REQUEST");
-  if (r.partition_epoch != p.partition_epoch) {
-    // A retry of a change already made is answered with the state it made (3.x idempotence).
-    if (r.new_isr == p.isr) return answer("", &p);
-    return refuse("INVALID_UPDATE_VERSION");
-  }
+  if (r.partition_epoch < p.partition_epoch) return refuse("INVALID_UPDATE_VERSION");
   for (std::size_t i = 0; i < r.new_isr.size(); ++i) {
     const int m = r.new_isr[i];
     if (contains(p.isr, m)) continue;
@@ -498,9 +551,12 @@ void QuorumController::on_alter_partition(const sim::Envelope& e, const AlterPar
   Change c;
   c.isr = r.new_isr;
   auto rec = partition_change(r.partition, c, "alter-partition");
-  if (!rec) return answer("", &p);
   const std::string name = r.partition;
-  write({*rec}, [this, answer, name](bool ok) {
+  // Nothing to change still waits for what this controller has written (ControllerWriteEvent), and the
+  // answer is the committed state.
+  std::vector<MetadataRecord> records;
+  if (rec) records.push_back(*rec);
+  write(std::move(records), [this, answer, name](bool ok) {
     if (!ok) return answer("NOT_CONTROLLER", nullptr);
     auto it = committed_.partitions.find(name);
     answer("", it == committed_.partitions.end() ? nullptr : &it->second);

@@ -30,7 +30,11 @@ struct ControllerStorage : sim::DurableState {
 
 class QuorumController : public sim::Node, private RaftClient::Listener {
  public:
-  QuorumController(sim::World& world, int node, ControllerStorage& storage, const PartitionCatalog& catalog);
+  // `recorded_through`: the run's count of committed records whose consequences the history has told
+  // (harness state shared by every controller node, so that a new leader replaying old records does
+  // not tell them again).
+  QuorumController(sim::World& world, int node, ControllerStorage& storage, const PartitionCatalog& catalog,
+                   std::int64_t& recorded_through);
   void on_start() override;
   void on_message(const sim::Envelope& envelope) override;
 
@@ -56,6 +60,9 @@ class QuorumController : public sim::Node, private RaftClient::Listener {
   void on_heartbeat(const sim::Envelope& e, const BrokerHeartbeatRequest& r);
   void on_alter_partition(const sim::Envelope& e, const AlterPartitionRequest& r);
   void fence_stale_brokers();
+  void schedule_fence_check(Micros at);
+  bool topics_created() const;
+  bool leads(int broker) const;
   void maybe_create_topics();
 
   // PartitionChangeBuilder: the partition after removing/adding a broker, with the leader elected and the
@@ -72,6 +79,7 @@ class QuorumController : public sim::Node, private RaftClient::Listener {
   std::vector<MetadataRecord> changes_for_broker(int broker, const Change& base, const char* reason) const;
 
   ControllerStorage& storage_;
+  std::int64_t& recorded_through_;
   const PartitionCatalog& catalog_;
   RaftClient raft_;
   MetadataImage committed_;  // replayed through the HW
@@ -82,6 +90,7 @@ class QuorumController : public sim::Node, private RaftClient::Listener {
   std::multimap<std::int64_t, std::function<void(bool)>> waiting_;  // offset -> completion
   std::map<int, Micros> last_contact_;  // BrokerHeartbeatManager: unfenced brokers' last heartbeat
   std::map<int, std::int64_t> shutdown_offset_;  // brokers in controlled shutdown -> offset of that record
+  std::map<int, std::int64_t> metadata_offset_;  // broker -> the metadata offset its last heartbeat carried
   Micros activated_at_ = 0;
   Micros session_timeout_;
   bool elr_, broker_epoch_check_, unclean_;

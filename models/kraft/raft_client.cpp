@@ -72,6 +72,7 @@ void RaftClient::transition(QuorumRole role, std::int64_t epoch, int leader, int
   }
   role_ = role;
   leader_ = leader;
+  has_fetched_ = false;  // from the leader of this state (FollowerState.hasFetchedFromLeader)
   ++gen_;
   if (fetch_timer_ != 0) host_.cancel(fetch_timer_);
   fetch_timer_ = 0;
@@ -138,10 +139,17 @@ Micros RaftClient::election_timeout() {
 }
 
 Micros RaftClient::election_backoff() {
-  // RaftUtil.binaryExponentialElectionBackoffMs: random up to retry backoff x 2^attempts, capped.
-  const int shift = std::min(election_attempts_, 20);
-  const Micros cap = std::min<Micros>(backoff_max_, std::max<Micros>(retry_backoff_, 1) << shift);
-  return host_.rng().between(0, std::max<Micros>(cap, 1));
+  // RaftUtil.binaryExponentialElectionBackoffMs: RETRY_BACKOFF_BASE_MS (100) x a random integer below
+  // 2^retries, capped at controller.quorum.election.backoff.max.ms.
+  constexpr Micros kBackoffBase = 100 * kMicrosPerMs;
+  const int retries = std::clamp(election_attempts_, 1, 20);
+  const Micros drawn = kBackoffBase * host_.rng().between(0, (std::int64_t{1} << retries) - 1);
+  return std::min<Micros>(drawn, backoff_max_);
+}
+
+void RaftClient::count_election_attempt() {
+  // QuorumState.transitionToCandidate: retries + 1 when already campaigning, else 1.
+  election_attempts_ = role_ == QuorumRole::Candidate || role_ == QuorumRole::Prospective ? election_attempts_ + 1 : 1;
 }
 
 void RaftClient::start_election() {
@@ -152,20 +160,18 @@ void RaftClient::start_election() {
 
 void RaftClient::become_prospective() {
   // KIP-996: ask first whether an election could succeed; the epoch does not change.
+  count_election_attempt();
   transition(QuorumRole::Prospective, store_.epoch, -1);
   votes_.insert(host_.node());
   if (static_cast<int>(votes_.size()) * 2 > static_cast<int>(voters_.size())) return become_candidate();
   send_votes(true);
   const Micros wait = election_timeout();
   election_deadline_ = host_.now() + wait;
-  schedule(wait, [this] {
-    ++election_attempts_;
-    schedule(election_backoff(), [this] { become_prospective(); });
-  });
+  schedule(wait, [this] { schedule(election_backoff(), [this] { become_prospective(); }); });
 }
 
 void RaftClient::become_candidate() {
-  ++election_attempts_;
+  if (role_ != QuorumRole::Prospective) count_election_attempt();  // a won pre-vote is the same attempt
   transition(QuorumRole::Candidate, store_.epoch + 1, -1);
   votes_.insert(host_.node());
   if (static_cast<int>(votes_.size()) * 2 > static_cast<int>(voters_.size())) return become_leader();
@@ -213,7 +219,6 @@ void RaftClient::on_vote_response(int voter, std::int64_t epoch_sent, bool pre_v
   } else if (static_cast<int>(rejections_.size()) >= majority) {
     // Lost: back off, then try again (CandidateState.isVoteRejected). The election's timers and the
     // answers still to come are of no use any more.
-    ++election_attempts_;
     ++gen_;
     votes_.clear();
     rejections_.clear();
@@ -224,7 +229,6 @@ void RaftClient::on_vote_response(int voter, std::int64_t epoch_sent, bool pre_v
 }
 
 void RaftClient::become_leader() {
-  election_attempts_ = 0;
   transition(QuorumRole::Leader, store_.epoch, host_.node());
   // The new leader's first record: LeaderChange; the HW may pass nothing of this epoch before it.
   epoch_start_ = log_.end_offset();
@@ -236,29 +240,24 @@ void RaftClient::become_leader() {
   for (int v : voters_)
     if (v != host_.node()) send_begin_epoch(v);
   if (check_quorum_) {
-    // LeaderState's check-quorum timer: 1.5 x the fetch timeout; reset whenever a majority fetched.
-    const Micros window = fetch_timeout_ * 3 / 2;
-    // A self-rescheduling timer bound to this leadership.
-    struct Loop {
-      static void arm(RaftClient* self, Micros window, std::uint64_t gen) {
-        self->host_.after(window, [self, window, gen] {
-          if (gen != self->gen_) return;
-          const int majority = static_cast<int>(self->voters_.size()) / 2 + 1;
-          if (static_cast<int>(self->fetched_since_check_.size()) + 1 < majority) {
-            self->host_.record("quorum-check-failed",
-                               {{"node", self->host_.name()},
-                                {"epoch", self->store_.epoch},
-                                {"fetched", static_cast<std::int64_t>(self->fetched_since_check_.size())}});
-            self->transition(QuorumRole::Resigned, self->store_.epoch, self->host_.node());
-            return;
-          }
-          self->fetched_since_check_.clear();
-          arm(self, window, gen);
-        });
-      }
-    };
-    Loop::arm(this, window, gen_);
+    // LeaderState's check-quorum timer: 1.5 x the fetch timeout, reset the moment a majority of voters
+    // (the leader counting itself) has fetched since the last reset; it expiring makes the leader resign.
+    check_deadline_ = host_.now() + check_window();
+    arm_check_quorum();
   }
+}
+
+Micros RaftClient::check_window() const { return fetch_timeout_ * 3 / 2; }
+
+void RaftClient::arm_check_quorum() {
+  host_.after(std::max<Micros>(check_deadline_ - host_.now(), 0), [this, gen = gen_] {
+    if (gen != gen_ || role_ != QuorumRole::Leader) return;
+    if (host_.now() < check_deadline_) return arm_check_quorum();  // a majority fetched: the timer moved
+    host_.record("quorum-check-failed", {{"node", host_.name()},
+                                         {"epoch", store_.epoch},
+                                         {"fetched", static_cast<std::int64_t>(fetched_since_check_.size())}});
+    transition(QuorumRole::Resigned, store_.epoch, host_.node());
+  });
 }
 
 void RaftClient::send_begin_epoch(int voter) {
@@ -330,17 +329,23 @@ void RaftClient::handle_vote(const sim::Envelope& e, const VoteRequest& r) {
   } else if (r.pre_vote) {
     // KIP-996: granted when this voter has not heard from a leader within the fetch timeout and the
     // candidate's log is at least as up to date; nothing here changes.
-    const bool leader_alive = role_ == QuorumRole::Leader ||
-                              (role_ == QuorumRole::Follower && host_.now() - last_leader_contact_ < fetch_timeout_);
+    // FollowerState: refused while it has fetched from this leader within the fetch timeout; a leader
+    // and a resigned leader always refuse.
+    const bool leader_alive = role_ == QuorumRole::Leader || role_ == QuorumRole::Resigned ||
+                              (role_ == QuorumRole::Follower && has_fetched_ &&
+                               host_.now() - last_leader_contact_ < fetch_timeout_);
     resp->granted = r.candidate_epoch > store_.epoch && !leader_alive && log_at_least(r.last_epoch, r.end_offset);
   } else if (r.candidate_epoch < store_.epoch) {
     resp->error = "FENCED_LEADER_EPOCH";
   } else {
     // A higher epoch moves this voter to it first, whatever it was doing: a leader steps down here.
     if (r.candidate_epoch > store_.epoch) transition(QuorumRole::Unattached, r.candidate_epoch, -1);
-    const bool may_vote = role_ == QuorumRole::Unattached || (role_ == QuorumRole::Voted && store_.voted_for == r.candidate);
+    // unattachedOrProspectiveCanGrantVote: no vote yet in this epoch and no leader known.
+    const bool may_vote = role_ == QuorumRole::Unattached ||
+                          (role_ == QuorumRole::Prospective && store_.voted_for < 0 && leader_ < 0) ||
+                          (role_ == QuorumRole::Voted && store_.voted_for == r.candidate);
     resp->granted = may_vote && log_at_least(r.last_epoch, r.end_offset);
-    if (resp->granted && role_ == QuorumRole::Unattached) transition(QuorumRole::Voted, store_.epoch, -1, r.candidate);
+    if (resp->granted && role_ != QuorumRole::Voted) transition(QuorumRole::Voted, store_.epoch, -1, r.candidate);
   }
   resp->epoch = store_.epoch;
   resp->leader = leader_;
@@ -383,6 +388,11 @@ void RaftClient::handle_fetch(const sim::Envelope& e, const QuorumFetchRequest& 
   if (r.epoch == store_.epoch && role_ == QuorumRole::Leader && r.voter && voter_end_.count(r.replica)) {
     begun_.insert(r.replica);
     fetched_since_check_.insert(r.replica);
+    const std::size_t majority = voters_.size() / 2 + 1;
+    if (fetched_since_check_.size() + 1 >= majority) {  // LeaderState.updateCheckQuorumForFollowingVoter
+      fetched_since_check_.clear();
+      check_deadline_ = host_.now() + check_window();
+    }
   }
   if (answer_fetch(reply_address(e), r, false)) return;
   // Nothing new: the leader holds the fetch up to its max wait (or until it has something).
@@ -480,14 +490,13 @@ void RaftClient::set_hw(std::int64_t hw) {
 void RaftClient::deliver() {
   while (delivered_ < hw_ && delivered_ < log_.end_offset()) {
     const std::int64_t o = delivered_++;
-    const MetadataRecord& rec = log_.at(o);
+    const MetadataRecord rec = log_.at(o);  // a copy: the listener may append, which moves the log's records
     host_.record("metadata-committed", {{"node", host_.name()},
                                         {"offset", o},
                                         {"epoch", rec.epoch},
                                         {"record", std::string(record_type_name(rec.type))},
                                         {"detail", rec.detail()}});
     listener_.on_commit(o, rec);
-    if (gen_ == 0) return;  // defensive: the listener never restarts the client
   }
 }
 
@@ -556,6 +565,7 @@ void RaftClient::on_fetch_response(int from, std::uint64_t gen, sim::Failure f, 
   }
   if (from != leader_) return;
   last_leader_contact_ = host_.now();
+  has_fetched_ = true;
   reset_fetch_timer();
   if (resp.diverging) {
     // KafkaRaftClient.handleFetchResponse: truncate to where the leader's log and this one part.

@@ -62,6 +62,9 @@ class RaftClient {
   void become_candidate();
   void become_prospective();
   void become_leader();
+  void count_election_attempt();
+  Micros check_window() const;
+  void arm_check_quorum();
   void send_votes(bool pre_vote);
   void send_vote(int voter, bool pre_vote);
   void acknowledge(const sim::Envelope& e, const char* request, bool fenced);
@@ -103,6 +106,8 @@ class RaftClient {
   std::int64_t delivered_ = 0;
   int election_attempts_ = 0;
   Micros election_deadline_ = -1;  // when the running election timer fires (unattached, voted, candidate)
+  Micros check_deadline_ = 0;      // leader with check-quorum: when it resigns unless a majority fetches
+  bool has_fetched_ = false;       // a successful Fetch answer from the leader of the current state
   std::set<int> votes_;  // granted to this candidate / prospective
   std::set<int> rejections_;
   // Leader.
