@@ -107,6 +107,21 @@ void QuorumController::activate() {
   schedule_fence_check(now() + session_timeout_);
 }
 
+std::vector<MetadataRecord> QuorumController::fence_records(int broker, const char* reason) const {
+  // ReplicationControlManager.handleBrokerFenced: the fence, then the broker out of every ISR and its
+  // leaderships moved.
+  MetadataRecord f;
+  f.type = RecordType::FenceBroker;
+  f.broker = broker;
+  f.broker_epoch = live_.brokers.at(broker).broker_epoch;
+  f.reason = reason;
+  std::vector<MetadataRecord> records = {f};
+  Change c;
+  c.remove = broker;
+  for (auto& rec : changes_for_broker(broker, c, reason)) records.push_back(std::move(rec));
+  return records;
+}
+
 bool QuorumController::leads(int broker) const {
   for (const auto& [name, p] : live_.partitions)
     if (p.leader == broker) return true;
@@ -274,15 +289,7 @@ void QuorumController::on_heartbeat(const sim::Envelope& e, const BrokerHeartbea
     } else if (!b.in_controlled_shutdown && !leads(r.broker)) {
       // BrokerHeartbeatManager: an unfenced broker that leads nothing may stop at once (SHUTDOWN_NOW): it
       // is fenced and leaves every ISR.
-      MetadataRecord f;
-      f.type = RecordType::FenceBroker;
-      f.broker = r.broker;
-      f.broker_epoch = b.broker_epoch;
-      f.reason = "controlled-shutdown";
-      records.push_back(f);
-      Change c;
-      c.remove = r.broker;
-      for (auto& rec : changes_for_broker(r.broker, c, "controlled-shutdown")) records.push_back(std::move(rec));
+      records = fence_records(r.broker, "controlled-shutdown");
       should_shutdown = true;
     } else if (!b.in_controlled_shutdown) {
       // ReplicationControlManager.handleBrokerInControlledShutdown: leadership and ISR move away.
@@ -307,12 +314,7 @@ void QuorumController::on_heartbeat(const sim::Envelope& e, const BrokerHeartbea
       }
       auto off = shutdown_offset_.find(r.broker);
       if (!leads(r.broker) && (off == shutdown_offset_.end() || off->second <= lowest_active)) {
-        MetadataRecord f;
-        f.type = RecordType::FenceBroker;
-        f.broker = r.broker;
-        f.broker_epoch = b.broker_epoch;
-        f.reason = "controlled-shutdown";
-        records.push_back(f);
+        records = fence_records(r.broker, "controlled-shutdown");  // it is in no ISR any more: the fence alone
         should_shutdown = true;
       }
     }
@@ -355,17 +357,7 @@ void QuorumController::fence_stale_brokers() {
     next = std::min(next, it->second + session_timeout_);
   }
   if (stale < 0 || now() - oldest < session_timeout_) return schedule_fence_check(next);
-  const BrokerRegistration& b = live_.brokers.at(stale);
-  MetadataRecord f;
-  f.type = RecordType::FenceBroker;
-  f.broker = stale;
-  f.broker_epoch = b.broker_epoch;
-  f.reason = "heartbeat-timeout";
-  std::vector<MetadataRecord> records = {f};
-  Change c;
-  c.remove = stale;
-  for (auto& rec : changes_for_broker(stale, c, "heartbeat-timeout")) records.push_back(std::move(rec));
-  write(std::move(records), [](bool) {});
+  write(fence_records(stale, "heartbeat-timeout"), [](bool) {});
   schedule_fence_check(now());
 }
 

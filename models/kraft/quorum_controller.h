@@ -63,6 +63,7 @@ class QuorumController : public sim::Node, private RaftClient::Listener {
   void schedule_fence_check(Micros at);
   bool topics_created() const;
   bool leads(int broker) const;
+  std::vector<MetadataRecord> fence_records(int broker, const char* reason) const;
   void maybe_create_topics();
 
   // PartitionChangeBuilder: the partition after removing/adding a broker, with the leader elected and the
