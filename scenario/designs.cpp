@@ -217,6 +217,13 @@ std::optional<Design> resolve_design(std::string_view preset, const std::map<std
     d.switches[k] = v;
     d.overrides[k] = v;
   }
+  // KRaft has no ZooKeeper for a leader to write the ISR to: it changes through AlterPartition.
+  if (d.kraft() && d.get("isr-change-path") == "zookeeper-direct") {
+    error = fmt::format("switch 'isr-change-path' cannot be zookeeper-direct on {}: a KRaft design has no ZooKeeper, "
+                        "its leaders change the ISR with AlterPartition (isr-change-path=alter-partition)",
+                        d.preset);
+    return std::nullopt;
+  }
   if (!d.kraft())
     for (std::string_view k : kKraftOnlySwitches)
       if (d.on(k)) {

@@ -301,6 +301,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"controller-1 on ZooKeeper",
                 kHead + "events:\n  - {at: 1s, crash: controller-1}\n",
                 "s.yaml:6:21: 'controller-1': latest is a ZooKeeper-mode design and has no controller nodes"},
+        BadCase{"a ZooKeeper ISR path on a KRaft design",
+                "name: x\nsummary: y\nduration: 10s\ndesign: {base: kafka-4.1, isr-change-path: zookeeper-direct}\n"
+                "cluster: {brokers: 3, controllers: 3}\n",
+                "switch 'isr-change-path' cannot be zookeeper-direct on kafka-4.1: a KRaft design has no ZooKeeper"},
         BadCase{"a KRaft-only switch on a ZooKeeper design",
                 "name: x\nsummary: y\nduration: 10s\ndesign: {base: kafka-3.7, quorum-pre-vote: true}\ncluster: {brokers: 3}\n",
                 "switch 'quorum-pre-vote' is KRaft-only: kafka-3.7 is a ZooKeeper-mode design (use a KRaft preset"}),
