@@ -324,13 +324,10 @@ void QuorumController::on_heartbeat(const sim::Envelope& e, const BrokerHeartbea
     u.type = RecordType::UnfenceBroker;
     u.broker = r.broker;
     u.broker_epoch = b.broker_epoch;
-    records.push_back(u);
-    live_.apply(u);  // the elections below see it unfenced
-    --live_.applied;
+    write({u}, [](bool) {});  // applied to the live image at once: the elections below see it unfenced
     Change c;
     c.elect = true;
-    for (auto& rec : changes_for_broker(r.broker, c, "broker-unfenced")) records.push_back(std::move(rec));
-    live_.brokers[r.broker].fenced = true;  // write() applies the record itself
+    records = changes_for_broker(r.broker, c, "broker-unfenced");
   }
   const int broker = r.broker;
   const std::int64_t offset = r.metadata_offset;

@@ -88,9 +88,6 @@ void RaftClient::transition(QuorumRole role, std::int64_t epoch, int leader, int
     fetched_since_check_.clear();
     begun_.clear();
   }
-  if (role != QuorumRole::Leader && role != QuorumRole::Follower) {
-    // A replica that is not following anyone does not know the HW beyond what it delivered.
-  }
   record_state();
   switch (role) {
     case QuorumRole::Unattached:
