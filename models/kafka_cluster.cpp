@@ -116,6 +116,9 @@ std::optional<int> KafkaCluster::resolve(sim::World& world, const Target& target
     if (target.kind == Target::Kind::Follower)
       for (int b : it->second.replicas)
         if (b != it->second.leader && contains(it->second.isr, b)) return world.broker_node(b);
+    if (target.kind == Target::Kind::Lagging)
+      for (int b : it->second.replicas)
+        if (b != it->second.leader && !contains(it->second.isr, b)) return world.broker_node(b);
     return std::nullopt;
   }
   if (target.kind == Target::Kind::Controller) {
@@ -129,15 +132,17 @@ std::optional<int> KafkaCluster::resolve(sim::World& world, const Target& target
     if (id < 1 || id > world.scenario().brokers) return std::nullopt;
     return world.broker_node(id);
   }
-  if (target.kind == Target::Kind::Leader || target.kind == Target::Kind::Follower) {
+  if (target.kind == Target::Kind::Leader || target.kind == Target::Kind::Follower ||
+      target.kind == Target::Kind::Lagging) {
     auto state = zk_partition_state(world, catalog(world).find(target.partition));
     if (!state) return std::nullopt;
     if (target.kind == Target::Kind::Leader)
       return state->leader > 0 ? std::optional<int>(world.broker_node(state->leader)) : std::nullopt;
-    // The first in-sync follower in assignment order.
+    // follower: the first in-sync follower in assignment order; lagging: the first replica outside the ISR.
     auto where = world.scenario().find_partition(target.partition);
     for (int b : where->first->assignment.at(where->second))
-      if (b != state->leader && contains(state->isr, b)) return world.broker_node(b);
+      if (b != state->leader && contains(state->isr, b) == (target.kind == Target::Kind::Follower))
+        return world.broker_node(b);
   }
   return std::nullopt;
 }

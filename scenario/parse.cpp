@@ -569,7 +569,8 @@ class Parser {
     });
     if (!chars_ok) fail(n, fmt::format("client id '{}' may use letters, digits, '.', '_' and '-'", id));
     if (id == "controller" || id == "all" || id.rfind("broker-", 0) == 0 || id.rfind("zk-", 0) == 0 ||
-        id.rfind("controller-", 0) == 0 || id.rfind("leader:", 0) == 0 || id.rfind("follower:", 0) == 0)
+        id.rfind("controller-", 0) == 0 || id.rfind("leader:", 0) == 0 || id.rfind("follower:", 0) == 0 ||
+        id.rfind("lagging:", 0) == 0)
       fail(n, fmt::format("client id '{}' is reserved for nodes or targets", id));
     for (const auto& p : s.producers)
       if (p.id == id) fail(n, fmt::format("client id '{}' is used twice", id));
@@ -683,7 +684,8 @@ class Parser {
     Target t;
     if (text == "*" && star_ok) return Target{Target::Kind::Any, "", ""};
     if (text == "controller") return Target{Target::Kind::Controller, "", ""};
-    for (auto [prefix, kind] : {std::pair{"leader:", Target::Kind::Leader}, std::pair{"follower:", Target::Kind::Follower}}) {
+    for (auto [prefix, kind] : {std::pair{"leader:", Target::Kind::Leader}, std::pair{"follower:", Target::Kind::Follower},
+                                std::pair{"lagging:", Target::Kind::Lagging}}) {
       std::string_view p(prefix);
       if (text.rfind(p, 0) == 0) {
         std::string partition = text.substr(p.size());
@@ -716,11 +718,11 @@ class Parser {
     }
     if (allow == Allow::Servers && !is_broker && !is_controller_node)
       fail(n, fmt::format("'{}' is not a broker{}: this action targets brokers{} (or controller, leader:P, "
-                          "follower:P)",
+                          "follower:P, lagging:P)",
                           text, s.design.kraft() ? " or a controller node" : "",
                           s.design.kraft() ? " and controller nodes" : ""));
     if (allow == Allow::Brokers && !is_broker)
-      fail(n, fmt::format("'{}' is not a broker: this action targets brokers (or controller, leader:P, follower:P) in "
+      fail(n, fmt::format("'{}' is not a broker: this action targets brokers (or controller, leader:P, follower:P, lagging:P) in "
                           "version 1",
                           text));
     if (allow == Allow::Nodes && !is_broker && !is_zk && !is_controller_node)

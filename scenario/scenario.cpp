@@ -15,6 +15,7 @@ std::string Target::text() const {
     case Kind::Controller: return "controller";
     case Kind::Leader: return "leader:" + partition;
     case Kind::Follower: return "follower:" + partition;
+    case Kind::Lagging: return "lagging:" + partition;
     case Kind::Any: return "*";
   }
   return "?";

@@ -32,7 +32,8 @@ enum class NodeKind { Broker, ZooKeeper, Controller, Client };
 
 // A fault or network-rule target as written; dynamic ones are resolved when the action fires.
 struct Target {
-  enum class Kind { Node, Controller, Leader, Follower, Any };
+  // Lagging: the first assigned replica of the partition outside its ISR (a lagging or returning replica).
+  enum class Kind { Node, Controller, Leader, Follower, Lagging, Any };
   Kind kind = Kind::Node;
   std::string node;       // Kind::Node: "broker-2", "zk-1", or a client id
   std::string partition;  // Leader/Follower: "orders-0"
