@@ -122,6 +122,7 @@ int main(int argc, char** argv) {
   kafkasim::explore::ExploreOptions explore;
   std::string explore_design, explore_faults, explore_time, explore_shard, explore_seed, explore_shrink;
   std::int64_t explore_runs = 0;
+  std::string explore_until_class;
   bool no_shrink = false, progress = false, no_progress = false;
   auto* explore_cmd = app.add_subcommand(
       "explore", "random fault schedules over BASE (or a built-in cluster); shrinks and writes each violation found");
@@ -144,6 +145,13 @@ int main(int argc, char** argv) {
   auto* e_shrink = explore_cmd->add_option("--shrink", explore_shrink,
                                            "shrink only these properties (comma-separated); the others are written as found");
   explore_cmd->add_flag("--no-shrink", no_shrink, "write violations as found, unshrunk");
+  explore_cmd->add_option("--strategy", explore.strategy,
+                          "guided: mutate the schedules that reached rare coverage (a corpus); random: every run a fresh draw")
+      ->capture_default_str();
+  auto* e_until_class = explore_cmd->add_option(
+      "--until-class", explore_until_class,
+      "stop at the first run whose history shows this historical bug class (e.g. kafka-7128-stale-hw-isr-join), shrink it "
+      "keeping the class");
   explore_cmd->add_flag("--resume", explore.resume, "continue the search whose summary.json is in --out (same design, base, seeds)");
   explore_cmd->add_flag("--force", explore.force, "replace an earlier search in --out");
   explore_cmd->add_flag("--progress", progress, "show the live progress line even when stderr is not a terminal");
@@ -234,6 +242,7 @@ int main(int argc, char** argv) {
     if (*designs_cmd) return command_designs(std::cout);
     if (*explore_cmd) {
       if (*e_design) explore.design = explore_design;
+      if (*e_until_class) explore.until_class = explore_until_class;
       if (*e_runs) explore.runs = explore_runs;
       if (*e_seed && !parse_seed(explore_seed, explore.seed, error)) return bad("kafkasim explore: --seed " + error + "\n");
       if (*e_time) {

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include "explore/classes.h"
+
 namespace kafkasim::explore {
 
 Coverage coverage_of(const sim::History& history) {
@@ -59,6 +61,8 @@ std::vector<std::string> coverage_keys(const std::vector<std::string>& fault_kin
                         "truncated:power-loss", "rejected:FENCED_LEADER_EPOCH", "election:unclean", "controller:moves",
                         "isr:shrunk-to-one"})
     keys.emplace_back(k);
+  // The moments the historical bugs need (explore/classes.h): a clean search shows which it never reached.
+  for (const auto& k : situation_marks()) keys.push_back(k);
   // The marks of the control plane the design has, so that a clean search shows what it never reached.
   if (kraft)
     for (const char* k : {"kraft:fenced-heartbeat-timeout", "kraft:fenced-unclean-restart", "kraft:quorum-leader-elected",

@@ -72,14 +72,25 @@ std::vector<std::string> targets(const ScheduleContext& ctx, bool brokers_only =
   // KRaft: controller nodes crash, lose power, pause and are isolated like brokers (not shut down or
   // expired: those are a broker's).
   if (!brokers_only) t.insert(t.end(), ctx.controllers.begin(), ctx.controllers.end());
-  for (const auto& p : ctx.partitions) t.push_back("leader:" + p);
+  // The roles a situation names: the leader, an in-sync follower, a replica outside the ISR (lagging).
+  for (const char* role : {"leader:", "follower:", "lagging:"})
+    for (const auto& p : ctx.partitions) t.push_back(role + p);
   return t;
 }
+
+// The partition an event trigger pins (`when: {event: isr-changed, partition: t-1}`), if it pins one.
+std::string trigger_partition(const RawEvent& e, const ScheduleContext& ctx);
 
 // The action part of one event: `crash: 'broker-2', for: 800ms` and the like.
 std::string action_text(const RawEvent& e, const ScheduleContext& ctx, const std::string& kind) {
   const auto all_targets = targets(ctx, kind == "shutdown" || kind == "expire-session");
   std::string target = pick(all_targets, e.target);
+  // A role target follows the trigger's partition half the time: the new leader of the partition whose
+  // leader was just elected, the replica that just joined or left its ISR.
+  const auto colon = target.find(':');
+  const std::string pinned = trigger_partition(e, ctx);
+  if (colon != std::string::npos && !pinned.empty() && (e.target / static_cast<int>(all_targets.size())) % 2 == 0)
+    target = target.substr(0, colon + 1) + pinned;
   // The dynamic `controller` is a controller node in KRaft mode, which a broker-only action cannot take.
   if (ctx.kraft && (kind == "shutdown" || kind == "expire-session") && target == "controller")
     target = pick(ctx.brokers, e.target);
@@ -132,6 +143,12 @@ std::string action_text(const RawEvent& e, const ScheduleContext& ctx, const std
     return fmt::format("delay: {{to: {}, by: {}ms}}{}", quoted(target), by_ms, for_text);
   }
   throw std::logic_error("no schedule mapping for fault kind " + kind);
+}
+
+std::string trigger_partition(const RawEvent& e, const ScheduleContext& ctx) {
+  if (e.trigger < kTimeTriggers || ctx.partitions.empty()) return "";
+  const TriggerKind& t = (ctx.kraft ? kKraftTriggers : kTriggers)[e.trigger - kTimeTriggers];
+  return t.partition ? pick(ctx.partitions, e.subject) : "";
 }
 
 std::string trigger_text(const RawEvent& e, const ScheduleContext& ctx) {
@@ -202,6 +219,40 @@ rc::Shrinkable<Schedule> draw_schedule(const ScheduleContext& ctx, std::uint64_t
   sim::Rng rng(sim::derive_seed(seed, "explore.size"));
   const int size = static_cast<int>(rng.between(1, 2 * ctx.max_events));
   return schedule_gen(ctx)(rc::Random(sim::derive_seed(seed, "explore.schedule")), size);
+}
+
+RawEvent random_event(const ScheduleContext& ctx, sim::Rng& rng) {
+  const std::int64_t duration_ms = std::max<std::int64_t>(1, ctx.duration_ms);
+  RawEvent e;
+  e.trigger = static_cast<int>(rng.between(0, kTriggerValues - 1));
+  e.at_ms = static_cast<int>(rng.between(0, duration_ms - 1));
+  e.kind = static_cast<int>(rng.between(0, 63));
+  e.target = static_cast<int>(rng.between(0, 63));
+  e.subject = static_cast<int>(rng.between(0, kSubjects - 1));
+  e.duration_bucket = static_cast<int>(rng.between(0, 3));
+  e.duration_frac = static_cast<int>(rng.between(0, 1000));
+  e.after_ms = static_cast<int>(rng.between(0, kAfterMaxMs));
+  return e;
+}
+
+int trigger_values() { return kTriggerValues; }
+
+rc::Shrinkable<Schedule> shrinkable_of(Schedule schedule) {
+  return rc::shrinkable::shrinkRecur(std::move(schedule), [](const Schedule& s) {
+    return rc::seq::concat(rc::shrink::removeChunks(s), rc::shrink::eachElement(s, [](const RawEvent& e) {
+      // Each field towards 0, one at a time, in the order RawEvent declares them.
+      auto field = [&e](int RawEvent::*member) {
+        return rc::seq::map(rc::shrink::towards(e.*member, 0), [e, member](int v) {
+          RawEvent out = e;
+          out.*member = v;
+          return out;
+        });
+      };
+      return rc::seq::concat(field(&RawEvent::trigger), field(&RawEvent::at_ms), field(&RawEvent::kind),
+                             field(&RawEvent::target), field(&RawEvent::subject), field(&RawEvent::duration_bucket),
+                             field(&RawEvent::duration_frac), field(&RawEvent::after_ms));
+    }));
+  });
 }
 
 std::vector<std::string> event_lines(const Schedule& schedule, const ScheduleContext& ctx,

@@ -9,6 +9,7 @@
 #include <rapidcheck.h>
 
 #include "scenario/scenario.h"
+#include "sim/random.h"
 
 namespace kafkasim::explore {
 
@@ -49,6 +50,14 @@ std::vector<std::string> swarm_kinds(const std::vector<std::string>& allowed, st
 rc::Gen<Schedule> schedule_gen(const ScheduleContext& ctx);
 // A run's schedule with its shrink tree (generation size varies with the seed).
 rc::Shrinkable<Schedule> draw_schedule(const ScheduleContext& ctx, std::uint64_t seed);
+
+// One event drawn outside RapidCheck (a guided search's insertions), fields in the generator's ranges.
+RawEvent random_event(const ScheduleContext& ctx, sim::Rng& rng);
+// The ranges of the fields, for mutations that redraw one of them.
+int trigger_values();
+// A shrink tree for any schedule (a guided search's mutants have no RapidCheck draw behind them): fewer
+// events first, then each field of each event towards 0, as RapidCheck's own tree does.
+rc::Shrinkable<Schedule> shrinkable_of(Schedule schedule);
 
 // One YAML line per event (`  - {at: 1200ms, crash: broker-2, for: 800ms}`), sorted by time.
 std::vector<std::string> event_lines(const Schedule& schedule, const ScheduleContext& ctx,

@@ -23,7 +23,9 @@
 
 #include "checks/checkers.h"
 #include "cli/commands.h"
+#include "explore/classes.h"
 #include "explore/coverage.h"
+#include "explore/guide.h"
 #include "explore/schedule.h"
 #include "models/kafka_cluster.h"
 #include "reports/output_files.h"
@@ -92,6 +94,7 @@ struct RunResult {
   std::string failure;
   std::vector<std::string> properties;  // violated, not expected by the base, in checker order
   std::vector<std::string> details;     // the first violation's detail of each property
+  std::vector<std::string> classes;     // the historical bug classes its history shows (explore/classes.h)
   Coverage coverage;
   std::uint64_t digest = 0;
 };
@@ -103,11 +106,19 @@ std::string child_body(const Scenario& scenario) {
   json p;
   p["failure"] = outcome.failure;
   json violations = json::array();
-  if (outcome.failure.empty())
-    for (const auto& v : checks::check_history(scenario, world.history()))
+  std::vector<std::string> classes;
+  Coverage coverage = coverage_of(world.history());
+  if (outcome.failure.empty()) {
+    const auto found = checks::check_history(scenario, world.history());
+    for (const auto& v : found)
       violations.push_back({v.property, fmt::format("{}{}", v.partition.empty() ? "" : v.partition + ": ", v.detail)});
+    Analysis a = analyse(scenario, world.history(), found);
+    classes = std::move(a.classes);
+    coverage.insert(a.marks.begin(), a.marks.end());
+  }
   p["violations"] = violations;
-  p["coverage"] = coverage_of(world.history());
+  p["classes"] = classes;
+  p["coverage"] = coverage;
   p["digest"] = world.history().digest();
   return p.dump();
 }
@@ -132,6 +143,7 @@ RunResult read_outcome(const sim::ChildOutcome& child, const std::set<std::strin
       r.properties.push_back(property);
       r.details.push_back(v[1].get<std::string>());
     }
+    for (const auto& c : p["classes"]) r.classes.push_back(c.get<std::string>());
     for (const auto& [k, v] : p["coverage"].items()) r.coverage[k] = v.get<std::int64_t>();
     r.digest = p["digest"].get<std::uint64_t>();
   } catch (const std::exception& e) {
@@ -260,12 +272,12 @@ struct ShrinkOutcome {
 };
 
 // Walks RapidCheck's shrink tree: of each node's shrinks, the first in tree order that still violates
-// `property` becomes the next node. J candidates run at once, but only those up to the first that
+// `property` (and still shows `keep_class`, when one is given) becomes the next node. J candidates run at once, but only those up to the first that
 // violates count and matter, so the result (and where --max-shrink-runs stops it) is the same for any J.
-ShrinkOutcome shrink(const Base& base, std::uint64_t seed, const std::vector<std::string>& kinds, const std::string& property,
-                     const ExploreOptions& options, Progress& progress, std::vector<json>& failures, const std::string& out_dir,
-                     const std::string& label) {
-  rc::Shrinkable<Schedule> current = draw_schedule(base.ctx, seed);
+ShrinkOutcome shrink(const Base& base, std::uint64_t seed, rc::Shrinkable<Schedule> start, const std::vector<std::string>& kinds,
+                     const std::string& property, const std::string& keep_class, const ExploreOptions& options,
+                     Progress& progress, std::vector<json>& failures, const std::string& out_dir, const std::string& label) {
+  rc::Shrinkable<Schedule> current = std::move(start);
   ShrinkOutcome result;
   const std::size_t before = current.value().size();
   const auto t0 = Clock::now();
@@ -309,7 +321,9 @@ ShrinkOutcome shrink(const Base& base, std::uint64_t seed, const std::vector<std
           progress.note(fmt::format("simulator failure while shrinking seed {}: {} (saved as {})", seed, results[i].failure, file));
           continue;
         }
-        if (std::find(results[i].properties.begin(), results[i].properties.end(), property) != results[i].properties.end()) {
+        const auto& classes = results[i].classes;
+        if (std::find(results[i].properties.begin(), results[i].properties.end(), property) != results[i].properties.end() &&
+            (keep_class.empty() || std::find(classes.begin(), classes.end(), keep_class) != classes.end())) {
           current = batch[i];
           improved = true;
           // The candidates after it in this batch ran only because J ran at once: they count for nothing.
@@ -364,6 +378,8 @@ struct Found {
   std::uint64_t seed = 0;
   std::vector<std::string> properties;
   std::vector<std::string> details;
+  std::vector<std::string> classes;          // the bug classes its (unshrunk) history shows
+  Candidate candidate;                       // its schedule and fault kinds, and where they came from
   std::size_t events = 0;
   std::map<std::string, json> files;         // property -> {file, events_after_shrink, shrunk}
   std::map<std::string, std::string> why_not;  // property -> why no file was written for it
@@ -385,6 +401,10 @@ json found_entry(const Found& f) {
   v["events_before_shrink"] = f.events;
   v["events_after_shrink"] = w != f.files.end() ? w->second["events_after_shrink"] : json(nullptr);
   v["detail"] = f.details.front();
+  v["classes"] = f.classes;
+  if (w != f.files.end() && w->second.contains("class")) v["class_after_shrink"] = w->second["class"];
+  if (!f.candidate.fresh)
+    v["schedule"] = fmt::format("a mutation of run {}'s: {}", f.candidate.parent, f.candidate.mutations);
   json details = json::object();
   for (std::size_t i = 0; i < f.properties.size(); ++i) details[f.properties[i]] = f.details[i];
   v["details"] = details;
@@ -415,6 +435,20 @@ void remove_earlier_search(const std::string& dir, const json& summary) {
 }
 
 }  // namespace
+
+ClassifiedRun classify_run(const Scenario& scenario) {
+  Prepared p;
+  p.scenario = scenario;
+  const std::string dir = std::filesystem::temp_directory_path().string();
+  auto r = run_batch({&p}, 1, {}, dir);
+  ClassifiedRun out;
+  out.failure = r[0].failure;
+  out.properties = r[0].properties;
+  out.classes = r[0].classes;
+  for (const auto& [k, n] : r[0].coverage)
+    if (n > 0) out.marks.push_back(k);
+  return out;
+}
 
 const std::string& default_base_text() {
   static const std::string text =
@@ -472,6 +506,16 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
   if (options.shard_count < 1 || options.shard_index < 0 || options.shard_index >= options.shard_count)
     return bad(fmt::format("--shard {}/{}: the index must be from 0 to N-1", options.shard_index, options.shard_count));
   if (options.seed > limits::kMaxSeed) return bad(fmt::format("--seed {}: at most {} (2^63-1)", options.seed, limits::kMaxSeed));
+  if (options.strategy != "guided" && options.strategy != "random")
+    return bad(fmt::format("--strategy {}: guided (the default: a corpus of schedules that reached rare coverage, "
+                           "mutated) or random (every run a fresh draw from its seed)",
+                           options.strategy));
+  if (options.until_class && !find_bug_class(*options.until_class)) {
+    std::vector<std::string_view> names;
+    for (const auto& c : all_bug_classes()) names.push_back(c.name);
+    return bad(fmt::format("--until-class: unknown bug class '{}'{} (known: {})", *options.until_class,
+                           did_you_mean(*options.until_class, names), join_names(names)));
+  }
   if (options.resume && options.force) return bad("--resume and --force: give one (continue the search in --out, or replace it)");
   std::vector<std::string> faults;
   for (const auto& f : options.faults) {
@@ -589,6 +633,10 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
     // --resume: the same sweep, continued from the run after its last.
     const json here = {{"design", reports::design_json(base.scenario.design)}, {"faults", faults}, {"seed", options.seed},
                        {"shard", shard_text}, {"base", base.label}};
+    if (earlier->value("strategy", std::string("random")) != options.strategy)
+      return bad(fmt::format("--resume: the search in {} has strategy {}, not {}: give --strategy {}", options.out_dir,
+                             earlier->value("strategy", std::string("random")), options.strategy,
+                             earlier->value("strategy", std::string("random"))));
     for (const auto& [key, value] : here.items())
       if (earlier->value(key, json()) != value)
         return bad(fmt::format("--resume: the search in {} has {} {}, not {}: give the same design, base, faults, seed and "
@@ -649,10 +697,17 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
   }
   struct InFlight {
     Prepared prepared;
+    Candidate candidate;
     int pending = 0;                       // children still running for this run (2 when rechecked)
     std::optional<std::uint64_t> digest;   // the first child's, for the determinism check
   };
   std::map<std::int64_t, InFlight> in_flight;
+  // The guided search: run k's schedule is made once runs up to k - kLag are folded into the corpus.
+  Guide guide(base.ctx, faults, options.strategy == "guided");
+  if (earlier && earlier->contains("corpus")) guide.from_json((*earlier)["corpus"]);
+  guide.resume_at(first_k);
+  std::optional<std::int64_t> class_run;  // --until-class: the first run (by index) that showed it
+  double class_wall_s = 0;
   std::int64_t launched = first_k, completed = first_k;
   std::string stopped_early;  // why the search stopped launching before its budget
   sim::ChildPool pool;
@@ -673,6 +728,8 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
   auto may_launch = [&] {
     if (g_signal) return false;
     if (options.runs && launched - first_k >= *options.runs) return false;
+    if (class_run) return false;
+    if (!guide.catch_up(launched)) return false;  // waits for the runs its schedule depends on
     if (options.time_s && seconds_since(t0) >= *options.time_s) return false;
     if (!seed_fits(launched)) {
       stopped_early = fmt::format("the next run's seed would pass {} (2^63-1)", limits::kMaxSeed);
@@ -685,14 +742,17 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
     while (may_launch() && static_cast<int>(pool.running()) < options.jobs) {
       const std::int64_t k = launched++;
       const std::uint64_t seed = seed_of(k);
-      Prepared p = prepare(base, seed, draw_schedule(base.ctx, seed).value(), swarm_kinds(faults, seed));
+      Candidate cand = guide.candidate(k, seed);
+      Prepared p = prepare(base, seed, cand.schedule, cand.kinds);
       if (!p.scenario) {
         ++completed;
         save_failure(seed, p.text, p.parse_error);
+        guide.done(k, cand, {});
         continue;
       }
       InFlight& slot = in_flight[k];
       slot.prepared = std::move(p);
+      slot.candidate = std::move(cand);
       const Scenario* s = &*slot.prepared.scenario;
       slot.pending = rechecked(seed) ? 2 : 1;
       for (int copy = 0; copy < slot.pending; ++copy)
@@ -736,12 +796,22 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
         f.seed = seed;
         f.properties = r.properties;
         f.details = r.details;
+        f.classes = r.classes;
+        f.candidate = slot.candidate;
         f.events = slot.prepared.events;
         found[k] = std::move(f);
-        progress.note(fmt::format("found {} at seed {} ({} events): {}", fmt::join(r.properties, ", "), seed,
-                                  slot.prepared.events, r.details.front()));
+        progress.note(fmt::format("found {} at seed {} ({} events{}): {}", fmt::join(r.properties, ", "), seed,
+                                  slot.prepared.events,
+                                  r.classes.empty() ? "" : fmt::format("; class {}", fmt::join(r.classes, ", ")),
+                                  r.details.front()));
       }
     }
+    if (!recheck && options.until_class &&
+        std::count(r.classes.begin(), r.classes.end(), *options.until_class) && (!class_run || k < *class_run)) {
+      class_run = k;
+      class_wall_s = seconds_since(t0);
+    }
+    if (!recheck) guide.done(k, slot.candidate, r.failed ? Coverage{} : r.coverage);
     if (--slot.pending == 0) in_flight.erase(k);
     const double elapsed = seconds_since(t0);
     const double rate = elapsed > 0 ? static_cast<double>(completed - first_k) / elapsed : 0;
@@ -776,6 +846,8 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
   for (const auto& [k, f] : found)
     for (const auto& property : f.properties) {
       ++runs_with[property];
+      // --until-class: only the class's run is shrunk and written (it is what the search was asked for).
+      if (options.until_class && (!class_run || k != *class_run)) continue;
       if (!first_run.count(property) && !written_before.count(property) && !f.carried) {
         first_run[property] = k;
         properties_seen.push_back(property);
@@ -790,6 +862,7 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
     std::vector<std::string> replay_properties;
   };
   std::map<std::int64_t, Shrunk> shrunk_runs;
+  json until_class_entry;  // --until-class: the run that showed it, shrunk
   for (std::size_t index = 0; index < properties_seen.size(); ++index) {
     const std::string& property = properties_seen[index];
     const std::int64_t k = first_run[property];
@@ -797,8 +870,13 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
     const std::uint64_t seed = f.seed;
     const std::string detail = f.details[static_cast<std::size_t>(
         std::find(f.properties.begin(), f.properties.end(), property) - f.properties.begin())];
-    const auto kinds = swarm_kinds(faults, seed);
-    ShrinkOutcome shrunk{draw_schedule(base.ctx, seed).value(), 0, false, false};
+    const auto& kinds = f.candidate.kinds;
+    ShrinkOutcome shrunk{f.candidate.schedule, 0, false, false};
+    // A run that shows a bug class is shrunk keeping it, so the counterexample shows the mechanism too.
+    const std::string keep_class =
+        f.classes.empty() ? ""
+        : options.until_class && std::count(f.classes.begin(), f.classes.end(), *options.until_class) ? *options.until_class
+                                                                                                        : f.classes.front();
     std::string shared_with, unshrunk_why;
     const bool wanted = options.shrink && (!options.shrink_only || std::count(options.shrink_only->begin(),
                                                                                options.shrink_only->end(), property));
@@ -812,7 +890,8 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
     } else if (!wanted) {
       unshrunk_why = options.shrink ? "written as found: not among --shrink's properties" : "written as found (--no-shrink)";
     } else {
-      shrunk = shrink(base, seed, kinds, property, options, progress, failures, options.out_dir,
+      shrunk = shrink(base, seed, f.candidate.fresh ? draw_schedule(base.ctx, seed) : shrinkable_of(f.candidate.schedule),
+                      kinds, property, keep_class, options, progress, failures, options.out_dir,
                       fmt::format(", {} of {}", index + 1, properties_seen.size()));
       if (shrunk.interrupted) interrupted = true;
     }
@@ -835,6 +914,11 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
                     shard_text, options.seed, seed, fmt::join(kinds, ", ")),
         how, fmt::format("first found as: {}", detail),
         fmt::format("replay: kafkasim run {}   (exits 1: the violation is reproduced; expect is empty)", file)};
+    if (!f.candidate.fresh)
+      comments.insert(comments.begin() + 3, fmt::format("schedule: the guided search's mutation of run {}'s ({})",
+                                                        f.candidate.parent, f.candidate.mutations));
+    if (!f.classes.empty())
+      comments.insert(comments.end() - 1, fmt::format("bug class: {}", fmt::join(f.classes, ", ")));
     const std::string text =
         scenario_text(base, seed, lines, comments, fmt::format("{}-{}", property, seed),
                       fmt::format("{} found by kafkasim explore on {} (seed {})", property, base.scenario.design.label(), seed));
@@ -845,6 +929,7 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
     // The file must replay the violation before it is reported (unless there is no time left for that).
     bool reproduced = g_signal != 0;
     std::string why;
+    std::vector<std::string> replay_classes;
     if (!g_signal) {
       try {
         Prepared replay;
@@ -854,6 +939,7 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
         auto r = run_batch({&replay}, 1, base.expected, options.out_dir, nullptr, &stopped);
         reproduced = stopped || (!r[0].failed && std::count(r[0].properties.begin(), r[0].properties.end(), property));
         if (stopped) interrupted = true;
+        replay_classes = r[0].classes;
         if (reproduced && !stopped && shared_with.empty() && unshrunk_why.empty()) shrunk_runs[k] = Shrunk{shrunk, property, r[0].properties};
         why = r[0].failed ? r[0].failure : fmt::format("the replay violated [{}]", fmt::join(r[0].properties, ", "));
       } catch (const InputError& e) {
@@ -869,6 +955,22 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
       continue;
     }
     f.files[property] = json{{"file", std::filesystem::path(file).filename().string()}, {"events_after_shrink", lines.size()}};
+    const bool class_kept =
+        !keep_class.empty() && std::count(replay_classes.begin(), replay_classes.end(), keep_class) > 0;
+    if (class_kept) f.files[property]["class"] = keep_class;
+    if (class_run && k == *class_run && options.until_class && until_class_entry.is_null()) {
+      until_class_entry = json{{"class", *options.until_class},
+                               {"run", k},
+                               {"seed", seed},
+                               {"runs_to_first", k - first_k + 1},
+                               {"wall_s_to_first", std::round(class_wall_s * 1000) / 1000},
+                               {"events_before_shrink", f.events},
+                               {"events_after_shrink", lines.size()},
+                               {"property", property},
+                               {"file", std::filesystem::path(file).filename().string()},
+                               {"class_in_shrunk_history", class_kept},
+                               {"schedule", f.candidate.fresh ? "fresh" : fmt::format("a mutation of run {}'s", f.candidate.parent)}};
+    }
     report_lines.push_back(fmt::format("  {}: {} run{} (first: seed {}); {}", property, runs_with[property],
                                        runs_with[property] == 1 ? "" : "s", seed,
                                        !unshrunk_why.empty() ? unshrunk_why
@@ -879,6 +981,11 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
                                            : fmt::format("shrunk from {} to {} events (as for {})", f.events, lines.size(),
                                                          shared_with)));
     report_lines.push_back(fmt::format("      {}", detail));
+    if (!f.classes.empty())
+      report_lines.push_back(fmt::format("      bug class: {}{}", fmt::join(f.classes, ", "),
+                                         keep_class.empty() ? ""
+                                         : class_kept      ? fmt::format(" ({} still shown by the counterexample)", keep_class)
+                                                           : fmt::format(" ({} not shown by the counterexample)", keep_class)));
     report_lines.push_back(fmt::format("      replay: kafkasim run {}", file));
   }
   // Why the other violating runs have no file of their own, and how to get one.
@@ -892,11 +999,16 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
               ? fmt::format("seed {}'s counterexample ({}) is written", found[first->second].seed,
                             found[first->second].files[property]["file"].get<std::string>())
               : "an earlier run of it is written";
-      f.why_not[property] = fmt::format(
-          "not written: one counterexample per property, and {}; this run replays with: kafkasim explore {}--design '{}' "
-          "--faults {} --seed {} --runs 1 --out DIR",
-          written, options.base_file.empty() ? "" : options.base_file + " ", base.scenario.design.label(), fmt::join(faults, ","),
-          f.seed);
+      f.why_not[property] =
+          f.candidate.fresh
+              ? fmt::format("not written: one counterexample per property, and {}; this run replays with: kafkasim explore "
+                            "{}--design '{}' --faults {} --seed {} --runs 1 --out DIR",
+                            written, options.base_file.empty() ? "" : options.base_file + " ", base.scenario.design.label(),
+                            fmt::join(faults, ","), f.seed)
+              : fmt::format("not written: one counterexample per property, and {}; this run's schedule was the guided "
+                            "search's mutation of run {}'s, so it replays by repeating this search (the same flags), not "
+                            "from its seed alone",
+                            written, f.candidate.parent);
     }
   }
   const double shrink_wall_s = seconds_since(shrink_t0);
@@ -925,6 +1037,13 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
   summary["coverage"] = coverage;
   summary["coverage_runs"] = coverage_runs;
   summary["determinism_checked"] = determinism_checked;
+  summary["strategy"] = options.strategy;
+  if (options.until_class) {
+    summary["until_class"] = until_class_entry.is_null()
+                                 ? json{{"class", *options.until_class}, {"run", nullptr}, {"runs_to_first", nullptr}}
+                                 : until_class_entry;
+  }
+  if (options.strategy == "guided") summary["corpus"] = guide.to_json();
   const std::string summary_error = reports::write_file(summary_path, summary.dump(2) + "\n");
 
   // ---- what the user reads
@@ -937,6 +1056,22 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
                      determinism_checked ? fmt::format("; determinism re-checked on {} runs", determinism_checked) : "");
   if (earlier) out << fmt::format("resumed: {} runs in all, seeds of runs 0..{}\n", completed, completed - 1);
   if (!stopped_early.empty()) out << "stopped before the budget: " << stopped_early << '\n';
+  if (options.until_class) {
+    if (until_class_entry.is_null())
+      out << fmt::format("class {}: not found in {} runs\n", *options.until_class, new_runs);
+    else
+      out << fmt::format("class {}: first at run {} (seed {}), {} runs and {:.1f} s into the search; {} events, {} after "
+                         "shrinking{}\n",
+                         *options.until_class, until_class_entry["run"].get<std::int64_t>(),
+                         until_class_entry["seed"].get<std::uint64_t>(), until_class_entry["runs_to_first"].get<std::int64_t>(),
+                         class_wall_s, until_class_entry["events_before_shrink"].get<std::size_t>(),
+                         until_class_entry["events_after_shrink"].get<std::size_t>(),
+                         until_class_entry["class_in_shrunk_history"].get<bool>() ? ""
+                                                                                   : " (the shrunk history no longer shows it)");
+  }
+  if (options.strategy == "guided")
+    out << fmt::format("guided search: a corpus of {} schedules, {} coverage features seen\n", guide.corpus_size(),
+                       guide.features_seen());
   if (!report_lines.empty()) {
     out << "violations:\n";
     for (const auto& l : report_lines) out << l << '\n';
@@ -956,6 +1091,7 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
     return g_signal == SIGTERM ? 143 : 130;
   }
   if (!failures.empty()) return kExitSimulatorFailure;
+  if (options.until_class) return until_class_entry.is_null() ? kExitPass : kExitFound;
   return found.empty() ? kExitPass : kExitFound;
 }
 

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "scenario/scenario.h"
+
 namespace kafkasim::explore {
 
 struct ExploreOptions {
@@ -30,6 +32,8 @@ struct ExploreOptions {
   bool force = false;                    // replace the search in out_dir
   std::optional<bool> progress;          // default: when stderr is a terminal
   std::string command_line;              // written into the counterexamples' comments
+  std::string strategy = "guided";       // guided (corpus + mutations, explore/guide.h) or random
+  std::optional<std::string> until_class;  // stop at the first run that shows this bug class (explore/classes.h)
 };
 
 // The flag checks of explore (exit 2 on failure with a message on `err`), then the search.
@@ -41,6 +45,14 @@ int command_merge(const std::vector<std::string>& inputs, const std::string& out
                   std::ostream& err);
 int command_merge(const std::vector<std::string>& inputs, const std::string& out_dir, std::ostream& out,
                   std::ostream& err);
+
+// One scenario run in a forked child as explore runs it: its violated properties, the bug classes its
+// history shows (explore/classes.h) and the coverage marks it reached.
+struct ClassifiedRun {
+  std::string failure;
+  std::vector<std::string> properties, classes, marks;
+};
+ClassifiedRun classify_run(const Scenario& scenario);
 
 // The built-in base scenario of explore (a valid scenario file's text).
 const std::string& default_base_text();

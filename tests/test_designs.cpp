@@ -1,6 +1,8 @@
 // Designs: presets resolve to the switches of spec/designs.md; overrides are checked.
 #include <gtest/gtest.h>
 
+#include "explore/classes.h"
+
 #include <fstream>
 
 #include "scenario/configs.h"
@@ -137,4 +139,6 @@ TEST(Contract, EveryNameIsDocumented) {
   for (const auto& p : all_properties()) EXPECT_TRUE(documented("`" + std::string(p.name) + "`")) << p.name;
   for (const auto& c : all_configs()) EXPECT_TRUE(documented(c.name)) << c.name;
   for (const auto& n : all_error_names()) EXPECT_TRUE(documented(n)) << n;
+  for (const auto& c : explore::all_bug_classes()) EXPECT_TRUE(documented("`" + std::string(c.name) + "`")) << c.name;
+  for (const auto& m : explore::situation_marks()) EXPECT_TRUE(documented("`" + m + "`")) << m;
 }

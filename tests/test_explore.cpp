@@ -283,6 +283,8 @@ TEST(Explore, BadFlagsAreRefusedWithExit2AndAMessage) {
   bad([](auto& o) { o.runs = 0; }, "--runs 0");
   bad([](auto& o) { o.check_determinism_percent = 120; }, "--check-determinism");
   bad([](auto& o) { o.base_file = "/nonexistent/base.yaml"; }, "/nonexistent/base.yaml");
+  bad([](auto& o) { o.strategy = "clever"; }, "--strategy clever");
+  bad([](auto& o) { o.until_class = "kafka-7129-stale-hw-isr-join"; }, "did you mean 'kafka-7128-stale-hw-isr-join'");
   int i = 0, n = 0;
   std::string error;
   EXPECT_FALSE(explore::parse_shard("5/4", i, n, error));
@@ -406,7 +408,9 @@ TEST(ExploreSignals, SigintAndSigtermStopTheSearchWriteAnInterruptedSummaryAndLe
     EXPECT_GT(summary["runs"].get<int>(), 0);
     EXPECT_EQ(count_files(dir, ".child-"), 0) << "temporary files are removed";
     for (const auto& v : summary["violations"]) {
-      if (v["file"].is_string()) EXPECT_TRUE(std::filesystem::exists(dir + "/" + v["file"].get<std::string>())) << v.dump();
+      if (v["file"].is_string()) {
+        EXPECT_TRUE(std::filesystem::exists(dir + "/" + v["file"].get<std::string>())) << v.dump();
+      }
     }
   }
 }
@@ -605,4 +609,71 @@ TEST(Merge, EachSeedCountsOnceAndGapsAreWrittenAndChecked) {
   const std::string of4 = summary_with("of4", [](json& s) { s["shard"] = "0/4"; s["violations"] = json::array(); });
   EXPECT_EQ(merge({shard0, of4}, "merged-overlap", out, err), cli::kExitBadInput);
   EXPECT_NE(err.find("cannot be counted once per seed"), std::string::npos) << err;
+}
+
+TEST(ExploreGuided, TheSearchIsTheSameForAnyNumberOfJobsAndItsCorpusGrows) {
+  // Past the first Guide::kLag runs, schedules come from the corpus: the same ones for 1 job and for 2.
+  const int runs = kSanitized ? 4 : 120;
+  explore::ExploreOptions o;
+  o.design = "kafka-0.11";
+  o.seed = 40;
+  o.runs = runs;
+  o.shrink = false;
+  o.jobs = 1;
+  o.out_dir = fresh_dir("guided-1");
+  auto one = run_explore(o);
+  o.jobs = 2;
+  o.out_dir = fresh_dir("guided-2");
+  auto two = run_explore(o);
+  ASSERT_NE(one.code, cli::kExitSimulatorFailure) << one.err;
+  EXPECT_EQ(one.summary["strategy"], "guided");
+  EXPECT_EQ(found(one.summary), found(two.summary));
+  EXPECT_EQ(one.summary["coverage"], two.summary["coverage"]);
+  EXPECT_EQ(one.summary["corpus"], two.summary["corpus"]);
+  if (!kSanitized) {
+    EXPECT_GT(one.summary["corpus"]["entries"].size(), 3u);
+    EXPECT_NE(one.out.find("guided search: a corpus of"), std::string::npos) << one.out;
+  }
+  // Stopped half way and resumed, it is the same search: the corpus and the runs not yet folded into it
+  // are saved, so the resumed half draws the schedules the unbroken search drew.
+  o.runs = runs / 2;
+  o.out_dir = fresh_dir("guided-halves");
+  auto half = run_explore(o);
+  ASSERT_NE(half.code, cli::kExitSimulatorFailure) << half.err;
+  o.resume = true;
+  auto rest = run_explore(o);
+  ASSERT_NE(rest.code, cli::kExitBadInput) << rest.err;
+  EXPECT_EQ(rest.summary["runs"], two.summary["runs"]);
+  EXPECT_EQ(found(rest.summary), found(two.summary));
+  EXPECT_EQ(rest.summary["coverage"], two.summary["coverage"]);
+  EXPECT_EQ(rest.summary["corpus"], two.summary["corpus"]);
+  // The situation marks are listed, reached or not.
+  EXPECT_TRUE(one.summary["coverage"].contains("situation:isr-join-below-epoch-start"));
+}
+
+TEST(ExploreGuided, UntilClassStopsAtTheFirstRunOfTheClassAndShrinksKeepingIt) {
+  if (kSanitized) GTEST_SKIP() << "a search of hundreds of runs";
+  explore::ExploreOptions o;
+  o.design = "kafka-0.10";
+  o.faults = {"crash", "pause", "partition", "isolate", "expire-session", "shutdown"};
+  o.until_class = "kip101-hw-truncation";
+  o.runs = 3000;
+  o.jobs = 2;
+  o.max_shrink_runs = 150;
+  o.out_dir = fresh_dir("until-class");
+  auto e = run_explore(o);
+  ASSERT_EQ(e.code, 1) << e.out << e.err;
+  const auto& u = e.summary["until_class"];
+  ASSERT_TRUE(u["run"].is_number()) << e.out;
+  EXPECT_LT(u["runs_to_first"].get<int>(), 3000);
+  EXPECT_TRUE(u["class_in_shrunk_history"].get<bool>()) << u.dump();
+  EXPECT_LE(u["events_after_shrink"].get<int>(), u["events_before_shrink"].get<int>());
+  // It stopped there: no run launched past the first of the class but the ones already in flight.
+  EXPECT_LE(e.summary["runs"].get<int>(), u["runs_to_first"].get<int>() + o.jobs);
+  EXPECT_NE(e.out.find("class kip101-hw-truncation: first at run"), std::string::npos) << e.out;
+  // The written counterexample replays the violation.
+  const std::string file = o.out_dir + "/" + u["file"].get<std::string>();
+  const std::string cmd = "'" + std::string(KAFKASIM_BINARY) + "' run '" + file + "' > /dev/null 2>&1";
+  const int status = std::system(cmd.c_str());
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << file;
 }
