@@ -75,6 +75,9 @@ const std::vector<BugClass>& all_bug_classes() {
        "a follower becomes follower of a leader that never had the epoch of the follower's last records (two leader "
        "changes in quick succession), the leader-epoch lookup answers past the divergence, and the follower keeps "
        "records the leader does not have: the logs diverge"},
+      {"kafka-7164-same-leader-no-truncation", "KAFKA-7164 / KAFKA-7395 (fixed in 2.1 / 2.2)",
+       "a follower told to follow the same leader id again in a new epoch skips truncation (makeFollower saw \"no "
+       "change\") and keeps records the leader replaced: the logs diverge"},
       {"kafka-6082-zombie-controller", "KAFKA-6082 (fixed in 2.1)",
        "a controller whose epoch has passed still writes ZooKeeper successfully (no conditional write on "
        "/controller_epoch)"},
@@ -128,6 +131,9 @@ Analysis analyse(const Scenario& scenario, const sim::History& history, const st
   std::vector<Range> committed_below_min_isr;
   std::map<std::int64_t, std::int64_t> elected_zxid;              // controller epoch -> zxid of its election
   bool zombie_write = false;
+  const bool skips_same_leader = !scenario.design.on("truncate-on-every-epoch-change");
+  std::map<ReplicaKey, int> follows;                             // the leader a replica last became follower of
+  std::set<ReplicaKey> skipped_truncation;                       // ... again, in a new epoch, without truncating
 
   for (const auto& e : history.events()) {
     const std::string p = e.str_or("partition", "");
@@ -203,7 +209,14 @@ Analysis analyse(const Scenario& scenario, const sim::History& history, const st
       for (auto it = joined_stale.begin(); it != joined_stale.end();)
         it = it->second == p && !contains(next, it->first) ? joined_stale.erase(it) : std::next(it);
       isr[p] = next;
+    } else if (e.name == "broker-started") {
+      // A restarted broker's replicas start afresh: their first LeaderAndIsr always truncates.
+      for (auto it = follows.begin(); it != follows.end();) it = it->first.first == b ? follows.erase(it) : std::next(it);
+      for (auto it = skipped_truncation.begin(); it != skipped_truncation.end();)
+        it = it->first == b ? skipped_truncation.erase(it) : std::next(it);
     } else if (e.name == "became-leader") {
+      follows.erase(key);
+      skipped_truncation.erase(key);
       leader[p] = b;
       epoch_start[p] = e.int_or("leo", 0);
       hw[key] = e.int_or("hw", 0);
@@ -220,6 +233,15 @@ Analysis analyse(const Scenario& scenario, const sim::History& history, const st
     } else if (e.name == "became-follower") {
       if (leader.count(p) && leader[p] == b) leader.erase(p);
       const int l = static_cast<int>(e.int_or("leader", -1));
+      const auto before = follows.find(key);
+      const bool skipped = skips_same_leader && before != follows.end() && before->second == l;
+      follows[key] = l;
+      if (skipped) {
+        // KAFKA-7164: no truncation this time; what it keeps is kept without a leader-epoch lookup.
+        skipped_truncation.insert(key);
+        mark("situation:refollows-same-leader-without-truncation");
+        continue;
+      }
       const auto& mine = logs[key];
       const auto& theirs = logs[{l, p}];
       auto& kept = kept_unknown_epochs[key];
@@ -292,7 +314,10 @@ Analysis analyse(const Scenario& scenario, const sim::History& history, const st
       }));
   add("kip279-fast-failover-divergence", std::any_of(divergent.begin(), divergent.end(), [&](const Divergent& d) {
         const ReplicaKey key{d.broker, d.partition};
-        return !hw_truncated_since_follow[key] && kept_unknown_epochs[key].count(d.epoch) > 0;
+        return !hw_truncated_since_follow[key] && !skipped_truncation.count(key) && kept_unknown_epochs[key].count(d.epoch) > 0;
+      }));
+  add("kafka-7164-same-leader-no-truncation", std::any_of(divergent.begin(), divergent.end(), [&](const Divergent& d) {
+        return skipped_truncation.count(ReplicaKey{d.broker, d.partition}) > 0;
       }));
   add("kafka-6082-zombie-controller", zombie_write);
   add("kafka-7128-stale-hw-isr-join", loss_where(violations, [&](const std::string& p, std::int64_t) {
@@ -323,6 +348,7 @@ Analysis analyse(const Scenario& scenario, const sim::History& history, const st
 std::vector<std::string> situation_marks() {
   return {"situation:hw-truncated-then-led",           "situation:hw-truncation-after-power-loss",
           "situation:follows-a-leader-lacking-its-epoch", "situation:two-leader-changes-within-1s",
+          "situation:refollows-same-leader-without-truncation",
           "situation:elected-behind-a-replica",        "situation:isr-join-below-epoch-start",
           "situation:stale-isr-joiner-elected",        "situation:elected-without-committed-records",
           "situation:hw-advanced-below-min-isr",
