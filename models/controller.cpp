@@ -599,6 +599,15 @@ void Controller::on_controlled_shutdown(const sim::Envelope& e, const Controlled
       if (p != nullptr && p->replicas.size() > 1 && (contains(s.state.isr, broker) || s.state.leader == broker))
         names.push_back(name);
     }
+    // partitionsFollowedByBroker, split off before any leader moves: only these go OfflineReplica
+    // (StopReplica). A partition whose leadership moves away now keeps its replica fetching from the new
+    // leader; stopping it too would leave the returning broker's replica idle under an unchanged leader.
+    std::vector<std::string> followed;
+    for (const auto& [name, s] : states_) {
+      const PartitionInfo* p = info(name);
+      if (p != nullptr && p->replicas.size() > 1 && contains(p->replicas, broker) && s.state.leader != broker)
+        followed.push_back(name);
+    }
     auto changed = std::make_shared<std::vector<std::string>>();
     for_each(
         names,
@@ -632,16 +641,10 @@ void Controller::on_controlled_shutdown(const sim::Envelope& e, const Controlled
               },
               next);
         },
-        [this, broker, changed, address, done] {
+        [this, broker, changed, address, done, followed = std::move(followed)] {
           send_leader_and_isr(live_brokers_, *changed);
           send_update_metadata(live_brokers_);
-          // The partitions it only follows now go OfflineReplica: StopReplica (deletePartitions=false).
-          std::vector<std::string> followed;
-          for (const auto& [name, s] : states_) {
-            const PartitionInfo* p = info(name);
-            if (p != nullptr && p->replicas.size() > 1 && contains(p->replicas, broker) && s.state.leader != broker)
-              followed.push_back(name);
-          }
+          // The partitions it only followed go OfflineReplica: StopReplica (deletePartitions=false).
           send_stop_replica(broker, followed);
           auto resp = std::make_unique<ControlledShutdownResponse>();
           for (const auto& [name, s] : states_) {
