@@ -78,6 +78,10 @@ const std::vector<BugClass>& all_bug_classes() {
       {"kafka-7164-same-leader-no-truncation", "KAFKA-7164 / KAFKA-7395 (fixed in 2.1 / 2.2)",
        "a follower told to follow the same leader id again in a new epoch skips truncation (makeFollower saw \"no "
        "change\") and keeps records the leader replaced: the logs diverge"},
+      {"kip320-unfenced-follower-fetch", "KIP-320 / KAFKA-6880 (fixed in 2.1)",
+       "a follower that missed leader changes (no LeaderAndIsr reached it) keeps fetching from a broker that leads "
+       "again in a newer epoch; nothing checks its epoch and it never truncates, so it keeps records the leader "
+       "replaced: the logs diverge, and if it is elected the records are lost"},
       {"kafka-6082-zombie-controller", "KAFKA-6082 (fixed in 2.1)",
        "a controller whose epoch has passed still writes ZooKeeper successfully (no conditional write on "
        "/controller_epoch)"},
@@ -134,6 +138,8 @@ Analysis analyse(const Scenario& scenario, const sim::History& history, const st
   const bool skips_same_leader = !scenario.design.on("truncate-on-every-epoch-change");
   std::map<ReplicaKey, int> follows;                             // the leader a replica last became follower of
   std::set<ReplicaKey> skipped_truncation;                       // ... again, in a new epoch, without truncating
+  std::map<ReplicaKey, std::int64_t> follower_epoch;             // the leader epoch a follower was last told
+  std::set<ReplicaKey> unfenced;                                 // appended a newer epoch's records it was never told of
 
   for (const auto& e : history.events()) {
     const std::string p = e.str_or("partition", "");
@@ -144,6 +150,13 @@ Analysis analyse(const Scenario& scenario, const sim::History& history, const st
       const auto o = static_cast<std::size_t>(e.int_or("offset", 0));
       if (log.size() <= o) log.resize(o + 1);
       log[o] = Rec{e.str_or("value", ""), e.int_or("leader_epoch", 0)};
+      // KIP-320: a follower fetching records of an epoch newer than the one it follows, from a leader it
+      // was never told leads that epoch (its fetches carry no epoch to be fenced by).
+      const auto told = follower_epoch.find(key);
+      if (told != follower_epoch.end() && e.int_or("leader_epoch", 0) > told->second && !unfenced.count(key)) {
+        unfenced.insert(key);
+        mark("situation:follower-fetches-across-missed-epochs");
+      }
     } else if (e.name == "truncated") {
       auto& log = logs[key];
       const std::int64_t from = e.int_or("from_offset", 0), to = e.int_or("to_offset", 0);
@@ -214,9 +227,12 @@ Analysis analyse(const Scenario& scenario, const sim::History& history, const st
       for (auto it = follows.begin(); it != follows.end();) it = it->first.first == b ? follows.erase(it) : std::next(it);
       for (auto it = skipped_truncation.begin(); it != skipped_truncation.end();)
         it = it->first == b ? skipped_truncation.erase(it) : std::next(it);
+      for (auto it = follower_epoch.begin(); it != follower_epoch.end();)
+        it = it->first.first == b ? follower_epoch.erase(it) : std::next(it);
     } else if (e.name == "became-leader") {
+      // What a skipped truncation or an unfenced fetch kept stays in the log it now leads with.
       follows.erase(key);
-      skipped_truncation.erase(key);
+      follower_epoch.erase(key);
       leader[p] = b;
       epoch_start[p] = e.int_or("leo", 0);
       hw[key] = e.int_or("hw", 0);
@@ -233,6 +249,7 @@ Analysis analyse(const Scenario& scenario, const sim::History& history, const st
     } else if (e.name == "became-follower") {
       if (leader.count(p) && leader[p] == b) leader.erase(p);
       const int l = static_cast<int>(e.int_or("leader", -1));
+      follower_epoch[key] = e.int_or("leader_epoch", -1);
       const auto before = follows.find(key);
       const bool skipped = skips_same_leader && before != follows.end() && before->second == l;
       follows[key] = l;
@@ -319,6 +336,9 @@ Analysis analyse(const Scenario& scenario, const sim::History& history, const st
   add("kafka-7164-same-leader-no-truncation", std::any_of(divergent.begin(), divergent.end(), [&](const Divergent& d) {
         return skipped_truncation.count(ReplicaKey{d.broker, d.partition}) > 0;
       }));
+  add("kip320-unfenced-follower-fetch", std::any_of(divergent.begin(), divergent.end(), [&](const Divergent& d) {
+        return unfenced.count(ReplicaKey{d.broker, d.partition}) > 0;
+      }));
   add("kafka-6082-zombie-controller", zombie_write);
   add("kafka-7128-stale-hw-isr-join", loss_where(violations, [&](const std::string& p, std::int64_t) {
         return stale_joiner_led.count(p) > 0;
@@ -348,7 +368,7 @@ Analysis analyse(const Scenario& scenario, const sim::History& history, const st
 std::vector<std::string> situation_marks() {
   return {"situation:hw-truncated-then-led",           "situation:hw-truncation-after-power-loss",
           "situation:follows-a-leader-lacking-its-epoch", "situation:two-leader-changes-within-1s",
-          "situation:refollows-same-leader-without-truncation",
+          "situation:refollows-same-leader-without-truncation", "situation:follower-fetches-across-missed-epochs",
           "situation:elected-behind-a-replica",        "situation:isr-join-below-epoch-start",
           "situation:stale-isr-joiner-elected",        "situation:elected-without-committed-records",
           "situation:hw-advanced-below-min-isr",

@@ -61,6 +61,9 @@ INSTANTIATE_TEST_SUITE_P(
     Bundled, ClassPinnedByScenario,
     ::testing::Values(Pinned{"kip101-hw-truncation.yaml", "kip101-hw-truncation", "kafka-0.10", "kafka-0.11"},
                       Pinned{"zombie-controller.yaml", "kafka-6082-zombie-controller", "kafka-0.11", "kafka-2.2"},
+                      Pinned{"kafka-7128-stale-hw-isr-join.yaml", "kafka-7128-stale-hw-isr-join",
+                             "kafka-2.2,isr-join-requires-epoch-start=false", "kafka-2.2"},
+                      Pinned{"kip320-unfenced-follower-fetch.yaml", "kip320-unfenced-follower-fetch", "kafka-2.0", "kafka-2.2"},
                       Pinned{"kraft-kip966-last-replica-standing.yaml", "kip966-last-replica-standing", "kafka-4.0",
                              "kafka-4.1"}),
     [](const auto& info) {
