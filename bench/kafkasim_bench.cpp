@@ -187,17 +187,19 @@ Figures in_child(const std::string& name, const std::string& what, const std::fu
   return f;
 }
 
-// E1: the default explore search, run as a user would, for `seconds` of wall time.
-Figures explore_figures(const std::string& kafkasim, int seconds, int max_shrink_runs) {
+// E1: the default explore search, run as a user would, for `seconds` of wall time; E1-random the same with
+// `--strategy random` (the search before the guided one), so both are measured in one run.
+Figures explore_figures(const std::string& kafkasim, int seconds, int max_shrink_runs, const std::string& strategy) {
   Figures f;
-  f.name = "E1";
-  f.what = fmt::format("explore --design latest --jobs 2 --time {}s", seconds);
+  f.name = strategy.empty() ? "E1" : "E1-" + strategy;
+  const std::string how = strategy.empty() ? "" : " --strategy " + strategy;
+  f.what = fmt::format("explore --design latest --jobs 2 --time {}s{}", seconds, how);
   const std::string dir = fmt::format("/tmp/kafkasim-bench-explore-{}", ::getpid());
   std::filesystem::remove_all(dir);
   // The search itself is what is timed (summary.json's search_wall_s); shrinking what it found follows it.
   const std::string shrink = max_shrink_runs >= 0 ? fmt::format(" --max-shrink-runs {}", max_shrink_runs) : "";
-  const std::string cmd = fmt::format("'{}' explore --design latest --jobs 2 --time {}s{} --out '{}' > '{}.log' 2>&1",
-                                      kafkasim, seconds, shrink, dir, dir);
+  const std::string cmd = fmt::format("'{}' explore --design latest --jobs 2 --time {}s{}{} --out '{}' > '{}.log' 2>&1",
+                                      kafkasim, seconds, how, shrink, dir, dir);
   // Run through a shell in a child of our own, so that wait4 reports the peak memory of that search
   // alone (the largest of explore and its run children), not of the workloads measured before it.
   const auto t0 = Clock::now();
@@ -248,7 +250,7 @@ int main(int argc, char** argv) {
   int explore_s = 60;
   int sim_s = 0;
   app.add_flag("--quick", quick, "a smoke run: every workload scaled down to seconds");
-  app.add_option("--only", only, "comma-separated subset: baseline,W1,W1-kraft,W2,W3-300,W3-3000,W3-30000,E1");
+  app.add_option("--only", only, "comma-separated subset: baseline,W1,W1-kraft,W2,W3-300,W3-3000,W3-30000,E1,E1-random");
   app.add_option("--kafkasim", kafkasim, "the kafkasim binary E1 runs")->capture_default_str();
   app.add_option("--explore-s", explore_s, "E1's wall-clock budget in seconds")->capture_default_str();
   app.add_option("--json", json_out, "also write the figures as JSON here");
@@ -292,7 +294,8 @@ int main(int argc, char** argv) {
                  [&] { return workload_body(workload_yaml(name, "wide", 30, partitions, 1, 1000, 0, d)); }, limit));
   }
   // A smoke run bounds the shrinking after the search, so that it takes seconds.
-  if (want("E1")) run(explore_figures(kafkasim, explore_s, quick ? 5 : -1));
+  if (want("E1")) run(explore_figures(kafkasim, explore_s, quick ? 5 : -1, ""));
+  if (want("E1-random")) run(explore_figures(kafkasim, explore_s, quick ? 5 : -1, "random"));
 
   const Figures* base = nullptr;
   for (const auto& f : rows)

@@ -18,7 +18,9 @@ ALL = ""  # every fault kind of the design
 # class, buggy design, fixed design, fault kinds, why these kinds
 ROWS = [
     ("kip101-hw-truncation", "kafka-0.10", "kafka-0.11", NO_POWER_LOSS),
-    ("kafka-6082-zombie-controller", "kafka-2.0", "kafka-2.2", NO_POWER_LOSS),
+    # kafka-0.11, as scenarios/zombie-controller.yaml pins it: from 2.0 on (the 1.1 controller) an expired
+    # session clears the controller's queue first, and only a pause inside one event's writes is left.
+    ("kafka-6082-zombie-controller", "kafka-0.11", "kafka-2.2", NO_POWER_LOSS),
     ("kip279-fast-failover-divergence", "kafka-0.11", "kafka-2.0", NO_POWER_LOSS),
     ("kafka-7128-stale-hw-isr-join", "kafka-2.2,isr-join-requires-epoch-start=false", "kafka-2.2", NO_POWER_LOSS),
     # These three need a power loss (an unflushed tail lost): the mechanism is what the power loss takes.
@@ -36,6 +38,7 @@ FIXED_IN = {
     "kip101-power-loss-divergence": "kafka-0.11",
     "kip279-fast-failover-divergence": "kafka-2.0",
     "kafka-7164-same-leader-no-truncation": "kafka-2.2",
+    "kip320-unfenced-follower-fetch": "kafka-2.2",
     "kafka-6082-zombie-controller": "kafka-2.2",
     "kafka-7128-stale-hw-isr-join": "kafka-2.2",
     "kafka-15583-hw-below-min-isr": "kafka-3.7",
