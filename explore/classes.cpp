@@ -4,6 +4,7 @@
 #include "explore/classes.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
@@ -214,7 +215,9 @@ Analysis analyse(const Scenario& scenario, const sim::History& history, const st
         if (contains(before, m)) continue;
         const auto log = logs.find({static_cast<int>(m), p});
         const std::int64_t leo = log == logs.end() ? 0 : static_cast<std::int64_t>(log->second.size());
-        if (start != epoch_start.end() && leo < start->second) {
+        // A power loss can shorten the joiner's log after the fetch that let it join (KIP-966's story, not
+        // a stale HW): only a partition no power loss touched counts.
+        if (start != epoch_start.end() && leo < start->second && !power_lost.count(p)) {
           joined_stale.insert({static_cast<int>(m), p});
           mark("situation:isr-join-below-epoch-start");
         }
@@ -276,8 +279,13 @@ Analysis analyse(const Scenario& scenario, const sim::History& history, const st
       const auto it = leader.find(p);
       if (it != leader.end() && it->second == b) {
         const std::int64_t next = e.int_or("hw", 0);
+        // The leader's own ISR, as it advanced (the published one can run ahead of it: an AlterPartition
+        // committed before the leader read the answer); the published one for histories without it.
         const auto members = isr.find(p);
-        if (members != isr.end() && static_cast<int>(members->second.size()) < min_insync_of(scenario, p))
+        const std::size_t isr_size = e.get("isr") != nullptr ? ints(e, "isr").size()
+                                     : members != isr.end()  ? members->second.size()
+                                                             : SIZE_MAX;
+        if (isr_size != SIZE_MAX && static_cast<int>(isr_size) < min_insync_of(scenario, p))
         {
           // Only what no leader of the partition had committed before.
           const std::int64_t from = std::max(hw[key], highest_hw[p]);
@@ -329,9 +337,17 @@ Analysis analyse(const Scenario& scenario, const sim::History& history, const st
         const auto it = power_then_hw_kept.find({d.broker, d.partition});
         return it != power_then_hw_kept.end() && d.offset < it->second;
       }));
+  // KIP-279 is inferred (an epoch kept through a lookup its leader could not answer); KAFKA-7164 and KIP-320
+  // are seen directly (a skipped truncation, an unfenced fetch). A partition whose divergence one of those
+  // two explains is theirs: the inferred class would credit the KIP-279 fix's design with their bugs.
+  std::set<std::string> seen_directly;
+  for (const auto& d : divergent) {
+    const ReplicaKey key{d.broker, d.partition};
+    if (skipped_truncation.count(key) || unfenced.count(key)) seen_directly.insert(d.partition);
+  }
   add("kip279-fast-failover-divergence", std::any_of(divergent.begin(), divergent.end(), [&](const Divergent& d) {
         const ReplicaKey key{d.broker, d.partition};
-        return !hw_truncated_since_follow[key] && !skipped_truncation.count(key) && kept_unknown_epochs[key].count(d.epoch) > 0;
+        return !seen_directly.count(d.partition) && !hw_truncated_since_follow[key] && kept_unknown_epochs[key].count(d.epoch) > 0;
       }));
   add("kafka-7164-same-leader-no-truncation", std::any_of(divergent.begin(), divergent.end(), [&](const Divergent& d) {
         return skipped_truncation.count(ReplicaKey{d.broker, d.partition}) > 0;

@@ -306,7 +306,10 @@ void ReplicaManager::maybe_advance_hw(Replica& r) {
   }
   if (hw <= r.hw) return;
   r.hw = hw;
-  broker_.record("hw-advanced", {{"broker", i64(broker_.broker_id())}, {"partition", r.name}, {"hw", hw}});
+  // The ISR it advanced under (the leader's own: with AlterPartition the controller publishes a change
+  // before the leader has it), so a reader of the history can tell an advance below min ISR.
+  broker_.record("hw-advanced", {{"broker", i64(broker_.broker_id())}, {"partition", r.name}, {"hw", hw},
+                                 {"isr", to_int64s(r.isr)}});
   complete_delayed_produces(r.name);
   wake_parked_fetches(r.name);
 }
