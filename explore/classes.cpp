@@ -126,6 +126,8 @@ Analysis analyse(const Scenario& scenario, const sim::History& history, const st
   std::set<std::string> power_lost;                              // partitions a power loss removed records of
   std::vector<Range> power_lost_last_standing;                   // removed while that broker was the ISR's only member
   std::set<ReplicaKey> power_lost_last_pending;                  // ... and not yet elected again
+  std::map<std::string, std::int64_t> partition_epoch_at_loss;   // the partition's leader epoch when that power loss hit
+  std::map<std::string, std::int64_t> partition_leader_epoch;    // the newest leader epoch elected
   std::vector<std::pair<ReplicaKey, Range>> power_lost_ranges;
   std::vector<Range> last_standing_then_led;
   std::map<ReplicaKey, std::set<std::int64_t>> kept_unknown_epochs;  // epochs kept through a lookup the leader could not answer
@@ -136,6 +138,7 @@ Analysis analyse(const Scenario& scenario, const sim::History& history, const st
   std::vector<Range> committed_below_min_isr;
   std::map<std::int64_t, std::int64_t> elected_zxid;              // controller epoch -> zxid of its election
   bool zombie_write = false;
+  std::map<std::string, bool> elected_unclean;                   // partition -> its last election was unclean
   const bool skips_same_leader = !scenario.design.on("truncate-on-every-epoch-change");
   std::map<ReplicaKey, int> follows;                             // the leader a replica last became follower of
   std::set<ReplicaKey> skipped_truncation;                       // ... again, in a new epoch, without truncating
@@ -177,6 +180,7 @@ Analysis analyse(const Scenario& scenario, const sim::History& history, const st
         if (it != isr.end() && it->second.size() == 1 && it->second.front() == b) {
           power_lost_last_standing.push_back(Range{p, to, from});
           power_lost_last_pending.insert(key);
+          partition_epoch_at_loss[p] = partition_leader_epoch.count(p) ? partition_leader_epoch[p] : -1;
           mark("situation:power-loss-of-last-isr-member");
         }
       }
@@ -189,6 +193,9 @@ Analysis analyse(const Scenario& scenario, const sim::History& history, const st
       const sim::Value* clean = e.get("clean");
       const bool unclean = clean != nullptr && std::holds_alternative<bool>(*clean) && !std::get<bool>(*clean);
       const int elected = static_cast<int>(e.int_or("leader", -1));
+      elected_unclean[p] = unclean;
+      partition_leader_epoch[p] = std::max(partition_leader_epoch.count(p) ? partition_leader_epoch[p] : -1,
+                                           e.int_or("leader_epoch", -1));
       if (joined_stale.count({elected, p}) && !unclean) {
         stale_joiner_led.insert(p);
         mark("situation:stale-isr-joiner-elected");
@@ -243,7 +250,14 @@ Analysis analyse(const Scenario& scenario, const sim::History& history, const st
       for (const auto& r : removed_by_hw[key]) hw_truncated_then_led.push_back(r);
       if (!removed_by_hw[key].empty()) mark("situation:hw-truncated-then-led");
       removed_by_hw[key].clear();
-      if (power_lost_last_pending.count(key)) {
+      // KIP-966's class is a *clean* election from the ISR it was left alone in; with ISR and ELR both empty
+      // Kafka 4.1 elects the last known leader uncleanly (KIP-966 part 2, unclean recovery, is another story).
+      // And only where min.insync.replicas >= 2: with 1, ELR is never kept and acks=all with one replica in
+      // the ISR is what the configuration promised, on every design.
+      // An election, in a newer epoch than the loss's: a leader that restarts before anyone saw it go and
+      // resumes its own epoch from its metadata is the power-loss trade-off, not a re-election.
+      const bool reelected = e.int_or("leader_epoch", -1) > partition_epoch_at_loss[p];
+      if (power_lost_last_pending.count(key) && reelected && !elected_unclean[p] && min_insync_of(scenario, p) >= 2) {
         for (const auto& [k, r] : power_lost_ranges)
           if (k == key) last_standing_then_led.push_back(r);
         mark("situation:last-isr-member-leads-after-power-loss");
