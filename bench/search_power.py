@@ -34,7 +34,9 @@ ROWS = [
 BASES = ["rf3-min2", "rf2-min1", "five-brokers", "rf3-min1", "two-brokers"]
 # A class that needs an ISR below min.insync.replicas cannot happen where that is 1: its rows rotate over the
 # generic bases with min ISR 2 only.
-ROW_BASES = {"kafka-15583-hw-below-min-isr": ["rf3-min2", "five-brokers"]}
+ROW_BASES = {"kafka-15583-hw-below-min-isr": ["rf3-min2", "five-brokers"],
+             # KIP-966's ELR is kept only when min.insync.replicas > 1 (with 1 the loss is what was configured)
+             "kip966-last-replica-standing": ["rf3-min2", "five-brokers"]}
 
 # The presets in release order, and the first preset without each class: a class found on a design before
 # its fix is that design's own historical bug, not a failure of the row's fix.
