@@ -106,6 +106,12 @@ def explore(kafkasim, base, design, faults, bug_class, seed, budget, out, runs=N
     return read_summary(out), wall
 
 
+def base_of(cls, i):
+    """The generic base the row's i-th seed runs on."""
+    bases = ROW_BASES.get(cls, BASES)
+    return bases[i % len(bases)]
+
+
 def row_id(cls, buggy):
     """The row's name (its folder under --out): the class, and the buggy design when it is not the first row's."""
     first = next(r for r in ROWS if r[0] == cls)
@@ -151,10 +157,9 @@ def main():
     results = []
     for cls, buggy, fixed, faults in rows:
         rid = row_id(cls, buggy)
-        found, per_seed = [], []
+        per_seed = []
         for i, seed in enumerate(seeds):
-            bases = ROW_BASES.get(cls, BASES)
-            base = bases[i % len(bases)]
+            base = base_of(cls, i)
             out = os.path.join(a.out, rid, f"buggy-{seed}")
             if a.collect:
                 if not os.path.exists(os.path.join(out, "summary.json")):
@@ -185,8 +190,7 @@ def main():
             continue  # --collect: this row never ran
         fixed_hits, other = 0, {}
         for i, seed in enumerate(seeds[:len(per_seed)]):
-            bases = ROW_BASES.get(cls, BASES)
-            base = bases[i % len(bases)]
+            base = base_of(cls, i)
             out = os.path.join(a.out, rid, f"fixed-{seed}")
             if a.collect:
                 if not os.path.exists(os.path.join(out, "summary.json")):
