@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -14,6 +16,7 @@
 
 #include "cli/commands.h"
 #include "explore/search.h"
+#include "explore/sweep.h"
 #include "scenario/limits.h"
 #include "scenario/suggest.h"
 #include "scenario/units.h"
@@ -185,6 +188,41 @@ int main(int argc, char** argv) {
   merge_cmd->add_flag("--check", merge_check, "exit 1 when seeds of the sweep are missing (and say which shards to resubmit)");
   merge_cmd->footer(std::string("Example:\n  kafkasim merge out/* --out merged --check\n") + kExitCodes);
 
+  struct {
+    bool slurm = false, kubernetes = false;
+    std::string base, design, faults, seed = "1", time, strategy = "guided", results, kafkasim = "kafkasim",
+                image = "kafkasim:latest", only, task_limit, name = "kafkasim-explore", out = "-";
+    std::int64_t runs = 0;
+    int shards = 0, jobs = 2;
+  } sw;
+  auto* sweep_cmd = app.add_subcommand("sweep", "write the Slurm or Kubernetes job file of a sharded explore sweep");
+  sweep_cmd->add_flag("--slurm", sw.slurm, "a Slurm array job (submit with sbatch)");
+  sweep_cmd->add_flag("--kubernetes", sw.kubernetes, "a Kubernetes Indexed Job (kubectl apply -f)");
+  sweep_cmd->add_option("BASE", sw.base, "the base scenario of explore (default: its built-in base)");
+  auto* s_design = sweep_cmd->add_option("--design", sw.design, "design, as explore takes it");
+  auto* s_faults = sweep_cmd->add_option("--faults", sw.faults, "fault kinds, as explore takes them");
+  sweep_cmd->add_option("--seed", sw.seed, "base seed of the sweep")->capture_default_str();
+  auto* s_runs = sweep_cmd->add_option("--runs", sw.runs, "runs per shard (names the sweep's seeds exactly)");
+  auto* s_time = sweep_cmd->add_option("--time", sw.time, "wall-clock budget per shard, e.g. 30m");
+  sweep_cmd->add_option("--shards", sw.shards, "N: the number of shards")->required();
+  sweep_cmd->add_option("--jobs", sw.jobs, "explore --jobs, and the CPUs each task asks for")->capture_default_str();
+  sweep_cmd->add_option("--strategy", sw.strategy, "guided or random (random: each seed's run depends on its seed only)")
+      ->capture_default_str();
+  sweep_cmd->add_option("--results", sw.results, "folder of the shard-I/ results (Slurm default: ./results, made absolute; "
+                                                  "Kubernetes default: /results, the shared volume)");
+  sweep_cmd->add_option("--kafkasim", sw.kafkasim, "the kafkasim binary on the nodes (Slurm; a path is made absolute)")
+      ->capture_default_str();
+  sweep_cmd->add_option("--image", sw.image, "the container image (Kubernetes; deploy/Dockerfile)")->capture_default_str();
+  sweep_cmd->add_option("--only", sw.only, "only these shards, e.g. 2,5 (to resubmit what merge --check names)");
+  sweep_cmd->add_option("--task-limit", sw.task_limit, "Slurm --time of a task (default: 2h with --runs, 2x the budget + 10m with --time)");
+  sweep_cmd->add_option("--name", sw.name, "job name")->capture_default_str();
+  sweep_cmd->add_option("--out", sw.out, "the job file to write ('-': standard output)")->capture_default_str();
+  sweep_cmd->footer(std::string("Examples:\n"
+                                "  kafkasim sweep --slurm --design kafka-0.10 --runs 2000 --shards 16 --out sweep.sbatch\n"
+                                "  kafkasim sweep --slurm --design kafka-0.10 --runs 2000 --shards 16 --only 3,7 --out again.sbatch\n"
+                                "  kafkasim sweep --kubernetes base.yaml --design latest --time 30m --shards 16 --out job.yaml\n") +
+                    kExitCodes);
+
   // No command: the usage, as a newcomer needs it.
   if (argc < 2) {
     std::cerr << app.help() << '\n';
@@ -277,6 +315,96 @@ int main(int argc, char** argv) {
         matrix.seed = s;
       }
       return command_matrix(matrix, std::cout, std::cerr);
+    }
+    if (*sweep_cmd) {
+      auto sweep_bad = [&](const std::string& m) { return bad("kafkasim sweep: " + m + "\n"); };
+      namespace fs = std::filesystem;
+      kafkasim::explore::SweepOptions o;
+      if (sw.slurm == sw.kubernetes) return sweep_bad("give one of --slurm and --kubernetes");
+      o.engine = sw.slurm ? kafkasim::explore::SweepOptions::Engine::slurm : kafkasim::explore::SweepOptions::Engine::kubernetes;
+      if (bool(*s_runs) == bool(*s_time)) return sweep_bad("give one budget per shard: --runs N or --time DURATION");
+      if (sw.shards < 1 || sw.shards > 100000) return sweep_bad(fmt::format("--shards {}: from 1 to 100000", sw.shards));
+      if (!parse_seed(sw.seed, o.seed, error)) return sweep_bad("--seed " + error);
+      if (*s_design) o.design = sw.design;
+      if (*s_faults) o.faults = sw.faults;
+      if (*s_runs) o.runs = sw.runs;
+      if (*s_time) {
+        auto t = kafkasim::parse_duration(sw.time, error);
+        if (!t) return sweep_bad(fmt::format("--time {}: {}", sw.time, error));
+        o.time = sw.time;
+        o.time_s = kafkasim::to_seconds(*t);
+      }
+      if (!sw.task_limit.empty()) {
+        auto t = kafkasim::parse_duration(sw.task_limit, error);
+        if (!t || !(kafkasim::to_seconds(*t) >= 60))
+          return sweep_bad(fmt::format("--task-limit {}: {}", sw.task_limit, t ? "at least 1m" : error));
+        o.task_limit_s = kafkasim::to_seconds(*t);
+      }
+      if (!sw.only.empty()) {
+        std::vector<std::string> items;
+        if (!split_list(sw.only, items, error)) return sweep_bad("--only: " + error);
+        for (const auto& item : items) {
+          int v = -1;
+          auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
+          if (ec != std::errc() || ptr != item.data() + item.size() || v < 0 || v >= sw.shards)
+            return sweep_bad(fmt::format("--only: '{}' is not a shard of {}: write indices from 0 to {}", item, sw.shards, sw.shards - 1));
+          o.only.push_back(v);
+        }
+        std::sort(o.only.begin(), o.only.end());
+        o.only.erase(std::unique(o.only.begin(), o.only.end()), o.only.end());
+      }
+      const bool dns_name = !sw.name.empty() && sw.name.size() <= 52 && std::isalnum(static_cast<unsigned char>(sw.name.front())) &&
+                            std::isalnum(static_cast<unsigned char>(sw.name.back())) &&
+                            std::all_of(sw.name.begin(), sw.name.end(), [](char c) {
+                              return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+                            });
+      if (!dns_name)
+        return sweep_bad(fmt::format("--name {}: lower-case letters, digits and '-', starting and ending with a letter or "
+                                     "digit, at most 52 characters (a Kubernetes name)",
+                                     sw.name));
+      o.jobs = sw.jobs;
+      o.strategy = sw.strategy;
+      o.shards = sw.shards;
+      o.image = sw.image;
+      o.name = sw.name;
+      const bool slurm = sw.slurm;
+      o.results_dir = sw.results.empty() ? (slurm ? fs::absolute("results").lexically_normal().string() : "/results")
+                                         : (slurm ? fs::absolute(sw.results).lexically_normal().string() : sw.results);
+      if (!slurm && (o.results_dir.empty() || o.results_dir.front() != '/'))
+        return sweep_bad(fmt::format("--results {}: a path in the pod, from / (the shared volume's mount point)", sw.results));
+      o.kafkasim = slurm && sw.kafkasim.find('/') != std::string::npos ? fs::absolute(sw.kafkasim).lexically_normal().string()
+                                                                       : sw.kafkasim;
+      if (!sw.base.empty()) {
+        o.base_file = slurm ? fs::absolute(sw.base).lexically_normal().string() : sw.base;
+        std::ifstream in(sw.base, std::ios::binary);
+        std::stringstream text;
+        text << in.rdbuf();
+        o.base_text = text.str();
+      }
+      // Every flag explore will get, checked by explore itself now, not on the cluster later.
+      kafkasim::explore::ExploreOptions check;
+      check.base_file = sw.base;
+      check.design = o.design;
+      if (o.faults && !split_list(*o.faults, check.faults, error)) return sweep_bad("--faults: " + error);
+      check.runs = o.runs;
+      if (o.time) check.time_s = o.time_s;
+      check.seed = o.seed;
+      check.jobs = o.jobs;
+      check.shard_count = o.shards;
+      check.strategy = o.strategy;
+      check.validate_only = true;
+      std::ostringstream ignored, why;
+      if (int code = kafkasim::explore::command_explore(check, ignored, why); code != 0) {
+        std::string text = why.str();
+        const std::string prefix = "kafkasim explore: ";
+        for (std::size_t at = text.find(prefix); at != std::string::npos; at = text.find(prefix, at))
+          text.replace(at, prefix.size(), "kafkasim sweep: ");
+        std::cerr << text;
+        return code;
+      }
+      o.command_line = "kafkasim";
+      for (int i = 1; i < argc; ++i) o.command_line += " " + std::string(argv[i]);
+      return kafkasim::explore::command_sweep(o, sw.out, std::cout, std::cerr);
     }
     if (*merge_cmd) return kafkasim::explore::command_merge(merge_inputs, merge_out, merge_check, std::cout, std::cerr);
   } catch (const std::exception& e) {

@@ -237,11 +237,15 @@ int command_merge(const std::vector<std::string>& inputs, const std::string& out
   double wall_s = 0, wall_total_s = 0;
   std::map<int, std::set<int>> shards_by_count;  // N -> the indices I seen
   std::vector<std::string> interrupted;
+  std::map<int, std::set<int>> interrupted_shards;  // N -> the indices whose summary says the run was cut short
   for (std::size_t i : kept) {
     const Input& in = all[i];
     seeds.insert(seeds.end(), in.seeds.begin(), in.seeds.end());
     if (in.shard != "merged") shards_by_count[in.count].insert(in.index);
-    if (in.s.contains("interrupted")) interrupted.push_back(in.path);
+    if (in.s.contains("interrupted")) {
+      interrupted.push_back(in.path);
+      if (in.shard != "merged") interrupted_shards[in.count].insert(in.index);
+    }
     for (auto v : in.s["violations"]) {
       auto relocate = [&](json& file) {
         if (file.is_string()) file = (std::filesystem::path(in.dir) / file.get<std::string>()).string();
@@ -279,14 +283,17 @@ int command_merge(const std::vector<std::string>& inputs, const std::string& out
   }
   json missing_shards = json::object();
   std::vector<std::string> resubmit;
+  std::map<int, std::set<int>> to_resubmit;  // N -> the shards missing or interrupted
   for (const auto& [count, indices] : shards_by_count) {
     std::vector<int> absent;
     for (int i = 0; i < count; ++i)
       if (!indices.count(i)) absent.push_back(i);
-    if (absent.empty()) continue;
-    missing_shards[std::to_string(count)] = absent;
-    for (int i : absent) resubmit.push_back(fmt::format("{}/{}", i, count));
+    if (!absent.empty()) missing_shards[std::to_string(count)] = absent;
+    to_resubmit[count].insert(absent.begin(), absent.end());
   }
+  for (const auto& [count, indices] : interrupted_shards) to_resubmit[count].insert(indices.begin(), indices.end());
+  for (const auto& [count, indices] : to_resubmit)
+    for (int i : indices) resubmit.push_back(fmt::format("{}/{}", i, count));
   json v_list = json::array(), f_list = json::array();
   for (const auto& [seed, v] : violations) v_list.push_back(v);
   for (const auto& [seed, f] : failures) f_list.push_back(f);
@@ -320,6 +327,10 @@ int command_merge(const std::vector<std::string>& inputs, const std::string& out
     out << fmt::format("missing shards of {}: {}\n", count, absent.dump());
   if (!interrupted.empty()) out << fmt::format("interrupted shards (their runs up to the interruption count): {}\n", fmt::join(interrupted, ", "));
   if (!resubmit.empty()) out << fmt::format("resubmit: --shard {}\n", fmt::join(resubmit, " , --shard "));
+  for (const auto& [count, indices] : to_resubmit)
+    if (!indices.empty())
+      out << fmt::format("  (a sweep's job file: kafkasim sweep ...the same flags... --shards {} --only {})\n", count,
+                         fmt::join(indices, ","));
   std::set<std::string> properties;
   for (const auto& v : v_list) properties.insert(v["property"].get<std::string>());
   out << fmt::format("{} violating run{}{}; {} simulator failure{}\n", v_list.size(), v_list.size() == 1 ? "" : "s",
@@ -332,8 +343,8 @@ int command_merge(const std::vector<std::string>& inputs, const std::string& out
   out << coverage_table(times, runs_with, static_cast<std::int64_t>(seeds.size()));
   out << fmt::format("summary: {}\n", summary_path);
   if (check && (!gaps.empty() || !resubmit.empty())) {
-    err << fmt::format("kafkasim merge --check: the sweep has {} gap{} and {} missing shard{}\n", gaps.size(),
-                       gaps.size() == 1 ? "" : "s", resubmit.size(), resubmit.size() == 1 ? "" : "s");
+    err << fmt::format("kafkasim merge --check: the sweep has {} gap{} and {} shard{} to resubmit (missing or interrupted)\n",
+                       gaps.size(), gaps.size() == 1 ? "" : "s", resubmit.size(), resubmit.size() == 1 ? "" : "s");
     return kExitFound;
   }
   if (!f_list.empty()) return kExitSimulatorFailure;

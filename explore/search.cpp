@@ -600,6 +600,7 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
     if (it != faults.end()) faults.erase(it);
   }
   const std::string shard_text = fmt::format("{}/{}", options.shard_index, options.shard_count);
+  if (options.validate_only) return kExitPass;  // `kafkasim sweep` checks its explore flags here
 
   // ---- the output folder: writable, and not holding another search unless told what to do with it
   if (const std::string why = reports::check_output_dir(options.out_dir, "--out"); !why.empty()) return bad(why);

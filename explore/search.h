@@ -34,6 +34,7 @@ struct ExploreOptions {
   std::string command_line;              // written into the counterexamples' comments
   std::string strategy = "guided";       // guided (corpus + mutations, explore/guide.h) or random
   std::optional<std::string> until_class;  // stop at the first run that shows this bug class (explore/classes.h)
+  bool validate_only = false;            // check the flags and the base (exit 2 or 0), touch no file, run nothing
 };
 
 // The flag checks of explore (exit 2 on failure with a message on `err`), then the search.

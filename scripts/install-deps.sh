@@ -9,6 +9,7 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(chromium fonts-liberation)   # the HTML report is checked in a real (headless) browser
   packages+=(zookeeper libzookeeper-mt-dev)  # the ZooKeeper model is checked against a real server
   packages+=(clang libclang-rt-14-dev)       # libFuzzer over the scenario parser (build-fuzz)
+  packages+=(slurm-wlm munge)                # array-job sharding is checked on a real one-node Slurm
 fi
 
 missing=()

@@ -606,6 +606,16 @@ TEST(Merge, EachSeedCountsOnceAndGapsAreWrittenAndChecked) {
   EXPECT_EQ(gap["missing_shards"]["3"], json::parse("[1]"));
   EXPECT_EQ(merge({shard0_of_3, shard2_of_3}, "merged-gap-check", out, err, true), cli::kExitFail);
   EXPECT_NE(out.find("resubmit: --shard 1/3"), std::string::npos) << out;
+  // An interrupted shard (its summary says so) is named to resubmit too, though its seeds count.
+  const std::string cut = summary_with("of3-1-cut", [](json& s) {
+    s["shard"] = "1/3";
+    s["violations"] = json::array();
+    s["interrupted"] = "SIGTERM";
+  });
+  EXPECT_EQ(merge({shard0_of_3, cut, shard2_of_3}, "merged-cut", out, err), cli::kExitPass) << err;
+  EXPECT_EQ(merge({shard0_of_3, cut, shard2_of_3}, "merged-cut-check", out, err, true), cli::kExitFail) << out;
+  EXPECT_NE(out.find("resubmit: --shard 1/3"), std::string::npos) << out;
+  EXPECT_NE(out.find("--shards 3 --only 1"), std::string::npos) << out;
   // Shards of two shardings that overlap in part cannot be counted once.
   const std::string of4 = summary_with("of4", [](json& s) { s["shard"] = "0/4"; s["violations"] = json::array(); });
   EXPECT_EQ(merge({shard0, of4}, "merged-overlap", out, err), cli::kExitBadInput);
