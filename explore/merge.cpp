@@ -322,7 +322,11 @@ int command_merge(const std::vector<std::string>& inputs, const std::string& out
   out << fmt::format("merged {} summar{}: {} runs, seeds {}..{}{}\n", kept.size(), kept.size() == 1 ? "y" : "ies", seeds.size(),
                      base_seed, last, gaps.empty() ? " all covered" : fmt::format(", with {} gap{}", gaps.size(), gaps.size() == 1 ? "" : "s"));
   for (const auto& s : skipped) out << "skipped, counted once already: " << s << '\n';
-  for (const auto& g : gaps) out << fmt::format("gap: seeds {}..{} are not covered\n", g[0].get<std::uint64_t>(), g[1].get<std::uint64_t>());
+  constexpr std::size_t kGapsShown = 8;  // all of them are in summary.json
+  for (std::size_t i = 0; i < gaps.size() && i < kGapsShown; ++i)
+    out << fmt::format("gap: seeds {}..{} are not covered\n", gaps[i][0].get<std::uint64_t>(), gaps[i][1].get<std::uint64_t>());
+  if (gaps.size() > kGapsShown)
+    out << fmt::format("... and {} more gaps (summary.json lists them all)\n", gaps.size() - kGapsShown);
   for (const auto& [count, absent] : missing_shards.items())
     out << fmt::format("missing shards of {}: {}\n", count, absent.dump());
   if (!interrupted.empty()) out << fmt::format("interrupted shards (their runs up to the interruption count): {}\n", fmt::join(interrupted, ", "));
