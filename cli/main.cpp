@@ -88,6 +88,109 @@ int bad(const std::string& message) {
   return kExitBadInput;
 }
 
+// The flags of `kafkasim sweep`, as CLI11 fills them.
+struct SweepFlags {
+  bool slurm = false, kubernetes = false;
+  std::string base, design, faults, seed = "1", time, strategy = "guided", results, kafkasim = "kafkasim",
+              image = "kafkasim:latest", only, task_limit, name = "kafkasim-explore", out = "-";
+  std::int64_t runs = 0;
+  int shards = 0, jobs = 2;
+  bool has_design = false, has_faults = false, has_runs = false, has_time = false;
+};
+
+// `kafkasim sweep`: the flags range-checked (explore's own checks included, exit 2), then the job file.
+int command_sweep_flags(const SweepFlags& sw, int argc, char** argv) {
+  std::string error;
+  auto sweep_bad = [&](const std::string& m) { return bad("kafkasim sweep: " + m + "\n"); };
+  namespace fs = std::filesystem;
+  kafkasim::explore::SweepOptions o;
+  if (sw.slurm == sw.kubernetes) return sweep_bad("give one of --slurm and --kubernetes");
+  o.engine = sw.slurm ? kafkasim::explore::SweepOptions::Engine::slurm : kafkasim::explore::SweepOptions::Engine::kubernetes;
+  if (sw.has_runs == sw.has_time) return sweep_bad("give one budget per shard: --runs N or --time DURATION");
+  if (sw.shards < 1 || sw.shards > 100000) return sweep_bad(fmt::format("--shards {}: from 1 to 100000", sw.shards));
+  if (!parse_seed(sw.seed, o.seed, error)) return sweep_bad("--seed " + error);
+  if (sw.has_design) o.design = sw.design;
+  if (sw.has_faults) o.faults = sw.faults;
+  if (sw.has_runs) o.runs = sw.runs;
+  if (sw.has_time) {
+    auto t = kafkasim::parse_duration(sw.time, error);
+    if (!t) return sweep_bad(fmt::format("--time {}: {}", sw.time, error));
+    o.time = sw.time;
+    o.time_s = kafkasim::to_seconds(*t);
+  }
+  if (!sw.task_limit.empty()) {
+    auto t = kafkasim::parse_duration(sw.task_limit, error);
+    if (!t || !(kafkasim::to_seconds(*t) >= 60))
+      return sweep_bad(fmt::format("--task-limit {}: {}", sw.task_limit, t ? "at least 1m" : error));
+    o.task_limit_s = kafkasim::to_seconds(*t);
+  }
+  if (!sw.only.empty()) {
+    std::vector<std::string> items;
+    if (!split_list(sw.only, items, error)) return sweep_bad("--only: " + error);
+    for (const auto& item : items) {
+      int v = -1;
+      auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
+      if (ec != std::errc() || ptr != item.data() + item.size() || v < 0 || v >= sw.shards)
+        return sweep_bad(fmt::format("--only: '{}' is not a shard of {}: write indices from 0 to {}", item, sw.shards, sw.shards - 1));
+      o.only.push_back(v);
+    }
+    std::sort(o.only.begin(), o.only.end());
+    o.only.erase(std::unique(o.only.begin(), o.only.end()), o.only.end());
+  }
+  const bool dns_name = !sw.name.empty() && sw.name.size() <= 52 && std::isalnum(static_cast<unsigned char>(sw.name.front())) &&
+                        std::isalnum(static_cast<unsigned char>(sw.name.back())) &&
+                        std::all_of(sw.name.begin(), sw.name.end(), [](char c) {
+                          return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+                        });
+  if (!dns_name)
+    return sweep_bad(fmt::format("--name {}: lower-case letters, digits and '-', starting and ending with a letter or "
+                                 "digit, at most 52 characters (a Kubernetes name)",
+                                 sw.name));
+  o.jobs = sw.jobs;
+  o.strategy = sw.strategy;
+  o.shards = sw.shards;
+  o.image = sw.image;
+  o.name = sw.name;
+  const bool slurm = sw.slurm;
+  o.results_dir = sw.results.empty() ? (slurm ? fs::absolute("results").lexically_normal().string() : "/results")
+                                     : (slurm ? fs::absolute(sw.results).lexically_normal().string() : sw.results);
+  if (!slurm && (o.results_dir.empty() || o.results_dir.front() != '/'))
+    return sweep_bad(fmt::format("--results {}: a path in the pod, from / (the shared volume's mount point)", sw.results));
+  o.kafkasim = slurm && sw.kafkasim.find('/') != std::string::npos ? fs::absolute(sw.kafkasim).lexically_normal().string()
+                                                                   : sw.kafkasim;
+  if (!sw.base.empty()) o.base_file = slurm ? fs::absolute(sw.base).lexically_normal().string() : sw.base;
+  // Every flag explore will get, checked by explore itself now, not on the cluster later.
+  kafkasim::explore::ExploreOptions check;
+  check.base_file = sw.base;
+  check.design = o.design;
+  if (o.faults && !split_list(*o.faults, check.faults, error)) return sweep_bad("--faults: " + error);
+  check.runs = o.runs;
+  if (o.time) check.time_s = o.time_s;
+  check.seed = o.seed;
+  check.jobs = o.jobs;
+  check.shard_count = o.shards;
+  check.strategy = o.strategy;
+  check.validate_only = true;
+  std::ostringstream ignored, why;
+  if (int code = kafkasim::explore::command_explore(check, ignored, why); code != 0) {
+    std::string text = why.str();
+    const std::string prefix = "kafkasim explore: ";
+    for (std::size_t at = text.find(prefix); at != std::string::npos; at = text.find(prefix, at))
+      text.replace(at, prefix.size(), "kafkasim sweep: ");
+    std::cerr << text;
+    return code;
+  }
+  if (!slurm && !sw.base.empty()) {  // the Kubernetes Job carries the base (read and checked above) in a ConfigMap
+    std::ifstream in(sw.base, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    o.base_text = text.str();
+  }
+  o.command_line = "kafkasim";
+  for (int i = 1; i < argc; ++i) o.command_line += " " + std::string(argv[i]);
+  return kafkasim::explore::command_sweep(o, sw.out, std::cout, std::cerr);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -188,13 +291,7 @@ int main(int argc, char** argv) {
   merge_cmd->add_flag("--check", merge_check, "exit 1 when seeds of the sweep are missing (and say which shards to resubmit)");
   merge_cmd->footer(std::string("Example:\n  kafkasim merge out/* --out merged --check\n") + kExitCodes);
 
-  struct {
-    bool slurm = false, kubernetes = false;
-    std::string base, design, faults, seed = "1", time, strategy = "guided", results, kafkasim = "kafkasim",
-                image = "kafkasim:latest", only, task_limit, name = "kafkasim-explore", out = "-";
-    std::int64_t runs = 0;
-    int shards = 0, jobs = 2;
-  } sw;
+  SweepFlags sw;
   auto* sweep_cmd = app.add_subcommand("sweep", "write the Slurm or Kubernetes job file of a sharded explore sweep");
   sweep_cmd->add_flag("--slurm", sw.slurm, "a Slurm array job (submit with sbatch)");
   sweep_cmd->add_flag("--kubernetes", sw.kubernetes, "a Kubernetes Indexed Job (kubectl apply -f)");
@@ -317,94 +414,11 @@ int main(int argc, char** argv) {
       return command_matrix(matrix, std::cout, std::cerr);
     }
     if (*sweep_cmd) {
-      auto sweep_bad = [&](const std::string& m) { return bad("kafkasim sweep: " + m + "\n"); };
-      namespace fs = std::filesystem;
-      kafkasim::explore::SweepOptions o;
-      if (sw.slurm == sw.kubernetes) return sweep_bad("give one of --slurm and --kubernetes");
-      o.engine = sw.slurm ? kafkasim::explore::SweepOptions::Engine::slurm : kafkasim::explore::SweepOptions::Engine::kubernetes;
-      if (bool(*s_runs) == bool(*s_time)) return sweep_bad("give one budget per shard: --runs N or --time DURATION");
-      if (sw.shards < 1 || sw.shards > 100000) return sweep_bad(fmt::format("--shards {}: from 1 to 100000", sw.shards));
-      if (!parse_seed(sw.seed, o.seed, error)) return sweep_bad("--seed " + error);
-      if (*s_design) o.design = sw.design;
-      if (*s_faults) o.faults = sw.faults;
-      if (*s_runs) o.runs = sw.runs;
-      if (*s_time) {
-        auto t = kafkasim::parse_duration(sw.time, error);
-        if (!t) return sweep_bad(fmt::format("--time {}: {}", sw.time, error));
-        o.time = sw.time;
-        o.time_s = kafkasim::to_seconds(*t);
-      }
-      if (!sw.task_limit.empty()) {
-        auto t = kafkasim::parse_duration(sw.task_limit, error);
-        if (!t || !(kafkasim::to_seconds(*t) >= 60))
-          return sweep_bad(fmt::format("--task-limit {}: {}", sw.task_limit, t ? "at least 1m" : error));
-        o.task_limit_s = kafkasim::to_seconds(*t);
-      }
-      if (!sw.only.empty()) {
-        std::vector<std::string> items;
-        if (!split_list(sw.only, items, error)) return sweep_bad("--only: " + error);
-        for (const auto& item : items) {
-          int v = -1;
-          auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
-          if (ec != std::errc() || ptr != item.data() + item.size() || v < 0 || v >= sw.shards)
-            return sweep_bad(fmt::format("--only: '{}' is not a shard of {}: write indices from 0 to {}", item, sw.shards, sw.shards - 1));
-          o.only.push_back(v);
-        }
-        std::sort(o.only.begin(), o.only.end());
-        o.only.erase(std::unique(o.only.begin(), o.only.end()), o.only.end());
-      }
-      const bool dns_name = !sw.name.empty() && sw.name.size() <= 52 && std::isalnum(static_cast<unsigned char>(sw.name.front())) &&
-                            std::isalnum(static_cast<unsigned char>(sw.name.back())) &&
-                            std::all_of(sw.name.begin(), sw.name.end(), [](char c) {
-                              return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-                            });
-      if (!dns_name)
-        return sweep_bad(fmt::format("--name {}: lower-case letters, digits and '-', starting and ending with a letter or "
-                                     "digit, at most 52 characters (a Kubernetes name)",
-                                     sw.name));
-      o.jobs = sw.jobs;
-      o.strategy = sw.strategy;
-      o.shards = sw.shards;
-      o.image = sw.image;
-      o.name = sw.name;
-      const bool slurm = sw.slurm;
-      o.results_dir = sw.results.empty() ? (slurm ? fs::absolute("results").lexically_normal().string() : "/results")
-                                         : (slurm ? fs::absolute(sw.results).lexically_normal().string() : sw.results);
-      if (!slurm && (o.results_dir.empty() || o.results_dir.front() != '/'))
-        return sweep_bad(fmt::format("--results {}: a path in the pod, from / (the shared volume's mount point)", sw.results));
-      o.kafkasim = slurm && sw.kafkasim.find('/') != std::string::npos ? fs::absolute(sw.kafkasim).lexically_normal().string()
-                                                                       : sw.kafkasim;
-      if (!sw.base.empty()) {
-        o.base_file = slurm ? fs::absolute(sw.base).lexically_normal().string() : sw.base;
-        std::ifstream in(sw.base, std::ios::binary);
-        std::stringstream text;
-        text << in.rdbuf();
-        o.base_text = text.str();
-      }
-      // Every flag explore will get, checked by explore itself now, not on the cluster later.
-      kafkasim::explore::ExploreOptions check;
-      check.base_file = sw.base;
-      check.design = o.design;
-      if (o.faults && !split_list(*o.faults, check.faults, error)) return sweep_bad("--faults: " + error);
-      check.runs = o.runs;
-      if (o.time) check.time_s = o.time_s;
-      check.seed = o.seed;
-      check.jobs = o.jobs;
-      check.shard_count = o.shards;
-      check.strategy = o.strategy;
-      check.validate_only = true;
-      std::ostringstream ignored, why;
-      if (int code = kafkasim::explore::command_explore(check, ignored, why); code != 0) {
-        std::string text = why.str();
-        const std::string prefix = "kafkasim explore: ";
-        for (std::size_t at = text.find(prefix); at != std::string::npos; at = text.find(prefix, at))
-          text.replace(at, prefix.size(), "kafkasim sweep: ");
-        std::cerr << text;
-        return code;
-      }
-      o.command_line = "kafkasim";
-      for (int i = 1; i < argc; ++i) o.command_line += " " + std::string(argv[i]);
-      return kafkasim::explore::command_sweep(o, sw.out, std::cout, std::cerr);
+      sw.has_design = bool(*s_design);
+      sw.has_faults = bool(*s_faults);
+      sw.has_runs = bool(*s_runs);
+      sw.has_time = bool(*s_time);
+      return command_sweep_flags(sw, argc, argv);
     }
     if (*merge_cmd) return kafkasim::explore::command_merge(merge_inputs, merge_out, merge_check, std::cout, std::cerr);
   } catch (const std::exception& e) {
