@@ -10,6 +10,7 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(zookeeper libzookeeper-mt-dev)  # the ZooKeeper model is checked against a real server
   packages+=(clang libclang-rt-14-dev)       # libFuzzer over the scenario parser (build-fuzz)
   packages+=(slurm-wlm munge)                # array-job sharding is checked on a real one-node Slurm
+  packages+=(buildah debootstrap)            # deploy/Dockerfile is built (on a debootstrap'd base)
 fi
 
 missing=()
