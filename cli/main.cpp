@@ -251,7 +251,13 @@ int main(int argc, char** argv) {
   auto* e_shrink = explore_cmd->add_option("--shrink", explore_shrink,
                                            "shrink only these properties (comma-separated); the others are written as found");
   explore_cmd->add_flag("--no-shrink", no_shrink, "write violations as found, unshrunk");
-  explore_cmd->add_option("--strategy", explore.strategy,
+  auto* e_systematic = explore_cmd->add_flag(
+      "--systematic", explore.systematic,
+      "enumerate fault placements at the first occurrence of each trigger event, breadth first, skipping states already "
+      "reached (small clusters); with --depth");
+  auto* e_depth = explore_cmd->add_option("--depth", explore.systematic_depth, "--systematic: at most this many placed faults")
+                      ->capture_default_str();
+  auto* e_strategy = explore_cmd->add_option("--strategy", explore.strategy,
                           "guided: mutate the schedules that reached rare coverage (a corpus); random: every run a fresh draw")
       ->capture_default_str();
   auto* e_until_class = explore_cmd->add_option(
@@ -265,7 +271,8 @@ int main(int argc, char** argv) {
   explore_cmd->footer(std::string("Examples:\n"
                                   "  kafkasim explore --design kafka-0.10 --runs 200 --jobs 2\n"
                                   "  kafkasim explore BASE.yaml --design latest --faults crash,pause,partition --time 10m\n"
-                                  "  kafkasim explore BASE.yaml --design latest --time 10m --shard 3/16 --out out/3\n") +
+                                  "  kafkasim explore BASE.yaml --design latest --time 10m --shard 3/16 --out out/3\n"
+                                  "  kafkasim explore bench/bases/rf2-min1.yaml --design kafka-0.10 --faults crash --systematic --depth 2\n") +
                       kExitCodes);
 
   MatrixCommand matrix;
@@ -376,6 +383,9 @@ int main(int argc, char** argv) {
     if (*check_cmd) return command_check(check_files, std::cout, std::cerr);
     if (*designs_cmd) return command_designs(std::cout);
     if (*explore_cmd) {
+      if (*e_systematic && *e_strategy)
+        return bad("kafkasim explore: --systematic and --strategy: give one (the systematic search is its own strategy)\n");
+      if (*e_depth && !*e_systematic) return bad("kafkasim explore: --depth: only with --systematic\n");
       if (*e_design) explore.design = explore_design;
       if (*e_until_class) explore.until_class = explore_until_class;
       if (*e_runs) explore.runs = explore_runs;

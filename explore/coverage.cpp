@@ -7,14 +7,21 @@
 
 namespace kafkasim::explore {
 
+bool is_operator_restart(const sim::HistoryEvent& e) {
+  return e.name == "fault" && e.get("undo") == nullptr && e.get("noop") == nullptr && e.get("detail") != nullptr &&
+         e.str_or("action", "") == "restart";
+}
+
 Coverage coverage_of(const sim::History& history) {
   Coverage c;
   int controllers = 0;
   for (const auto& e : history.events()) {
     if (e.name == "fault") {
       const bool undo = e.get("undo") != nullptr;
-      const bool noop = e.get("detail") != nullptr;
-      if (!undo) ++c[fmt::format("fault:{}", e.str_or("action", "?"))];
+      const bool noop = e.get("noop") != nullptr;
+      // The operator restarting a broker that exited is the world's doing, not a scheduled fault.
+      if (is_operator_restart(e)) ++c["operator:restarts-an-exited-broker"];
+      else if (!undo) ++c[fmt::format("fault:{}", e.str_or("action", "?"))];
       if (noop) ++c["fault:no-op (target not found)"];
     } else if (e.name == "truncated") {
       ++c[fmt::format("truncated:{}", e.str_or("reason", "?"))];

@@ -15,6 +15,9 @@ namespace kafkasim::explore {
 using Coverage = std::map<std::string, std::int64_t>;
 
 Coverage coverage_of(const sim::History& history);
+// A `fault` record of the operator restarting a broker that exited (sim.operator.restart.ms), not of a
+// scheduled event.
+bool is_operator_restart(const sim::HistoryEvent& e);
 // The keys a coverage table always shows, reached or not (a zero is information too).
 std::vector<std::string> coverage_keys(const std::vector<std::string>& fault_kinds, bool kraft = false);
 // The table printed after a search or a merge: each key, how many times, in how many runs.

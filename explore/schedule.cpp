@@ -255,6 +255,25 @@ rc::Shrinkable<Schedule> shrinkable_of(Schedule schedule) {
   });
 }
 
+std::string action_line(const RawEvent& e, const ScheduleContext& ctx, const std::string& kind) {
+  return action_text(e, ctx, kind);
+}
+
+int target_count(const ScheduleContext& ctx, const std::string& kind) {
+  return static_cast<int>(targets(ctx, kind == "shutdown" || kind == "expire-session").size());
+}
+
+int drop_type_count(const ScheduleContext& ctx) {
+  return static_cast<int>(ctx.kraft ? std::size(kKraftDropTypes) : std::size(kDropTypes));
+}
+
+std::vector<TriggerEvent> trigger_events(const ScheduleContext& ctx) {
+  std::vector<TriggerEvent> out;
+  for (const TriggerKind& t : ctx.kraft ? kKraftTriggers : kTriggers)
+    if (!t.producer || !ctx.producers.empty()) out.push_back({t.event, t.broker, t.partition, t.producer});
+  return out;
+}
+
 std::vector<std::string> event_lines(const Schedule& schedule, const ScheduleContext& ctx,
                                      const std::vector<std::string>& kinds) {
   std::vector<const RawEvent*> order;

@@ -59,6 +59,20 @@ int trigger_values();
 // events first, then each field of each event towards 0, as RapidCheck's own tree does.
 rc::Shrinkable<Schedule> shrinkable_of(Schedule schedule);
 
+// The action part of one event as event_lines writes it (`crash: 'broker-2', for: 800ms`), for a search
+// that places its own triggers (explore/systematic.h); `e.trigger` is taken as a time trigger's.
+std::string action_line(const RawEvent& e, const ScheduleContext& ctx, const std::string& kind);
+// How many targets an action of `kind` chooses among with RawEvent::target (brokers, the controller, the
+// controller nodes, the roles of each partition), and how many message types `drop` chooses among.
+int target_count(const ScheduleContext& ctx, const std::string& kind);
+int drop_type_count(const ScheduleContext& ctx);
+// The history events the generated schedules trigger on, and which field of each they pin.
+struct TriggerEvent {
+  std::string event;
+  bool broker = false, partition = false, producer = false;
+};
+std::vector<TriggerEvent> trigger_events(const ScheduleContext& ctx);
+
 // One YAML line per event (`  - {at: 1200ms, crash: broker-2, for: 800ms}`), sorted by time.
 std::vector<std::string> event_lines(const Schedule& schedule, const ScheduleContext& ctx,
                                      const std::vector<std::string>& kinds);

@@ -26,6 +26,8 @@
 #include "explore/classes.h"
 #include "explore/coverage.h"
 #include "explore/guide.h"
+#include "explore/runs.h"
+#include "explore/systematic.h"
 #include "explore/schedule.h"
 #include "models/kafka_cluster.h"
 #include "reports/output_files.h"
@@ -48,219 +50,9 @@ using json = nlohmann::ordered_json;
 
 constexpr int kExitPass = 0, kExitFound = 1, kExitBadInput = 2, kExitSimulatorFailure = 3;
 
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-// ---- the base scenario -------------------------------------------------------------------------------
-
-struct Base {
-  std::string label;       // the file, or "built-in default"
-  YAML::Node doc;          // the base without events and expect; design set
-  Scenario scenario;       // parsed with the chosen design
-  ScheduleContext ctx;
-  std::set<std::string> expected;  // BASE's expected violations: not counted as found
-};
-
-std::string emit(const YAML::Node& doc) {
-  YAML::Emitter e;
-  e << doc;
-  return e.c_str();
-}
-
-// A runnable scenario: the base, this run's seed, and the generated events.
-std::string scenario_text(const Base& base, std::uint64_t seed, const std::vector<std::string>& event_lines,
-                          const std::vector<std::string>& comments = {}, const std::string& name = "",
-                          const std::string& summary = "") {
-  YAML::Node doc = YAML::Clone(base.doc);
-  doc["seed"] = seed;
-  if (!name.empty()) doc["name"] = name;
-  if (!summary.empty()) doc["summary"] = summary;
-  std::string text;
-  for (const auto& c : comments) text += "# " + c + "\n";
-  text += emit(doc) + "\n";
-  if (event_lines.empty()) {
-    text += "events: []\n";
-  } else {
-    text += "events:\n";
-    for (const auto& l : event_lines) text += l + "\n";
-  }
-  text += "expect: {violations: []}\n";
-  return text;
-}
-
-// ---- one run in a child ------------------------------------------------------------------------------
-
-struct RunResult {
-  bool failed = false;
-  std::string failure;
-  std::vector<std::string> properties;  // violated, not expected by the base, in checker order
-  std::vector<std::string> details;     // the first violation's detail of each property
-  std::vector<std::string> classes;     // the historical bug classes its history shows (explore/classes.h)
-  Coverage coverage;
-  std::uint64_t digest = 0;
-};
-
-std::string child_body(const Scenario& scenario) {
-  models::KafkaCluster model;
-  sim::World world(scenario, model);
-  sim::RunOutcome outcome = world.run();
-  json p;
-  p["failure"] = outcome.failure;
-  json violations = json::array();
-  std::vector<std::string> classes;
-  Coverage coverage = coverage_of(world.history());
-  if (outcome.failure.empty()) {
-    const auto found = checks::check_history(scenario, world.history());
-    for (const auto& v : found)
-      violations.push_back({v.property, fmt::format("{}{}", v.partition.empty() ? "" : v.partition + ": ", v.detail)});
-    Analysis a = analyse(scenario, world.history(), found);
-    classes = std::move(a.classes);
-    coverage.insert(a.marks.begin(), a.marks.end());
-  }
-  p["violations"] = violations;
-  p["classes"] = classes;
-  p["coverage"] = coverage;
-  p["digest"] = world.history().digest();
-  return p.dump();
-}
-
 using cli::wall_limit_s;
 
-RunResult read_outcome(const sim::ChildOutcome& child, const std::set<std::string>& expected) {
-  RunResult r;
-  if (!child.completed) {
-    r.failed = true;
-    r.failure = child.describe();
-    return r;
-  }
-  try {
-    auto p = json::parse(child.payload);
-    r.failure = p["failure"].get<std::string>();
-    r.failed = !r.failure.empty();
-    for (const auto& v : p["violations"]) {
-      const std::string property = v[0].get<std::string>();
-      if (expected.count(property) || std::find(r.properties.begin(), r.properties.end(), property) != r.properties.end())
-        continue;
-      r.properties.push_back(property);
-      r.details.push_back(v[1].get<std::string>());
-    }
-    for (const auto& c : p["classes"]) r.classes.push_back(c.get<std::string>());
-    for (const auto& [k, v] : p["coverage"].items()) r.coverage[k] = v.get<std::int64_t>();
-    r.digest = p["digest"].get<std::uint64_t>();
-  } catch (const std::exception& e) {
-    r.failed = true;
-    r.failure = fmt::format("the simulator sent back a result that could not be read ({})", e.what());
-  }
-  return r;
-}
-
-// A prepared run: its text, and the parsed scenario (or why the text did not parse: a generator bug).
-struct Prepared {
-  std::string text;
-  std::size_t events = 0;
-  std::optional<Scenario> scenario;
-  std::string parse_error;
-};
-
-Prepared prepare(const Base& base, std::uint64_t seed, const Schedule& schedule, const std::vector<std::string>& kinds) {
-  Prepared p;
-  const auto lines = event_lines(schedule, base.ctx, kinds);
-  p.events = lines.size();
-  p.text = scenario_text(base, seed, lines);
-  try {
-    p.scenario = parse_scenario_text(p.text, fmt::format("explore-seed{}.yaml", seed));
-  } catch (const InputError& e) {
-    p.parse_error = fmt::format("a generated schedule did not parse (a bug in explore's generators): {}", e.what());
-  }
-  return p;
-}
-
-// Runs the scenarios, up to `jobs` at a time; results in the same order.
-// Where a child's standard error goes; kept (renamed next to the saved scenario) only when the run failed.
-std::string stderr_file(const std::string& out_dir, std::uint64_t tag) { return fmt::format("{}/.child-{}.stderr", out_dir, tag); }
-
-// Keeps a failed child's standard error beside its saved scenario; drops the others'.
-std::string keep_stderr(const std::string& from, const std::string& scenario_file, bool failed) {
-  std::error_code ec;
-  if (!failed || std::filesystem::file_size(from, ec) == 0 || ec) {
-    std::filesystem::remove(from, ec);
-    return "";
-  }
-  const std::string to = scenario_file.substr(0, scenario_file.size() - 5) + ".stderr.txt";
-  std::filesystem::rename(from, to, ec);
-  return ec ? "" : to;
-}
-
-// The first SIGINT or SIGTERM explore received (0: none); a second one ends the process at once.
-volatile std::sig_atomic_t g_signal = 0;
-
-// Runs the scenarios, up to `jobs` at a time; results in the same order. Returns early (with `*interrupted`
-// set and the children killed) when a signal arrives.
-std::vector<RunResult> run_batch(const std::vector<const Prepared*>& runs, int jobs, const std::set<std::string>& expected,
-                                 const std::string& out_dir, std::vector<std::string>* stderr_files = nullptr,
-                                 bool* interrupted = nullptr) {
-  std::vector<RunResult> out(runs.size());
-  sim::ChildPool pool;
-  std::size_t next = 0;
-  while (next < runs.size() || pool.running() > 0) {
-    while (next < runs.size() && static_cast<int>(pool.running()) < jobs) {
-      const Prepared* p = runs[next];
-      if (!p->scenario) {
-        out[next].failed = true;
-        out[next].failure = p->parse_error;
-      } else {
-        pool.start(next, [p] { return child_body(*p->scenario); }, wall_limit_s(*p->scenario), stderr_file(out_dir, next),
-                   cli::memory_limit_mib(*p->scenario));
-      }
-      ++next;
-    }
-    if (pool.running() == 0) continue;
-    auto done = pool.wait_one_or_stop(&g_signal);
-    if (!done) {
-      pool.kill_all();
-      for (std::size_t i = 0; i < runs.size(); ++i) keep_stderr(stderr_file(out_dir, i), "", false);
-      if (interrupted) *interrupted = true;
-      return out;
-    }
-    out[done->first] = read_outcome(done->second, expected);
-  }
-  if (stderr_files) stderr_files->clear();
-  for (std::size_t i = 0; i < runs.size(); ++i) {
-    if (!out[i].failed) {
-      keep_stderr(stderr_file(out_dir, i), "", false);
-      if (stderr_files) stderr_files->push_back("");
-    } else if (stderr_files) {
-      stderr_files->push_back(stderr_file(out_dir, i));
-    }
-  }
-  return out;
-}
-
-// ---- progress ----------------------------------------------------------------------------------------
-
-class Progress {
- public:
-  Progress(bool live, std::ostream& err) : live_(live), err_(err) {}
-  void show(const std::string& line) {
-    if (!live_) return;
-    const auto now = Clock::now();
-    if (now - last_ < std::chrono::milliseconds(200)) return;
-    last_ = now;
-    err_ << "\r\x1b[2K" << line << std::flush;
-  }
-  void clear() {
-    if (live_) err_ << "\r\x1b[2K" << std::flush;
-  }
-  // A line that stays (a found violation): printed on a terminal and off it.
-  void note(const std::string& line) {
-    clear();
-    err_ << line << '\n' << std::flush;
-  }
-
- private:
-  bool live_;
-  std::ostream& err_;
-  Clock::time_point last_{};
-};
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 // ---- shrinking ---------------------------------------------------------------------------------------
 
@@ -351,26 +143,6 @@ bool is_fault_kind(const std::string& k) {
     if (f == k) return true;
   return false;
 }
-
-struct SignalScope {
-  struct sigaction old_int {}, old_term {};
-  static void on_signal(int sig) {
-    if (g_signal != 0) ::_exit(128 + sig);  // a second signal: at once (children die with their parent)
-    g_signal = sig;
-  }
-  SignalScope() {
-    g_signal = 0;
-    struct sigaction sa {};
-    sa.sa_handler = &SignalScope::on_signal;
-    sigemptyset(&sa.sa_mask);
-    ::sigaction(SIGINT, &sa, &old_int);
-    ::sigaction(SIGTERM, &sa, &old_term);
-  }
-  ~SignalScope() {
-    ::sigaction(SIGINT, &old_int, nullptr);
-    ::sigaction(SIGTERM, &old_term, nullptr);
-  }
-};
 
 // A violating run: what it broke, and the counterexample files written for it.
 struct Found {
@@ -534,7 +306,15 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
         for (const auto& q : all_properties()) names.push_back(q.name);
         return bad(fmt::format("--shrink: unknown property '{}'{}", p, did_you_mean(p, names)));
       }
-  if (!options.runs && !options.time_s) options.runs = 100;
+  if (options.systematic) {
+    if (options.systematic_depth < 1 || options.systematic_depth > 8)
+      return bad(fmt::format("--depth {}: from 1 to 8 placed faults", options.systematic_depth));
+    if (options.resume) return bad("--systematic and --resume: a systematic search starts from its root each time");
+    if (options.shard_count > 1) return bad("--systematic and --shard: a systematic search is not sharded (its runs depend on each other)");
+    if (options.check_determinism_percent > 0)
+      return bad("--systematic and --check-determinism: the systematic search prunes by state, which needs determinism; check it with a random search");
+  }
+  if (!options.runs && !options.time_s && !options.systematic) options.runs = 100;
   // Every seed of the search must be one a scenario file can hold.
   auto seed_of = [&](std::int64_t k) {
     return options.seed + static_cast<std::uint64_t>(options.shard_index) +
@@ -651,6 +431,8 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
     return bad(fmt::format("--seed {} with {} runs of shard {}: the last run's seed would pass {} (2^63-1), the largest a "
                            "scenario file may hold",
                            options.seed, *options.runs, shard_text, limits::kMaxSeed));
+
+  if (options.systematic) return run_systematic(base, options, faults, out, err);
 
   out << fmt::format("explore {} (design {}, faults {}, seed {}, shard {}, {}, {} job{}{})\n", base.label,
                      base.scenario.design.label(), fmt::join(faults, ","), options.seed, shard_text,
@@ -932,19 +714,17 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
     std::string why;
     std::vector<std::string> replay_classes;
     if (!g_signal) {
-      try {
-        Prepared replay;
-        replay.text = text;
-        replay.scenario = parse_scenario_file(file);
-        bool stopped = false;
-        auto r = run_batch({&replay}, 1, base.expected, options.out_dir, nullptr, &stopped);
-        reproduced = stopped || (!r[0].failed && std::count(r[0].properties.begin(), r[0].properties.end(), property));
+      const Replayed replayed = replay_file(file, text, base, options.out_dir);
+      const RunResult& r = replayed.result;
+      const bool stopped = replayed.stopped;
+      if (!replayed.parse_error.empty()) {
+        why = replayed.parse_error;
+      } else {
+        reproduced = stopped || (!r.failed && std::count(r.properties.begin(), r.properties.end(), property));
         if (stopped) interrupted = true;
-        replay_classes = r[0].classes;
-        if (reproduced && !stopped && shared_with.empty() && unshrunk_why.empty()) shrunk_runs[k] = Shrunk{shrunk, property, r[0].properties};
-        why = r[0].failed ? r[0].failure : fmt::format("the replay violated [{}]", fmt::join(r[0].properties, ", "));
-      } catch (const InputError& e) {
-        why = fmt::format("the written file does not parse: {}", e.what());
+        replay_classes = r.classes;
+        if (reproduced && !stopped && shared_with.empty() && unshrunk_why.empty()) shrunk_runs[k] = Shrunk{shrunk, property, r.properties};
+        why = r.failed ? r.failure : fmt::format("the replay violated [{}]", fmt::join(r.properties, ", "));
       }
     }
     if (!reproduced) {
@@ -1031,12 +811,7 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
   for (const auto& [k, f] : found) violations.push_back(found_entry(f));
   summary["violations"] = violations;
   summary["simulator_failures"] = failures;
-  for (const auto& key : coverage_keys(faults, base.scenario.design.kraft())) {
-    coverage[key] += 0;
-    coverage_runs[key] += 0;
-  }
-  summary["coverage"] = coverage;
-  summary["coverage_runs"] = coverage_runs;
+  put_coverage(summary, coverage, coverage_runs, faults, base.scenario.design.kraft());
   summary["determinism_checked"] = determinism_checked;
   summary["strategy"] = options.strategy;
   if (options.until_class) {
@@ -1081,19 +856,8 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
     out << fmt::format("simulator failure: seed {}: {}{}\n", f["seed"].get<std::uint64_t>(), f["reason"].get<std::string>(),
                        f["file"].is_string() ? fmt::format(" ({}/{})", options.out_dir, f["file"].get<std::string>()) : "");
   out << coverage_table(coverage, coverage_runs, completed);
-  if (!summary_error.empty()) {
-    err << "kafkasim explore: output error: " << summary_error << '\n';
-    return reports::kExitOutputError;
-  }
-  out << fmt::format("summary: {}\n", summary_path);
-  if (interrupted) {
-    err << fmt::format("kafkasim explore: interrupted ({}): {} runs done; the summary and every counterexample are written\n",
-                       g_signal == SIGTERM ? "SIGTERM" : "SIGINT", completed);
-    return g_signal == SIGTERM ? 143 : 130;
-  }
-  if (!failures.empty()) return kExitSimulatorFailure;
-  if (options.until_class) return until_class_entry.is_null() ? kExitPass : kExitFound;
-  return found.empty() ? kExitPass : kExitFound;
+  return finish_search(out, err, summary_path, summary_error, completed, !failures.empty(),
+                       options.until_class ? std::optional<bool>(!until_class_entry.is_null()) : std::nullopt, !found.empty());
 }
 
 }  // namespace kafkasim::explore

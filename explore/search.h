@@ -34,6 +34,8 @@ struct ExploreOptions {
   std::string command_line;              // written into the counterexamples' comments
   std::string strategy = "guided";       // guided (corpus + mutations, explore/guide.h) or random
   std::optional<std::string> until_class;  // stop at the first run that shows this bug class (explore/classes.h)
+  bool systematic = false;               // --systematic: enumerate fault placements (explore/systematic.h)
+  int systematic_depth = 2;              // --depth K: at most K placed faults
   bool validate_only = false;            // check the flags and the base (exit 2 or 0), touch no file, run nothing
 };
 

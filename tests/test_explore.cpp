@@ -20,42 +20,17 @@
 #include "cli/commands.h"
 #include "explore/schedule.h"
 #include "explore/search.h"
+#include "explore_support.h"
 #include "scenario/scenario.h"
 
 using namespace kafkasim;
 using json = nlohmann::json;
+using testing_support::Explored;
+using testing_support::fresh_dir;
+using testing_support::kSanitized;
+using testing_support::run_explore;
 
 namespace {
-
-#ifdef KAFKASIM_SANITIZED
-constexpr bool kSanitized = true;  // about 60x slower: the searches below run a handful of runs there
-#else
-constexpr bool kSanitized = false;
-#endif
-
-std::string fresh_dir(const std::string& name) {
-  const std::string dir = testing::TempDir() + "/explore-" + name;
-  std::filesystem::remove_all(dir);
-  return dir;
-}
-
-struct Explored {
-  int code;
-  std::string out, err;
-  json summary;
-};
-
-Explored run_explore(explore::ExploreOptions options) {
-  options.progress = false;
-  std::ostringstream out, err;
-  Explored e;
-  e.code = explore::command_explore(options, out, err);
-  e.out = out.str();
-  e.err = err.str();
-  std::ifstream f(options.out_dir + "/summary.json");
-  if (f) e.summary = json::parse(f);
-  return e;
-}
 
 std::set<std::pair<std::string, std::uint64_t>> found(const json& summary) {
   std::set<std::pair<std::string, std::uint64_t>> out;
