@@ -44,13 +44,15 @@ struct RunResult {
   std::vector<std::string> details;     // the first violation's detail of each property
   std::vector<std::string> classes;     // the historical bug classes its history shows (explore/classes.h)
   Coverage coverage;
-  std::uint64_t digest = 0;
+  std::uint64_t digest = 0;             // 0 unless the child was asked for it
   nlohmann::ordered_json probe;  // --systematic: what explore/systematic.h asks of the run
 };
 
 // The child's work: run the scenario, check it, classify it; a JSON text for the parent. With `probe`, the
-// systematic search's view of the run as well (explore/systematic.h).
-std::string child_body(const Scenario& scenario, bool probe = false);
+// systematic search's view of the run as well (explore/systematic.h); with `digest`, the history's digest
+// (--check-determinism): it formats the whole history as JSON lines, a tenth of a short run's cost, so
+// only the runs that are re-checked pay for it.
+std::string child_body(const Scenario& scenario, bool probe = false, bool digest = false);
 RunResult read_outcome(const sim::ChildOutcome& child, const std::set<std::string>& expected);
 
 // A prepared run: its text, and the parsed scenario (or why the text did not parse: a generator bug).

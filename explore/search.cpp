@@ -539,7 +539,7 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
       const Scenario* s = &*slot.prepared.scenario;
       slot.pending = rechecked(seed) ? 2 : 1;
       for (int copy = 0; copy < slot.pending; ++copy)
-        pool.start(static_cast<std::uint64_t>(k) * 2 + static_cast<std::uint64_t>(copy), [s] { return child_body(*s); },
+        pool.start(static_cast<std::uint64_t>(k) * 2 + static_cast<std::uint64_t>(copy), [s, recheck = slot.pending == 2] { return child_body(*s, false, recheck); },
                    wall_limit_s(*s), stderr_file(options.out_dir, static_cast<std::uint64_t>(k) * 2 + static_cast<std::uint64_t>(copy)),
                    cli::memory_limit_mib(*s));
     }
