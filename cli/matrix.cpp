@@ -74,10 +74,17 @@ int command_matrix(const MatrixCommand& cmd, std::ostream& out, std::ostream& er
     return fmt::format("{}/{}", reports::path_component(scenarios[index / designs.size()].name),
                        reports::path_component(designs[index % designs.size()].label()));
   };
-  if (!cmd.report_dir.empty())
-    for (std::size_t i = 0; i < cells.size(); ++i)
-      cell_options[i].history_path = cmd.report_dir + "/" + cell_dir(i) + "/history.jsonl";
   std::vector<std::string> output_errors;
+  // Each cell's folder is made before its child runs: the child writes the history there itself.
+  if (!cmd.report_dir.empty())
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      if (!cells[i].report.not_applicable.empty()) continue;
+      const std::string dir = cmd.report_dir + "/" + cell_dir(i);
+      if (const std::string why = reports::check_output_dir(dir, "--report"); !why.empty())
+        output_errors.push_back(why);
+      else
+        cell_options[i].history_path = dir + "/history.jsonl";
+    }
   sim::ChildPool pool;
   std::size_t next = 0, done = 0;
   const bool live = ::isatty(STDERR_FILENO) != 0;
@@ -96,7 +103,10 @@ int command_matrix(const MatrixCommand& cmd, std::ostream& out, std::ostream& er
     if (pool.running() == 0) break;
     auto [tag, child] = pool.wait_one();
     cells[tag].report = read_child(child, cells[tag].scenario, cell_options[tag]);
-    if (!cmd.report_dir.empty() && cells[tag].report.failure.empty())
+    if (!cells[tag].report.output_error.empty())
+      output_errors.push_back(fmt::format("{}: {}", cell_dir(tag), cells[tag].report.output_error));
+    if (!cmd.report_dir.empty() && cells[tag].report.failure.empty() && !cell_options[tag].history_path.empty() &&
+        cells[tag].report.output_error.empty())
       if (const std::string why = reports::write_html_report(cmd.report_dir + "/" + cell_dir(tag), cells[tag].scenario,
                                                              cells[tag].report.result, cells[tag].report.lines);
           !why.empty())
