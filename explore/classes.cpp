@@ -112,12 +112,27 @@ std::vector<std::string> classes_of(const Scenario& scenario, const sim::History
 
 Analysis analyse(const Scenario& scenario, const sim::History& history, const std::vector<checks::Violation>& violations) {
   Analysis out;
-  auto mark = [&](const char* name) { ++out.marks[name]; };
+  const sim::HistoryEvent* current = nullptr;  // the event being read, for the marks' moments
+  std::map<ReplicaKey, std::vector<Rec>> logs;
+  std::map<std::string, std::vector<std::int64_t>> isr;          // partition -> ISR as last published
+  // A mark's moment names the broker it is about (the joiner, the elected replica; else the event's broker
+  // or leader) and the partition's other replicas, which a chained fault can take down.
+  auto mark = [&](const char* name, int subject = -1) {
+    ++out.marks[name];
+    if (current == nullptr || out.moments.count(name)) return;
+    if (subject < 0) subject = static_cast<int>(current->int_or("broker", current->int_or("leader", -1)));
+    Moment m{current->t / 1000, std::string(current->name), current->str_or("partition", ""), subject, {}};
+    std::set<int> replicas;
+    for (const auto& entry : logs)
+      if (entry.first.second == m.partition) replicas.insert(entry.first.first);
+    for (std::int64_t r : isr[m.partition]) replicas.insert(static_cast<int>(r));
+    for (int r : replicas)
+      if (r > 0 && r != subject && !m.partition.empty()) m.others.push_back(r);
+    out.moments.emplace(name, std::move(m));
+  };
   std::map<std::string, Micros> last_election;  // partition -> when its leader was last elected
   int controller = -1;                          // the broker of the newest controller-elected
   std::map<std::string, std::int64_t> highest_hw;  // partition -> the highest HW any leader of it reached
-  std::map<ReplicaKey, std::vector<Rec>> logs;
-  std::map<std::string, std::vector<std::int64_t>> isr;          // partition -> ISR as last published
   std::map<std::string, std::int64_t> epoch_start;               // partition -> its current leader's LEO when it began
   std::map<std::string, int> leader;                             // partition -> its current leader (became-leader)
   std::map<ReplicaKey, std::int64_t> hw;                         // a leader's HW, from hw-advanced
@@ -146,6 +161,7 @@ Analysis analyse(const Scenario& scenario, const sim::History& history, const st
   std::set<ReplicaKey> unfenced;                                 // appended a newer epoch's records it was never told of
 
   for (const auto& e : history.events()) {
+    current = &e;
     const std::string p = e.str_or("partition", "");
     const int b = static_cast<int>(e.int_or("broker", -1));
     const ReplicaKey key{b, p};
@@ -198,7 +214,7 @@ Analysis analyse(const Scenario& scenario, const sim::History& history, const st
                                            e.int_or("leader_epoch", -1));
       if (joined_stale.count({elected, p}) && !unclean) {
         stale_joiner_led.insert(p);
-        mark("situation:stale-isr-joiner-elected");
+        mark("situation:stale-isr-joiner-elected", elected);
       }
       const auto last = last_election.find(p);
       if (last != last_election.end() && e.t - last->second <= 1'000'000) mark("situation:two-leader-changes-within-1s");
@@ -226,7 +242,9 @@ Analysis analyse(const Scenario& scenario, const sim::History& history, const st
         // a stale HW): only a partition no power loss touched counts.
         if (start != epoch_start.end() && leo < start->second && !power_lost.count(p)) {
           joined_stale.insert({static_cast<int>(m), p});
-          mark("situation:isr-join-below-epoch-start");
+          mark("situation:isr-join-below-epoch-start", static_cast<int>(m));
+          // KAFKA-7128's precondition proper: what it lacks was committed (the leader's HW is stale).
+          if (leo < highest_hw[p]) mark("situation:isr-join-lacking-committed-records", static_cast<int>(m));
         }
       }
       for (auto it = joined_stale.begin(); it != joined_stale.end();)
@@ -326,6 +344,7 @@ Analysis analyse(const Scenario& scenario, const sim::History& history, const st
     }
   }
 
+  current = nullptr;
   // The divergences of the run: (partition, offset, broker) for each replica whose record there differs.
   struct Divergent {
     std::string partition;
@@ -395,12 +414,27 @@ Analysis analyse(const Scenario& scenario, const sim::History& history, const st
   return out;
 }
 
+nlohmann::ordered_json moment_json(const Moment& m) {
+  return nlohmann::ordered_json::array({m.at_ms, m.event, m.partition, m.broker, m.others});
+}
+
+std::optional<Moment> moment_of(const nlohmann::ordered_json& j) {
+  if (!j.is_array() || j.size() < 4 || !j[0].is_number_integer() || !j[1].is_string() || !j[2].is_string() ||
+      !j[3].is_number_integer())
+    return std::nullopt;
+  Moment m{j[0].get<std::int64_t>(), j[1].get<std::string>(), j[2].get<std::string>(), j[3].get<int>(), {}};
+  if (j.size() > 4 && j[4].is_array())
+    for (const auto& r : j[4])
+      if (r.is_number_integer()) m.others.push_back(r.get<int>());
+  return m;
+}
+
 std::vector<std::string> situation_marks() {
   return {"situation:hw-truncated-then-led",           "situation:hw-truncation-after-power-loss",
           "situation:follows-a-leader-lacking-its-epoch", "situation:two-leader-changes-within-1s",
           "situation:refollows-same-leader-without-truncation", "situation:follower-fetches-across-missed-epochs",
           "situation:elected-behind-a-replica",        "situation:isr-join-below-epoch-start",
-          "situation:stale-isr-joiner-elected",        "situation:elected-without-committed-records",
+          "situation:isr-join-lacking-committed-records", "situation:stale-isr-joiner-elected",        "situation:elected-without-committed-records",
           "situation:hw-advanced-below-min-isr",
           "situation:power-loss-of-last-isr-member",   "situation:last-isr-member-leads-after-power-loss",
           "situation:controller-session-expired",      "situation:zombie-controller-write"};

@@ -6,9 +6,12 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "checks/checkers.h"
 #include "scenario/scenario.h"
@@ -33,9 +36,23 @@ std::vector<std::string> classes_of(const Scenario& scenario, const sim::History
 // The same pass, with the coverage marks of the mechanisms' moments: `situation:<name>` each time a
 // class's precondition happens (a replica joins the ISR below its leader's epoch start, a leader advances
 // its HW below min ISR, ...), and `class:<name>` for each class recognised.
+// Where a situation first happened: the history event it happened at, its time and what it names. A
+// guided search places a mutant's next fault there (explore/guide.h).
+struct Moment {
+  std::int64_t at_ms = 0;
+  std::string event;      // the history event's name (isr-changed, leader-elected, ...)
+  std::string partition;  // its partition, or ""
+  int broker = -1;        // the broker it is about (the joiner, the elected replica, ...), or -1
+  std::vector<int> others;  // the partition's other replicas, as far as the history shows them then
+};
+// A moment as a search's files hold it ([at_ms, event, partition, broker, others]) and back; a malformed
+// one reads as nullopt.
+nlohmann::ordered_json moment_json(const Moment& m);
+std::optional<Moment> moment_of(const nlohmann::ordered_json& j);
 struct Analysis {
   std::vector<std::string> classes;
   std::map<std::string, std::int64_t> marks;
+  std::map<std::string, Moment> moments;  // each situation mark's first moment
 };
 Analysis analyse(const Scenario& scenario, const sim::History& history, const std::vector<checks::Violation>& violations);
 // Every situation mark, reached or not (the coverage table lists the ones a search never reached).

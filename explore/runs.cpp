@@ -63,6 +63,7 @@ std::string child_body(const Scenario& scenario, bool probe, bool digest) {
   p["failure"] = outcome.failure;
   json violations = json::array();
   std::vector<std::string> classes;
+  json moments = json::object();
   Coverage coverage = coverage_of(world.history());
   if (outcome.failure.empty()) {
     const auto found = checks::check_history(scenario, world.history());
@@ -71,10 +72,12 @@ std::string child_body(const Scenario& scenario, bool probe, bool digest) {
     Analysis a = analyse(scenario, world.history(), found);
     classes = std::move(a.classes);
     coverage.insert(a.marks.begin(), a.marks.end());
+    for (const auto& [mark, m] : a.moments) moments[mark] = moment_json(m);
   }
   p["violations"] = violations;
   p["classes"] = classes;
   p["coverage"] = coverage;
+  p["moments"] = moments;
   p["digest"] = digest ? world.history().digest() : 0;
   if (probe) p["probe"] = systematic_probe(scenario, world.history());
   return p.dump();
@@ -102,6 +105,8 @@ RunResult read_outcome(const sim::ChildOutcome& child, const std::set<std::strin
     }
     for (const auto& c : p["classes"]) r.classes.push_back(c.get<std::string>());
     for (const auto& [k, v] : p["coverage"].items()) r.coverage[k] = v.get<std::int64_t>();
+    for (const auto& [mark, m] : p["moments"].items())
+      if (auto moment = moment_of(m)) r.moments[mark] = std::move(*moment);
     r.digest = p["digest"].get<std::uint64_t>();
     if (p.contains("probe")) r.probe = p["probe"];
   } catch (const std::exception& e) {

@@ -8,6 +8,7 @@
 #include <csignal>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <ostream>
 #include <set>
@@ -17,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include "explore/classes.h"
 #include "explore/coverage.h"
 #include "explore/schedule.h"
 #include "scenario/scenario.h"
@@ -44,6 +46,7 @@ struct RunResult {
   std::vector<std::string> details;     // the first violation's detail of each property
   std::vector<std::string> classes;     // the historical bug classes its history shows (explore/classes.h)
   Coverage coverage;
+  std::map<std::string, Moment> moments;  // each situation's first moment (explore/classes.h)
   std::uint64_t digest = 0;             // 0 unless the child was asked for it
   nlohmann::ordered_json probe;  // --systematic: what explore/systematic.h asks of the run
 };

@@ -263,6 +263,23 @@ int target_count(const ScheduleContext& ctx, const std::string& kind) {
   return static_cast<int>(targets(ctx, kind == "shutdown" || kind == "expire-session").size());
 }
 
+std::int64_t fault_length_ms(const RawEvent& e, const ScheduleContext& ctx, const std::string& kind) {
+  return kind == "expire-session" || kind == "elect-preferred-leader" ? 0 : duration_ms(e, ctx);
+}
+
+int target_index(const ScheduleContext& ctx, const std::string& kind, const std::string& target) {
+  const auto all = targets(ctx, kind == "shutdown" || kind == "expire-session");
+  const auto it = std::find(all.begin(), all.end(), target);
+  return it == all.end() ? -1 : static_cast<int>(it - all.begin());
+}
+
+int trigger_value_of(const ScheduleContext& ctx, const std::string& event) {
+  const auto& table = ctx.kraft ? kKraftTriggers : kTriggers;
+  for (std::size_t i = 0; i < std::size(table); ++i)
+    if (event == table[i].event && (!table[i].producer || !ctx.producers.empty())) return kTimeTriggers + static_cast<int>(i);
+  return -1;
+}
+
 int drop_type_count(const ScheduleContext& ctx) {
   return static_cast<int>(ctx.kraft ? std::size(kKraftDropTypes) : std::size(kDropTypes));
 }

@@ -53,6 +53,8 @@ rc::Shrinkable<Schedule> draw_schedule(const ScheduleContext& ctx, std::uint64_t
 
 // One event drawn outside RapidCheck (a guided search's insertions), fields in the generator's ranges.
 RawEvent random_event(const ScheduleContext& ctx, sim::Rng& rng);
+// How long an event's fault lasts (its `for:`); 0 for an instant one (expire-session, elect-preferred-leader).
+std::int64_t fault_length_ms(const RawEvent& e, const ScheduleContext& ctx, const std::string& kind);
 // The ranges of the fields, for mutations that redraw one of them.
 int trigger_values();
 // A shrink tree for any schedule (a guided search's mutants have no RapidCheck draw behind them): fewer
@@ -66,6 +68,11 @@ std::string action_line(const RawEvent& e, const ScheduleContext& ctx, const std
 // controller nodes, the roles of each partition), and how many message types `drop` chooses among.
 int target_count(const ScheduleContext& ctx, const std::string& kind);
 int drop_type_count(const ScheduleContext& ctx);
+// The RawEvent::target that names `target` (broker-2, controller, leader:t-0, ...) for an action of `kind`,
+// or -1 when that action cannot take it.
+int target_index(const ScheduleContext& ctx, const std::string& kind, const std::string& target);
+// The RawEvent::trigger value of an event trigger on history event `event`, or -1 when no trigger is.
+int trigger_value_of(const ScheduleContext& ctx, const std::string& event);
 // The history events the generated schedules trigger on, and which field of each they pin.
 struct TriggerEvent {
   std::string event;

@@ -217,6 +217,7 @@ ClassifiedRun classify_run(const Scenario& scenario) {
   out.failure = r[0].failure;
   out.properties = r[0].properties;
   out.classes = r[0].classes;
+  out.moments = r[0].moments;
   for (const auto& [k, n] : r[0].coverage)
     if (n > 0) out.marks.push_back(k);
   return out;
@@ -594,7 +595,7 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
       class_run = k;
       class_wall_s = seconds_since(t0);
     }
-    if (!recheck) guide.done(k, slot.candidate, r.failed ? Coverage{} : r.coverage);
+    if (!recheck) guide.done(k, slot.candidate, r.failed ? Coverage{} : r.coverage, r.moments);
     if (--slot.pending == 0) in_flight.erase(k);
     const double elapsed = seconds_since(t0);
     const double rate = elapsed > 0 ? static_cast<double>(completed - first_k) / elapsed : 0;

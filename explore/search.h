@@ -3,11 +3,13 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
+#include "explore/classes.h"
 #include "scenario/scenario.h"
 
 namespace kafkasim::explore {
@@ -54,6 +56,7 @@ int command_merge(const std::vector<std::string>& inputs, const std::string& out
 struct ClassifiedRun {
   std::string failure;
   std::vector<std::string> properties, classes, marks;
+  std::map<std::string, Moment> moments;  // where each situation first happened
 };
 ClassifiedRun classify_run(const Scenario& scenario);
 

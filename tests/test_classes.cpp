@@ -78,6 +78,22 @@ TEST(BugClasses, ADataLossWithoutTheMechanismIsNoClass) {
   EXPECT_TRUE(r.classes.empty()) << fmt::format("{}", fmt::join(r.classes, ", "));
 }
 
+TEST(BugClasses, TheStaleJoinersMomentNamesItAndTheReplicasAChainCanTakeDown) {
+  // broker-1 joins broker-2's ISR lacking m3, which broker-3 had committed; the moment names broker-1 and
+  // the two others, which the scenario crashes there.
+  const auto r = classify("kafka-7128-stale-hw-isr-join.yaml", "kafka-2.2,isr-join-requires-epoch-start=false");
+  ASSERT_TRUE(has(r.marks, "situation:isr-join-lacking-committed-records")) << fmt::format("{}", fmt::join(r.marks, ", "));
+  const auto& m = r.moments.at("situation:isr-join-lacking-committed-records");
+  EXPECT_EQ(m.event, "isr-changed");
+  EXPECT_EQ(m.partition, "t-0");
+  EXPECT_EQ(m.broker, 1);
+  EXPECT_EQ(m.others, (std::vector<int>{2, 3}));
+  EXPECT_GT(m.at_ms, 6000);
+  // The fix: broker-1 joins only with m3, so it lacks nothing committed.
+  const auto fixed = classify("kafka-7128-stale-hw-isr-join.yaml", "kafka-2.2");
+  EXPECT_FALSE(has(fixed.marks, "situation:isr-join-lacking-committed-records"));
+}
+
 TEST(DynamicTargets, LaggingNamesTheReplicaOutsideTheIsr) {
   // broker-2 (not the controller, broker-3, which must answer the leader's AlterPartition) is paused past replica.lag.time.max.ms, so the leader drops it from the ISR; `lagging:t-0`
   // then resolves to it (and to nothing at 0.5 s, while every replica is in the ISR).
