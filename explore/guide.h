@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "explore/classes.h"
 #include "explore/coverage.h"
 #include "explore/schedule.h"
 
@@ -38,10 +39,12 @@ class Guide {
 
   // The schedule of run k (with its seed): fresh, or a mutation of a corpus entry.
   Candidate candidate(std::int64_t k, std::uint64_t seed) const;
-  // Adds run k's coverage (call once per run, in run order); keeps it if it reached something new.
-  void fold(std::int64_t k, const Candidate& c, const Coverage& coverage);
+  using Moments = std::map<std::string, Moment>;
+  // Adds run k's coverage (call once per run, in run order); keeps it if it reached something new, with
+  // the moments its situations first happened at (a chain mutation places a fault there).
+  void fold(std::int64_t k, const Candidate& c, const Coverage& coverage, const Moments& moments = {});
   // Run k is done (in any order): its schedule and coverage wait until run k + kLag is about to be made.
-  void done(std::int64_t k, const Candidate& c, const Coverage& coverage);
+  void done(std::int64_t k, const Candidate& c, const Coverage& coverage, const Moments& moments = {});
   // Folds the done runs that run k's schedule depends on; false while one of them is still running.
   // Folding only what the next schedule needs keeps the state a search stops in the state it resumes
   // from: to_json() holds the corpus and the runs done but not yet folded.
@@ -62,9 +65,19 @@ class Guide {
     std::vector<std::string> kinds;
     Coverage coverage;                  // what it reached (kept; its features are derived from it)
     std::vector<std::string> features;
+    Moments moments;                    // where its situations first happened
+  };
+  struct Done {
+    Candidate candidate;
+    Coverage coverage;
+    Moments moments;
   };
   double rarity(const Entry& e) const;
   Schedule mutate(const Schedule& parent, std::vector<std::string>& kinds, sim::Rng& rng, std::string& what) const;
+  // A chain: one or two faults triggered by the history event one of the parent's situations happened at
+  // (from that moment on), aimed at the roles it names (the partition's leader, in-sync follower, lagging
+  // replica) or at its broker.
+  Schedule chain(const Entry& parent, std::vector<std::string>& kinds, sim::Rng& rng, std::string& what) const;
 
   ScheduleContext ctx_;
   std::vector<std::string> allowed_;
@@ -72,7 +85,7 @@ class Guide {
   std::vector<Entry> corpus_;
   std::map<std::string, std::int64_t> feature_runs_;  // feature -> runs that had it
   std::int64_t next_fold_ = 0;                        // the first run not yet folded
-  std::map<std::int64_t, std::pair<Candidate, Coverage>> pending_;  // done, not yet folded
+  std::map<std::int64_t, Done> pending_;                           // done, not yet folded
 };
 
 // The features of one run's coverage: each mark reached (and its count's power of two), and each pair of

@@ -15,9 +15,11 @@
 #include <set>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "explore/guide.h"
 #include "explore/schedule.h"
 #include "explore/search.h"
 #include "explore_support.h"
@@ -595,6 +597,58 @@ TEST(Merge, EachSeedCountsOnceAndGapsAreWrittenAndChecked) {
   const std::string of4 = summary_with("of4", [](json& s) { s["shard"] = "0/4"; s["violations"] = json::array(); });
   EXPECT_EQ(merge({shard0, of4}, "merged-overlap", out, err), cli::kExitBadInput);
   EXPECT_NE(err.find("cannot be counted once per seed"), std::string::npos) << err;
+}
+
+TEST(ExploreGuided, ChainsFaultsOntoASituationsMomentAndHealsEarlyForOneTheSettlePhaseCaused) {
+  // One corpus entry: a pause from 16.5 s to 19.5 s, another at 19.8 s, and a stale ISR join at 21 s, in
+  // the settle phase (20 s of faults), by broker-1 with broker-2 and broker-3 beside it. Its chained mutants
+  // end every fault by a time T inside the phase (the first pause starts earlier when it would outlast T,
+  // the second, after T, is gone) and fire on isr-changed of t-0 from T on; a take-down aims one fault at
+  // each of the others.
+  const Scenario base = parse_scenario_text(explore::default_base_text(), "base.yaml");
+  const auto ctx = explore::ScheduleContext::of(base);
+  const std::vector<std::string> faults = {"crash", "pause", "isolate", "delay"};
+  explore::Guide guide(ctx, faults, true);
+  explore::Candidate parent;
+  parent.kinds = {"pause"};
+  explore::RawEvent pause, late;
+  pause.at_ms = 16500;
+  pause.duration_bucket = 1;
+  pause.duration_frac = 1000;  // 3 s
+  late.at_ms = 19800;
+  parent.schedule = {pause, late};
+  const std::string mark = "situation:isr-join-lacking-committed-records";
+  guide.fold(0, parent, {{mark, 1}}, {{mark, explore::Moment{21000, "isr-changed", "t-0", 1, {2, 3}}}});
+  int chains = 0, take_downs = 0;
+  for (std::uint64_t seed = 1; seed <= 400; ++seed) {
+    const auto c = guide.candidate(100, seed);
+    if (c.mutations.find("heal by") == std::string::npos) continue;
+    ++chains;
+    ASSERT_NE(c.mutations.find("at " + mark + " (21000 ms, isr-changed)"), std::string::npos) << c.mutations;
+    const auto lines = explore::event_lines(c.schedule, ctx, c.kinds);
+    const int since = std::stoi(c.mutations.substr(c.mutations.find("heal by ") + 8));
+    EXPECT_GE(since, 17000) << c.mutations;
+    EXPECT_LT(since, 20000) << c.mutations;
+    // The parent's pause now ends by T; the chained faults wait for the ISR change from T on.
+    ASSERT_FALSE(lines.empty());
+    EXPECT_NE(lines[0].find(fmt::format("{{at: {}ms, pause:", std::min(16500, since - 3000))), std::string::npos)
+        << lines[0] << " / " << c.mutations;
+    EXPECT_NE(c.mutations.find("(1 of 2 faults kept)"), std::string::npos) << c.mutations;
+    for (std::size_t i = 1; i < lines.size(); ++i)
+      EXPECT_NE(lines[i].find(fmt::format("when: {{event: isr-changed, partition: t-0}}, since: {}ms", since)), std::string::npos)
+          << lines[i];
+    if (c.mutations.find("take-down") != std::string::npos) {
+      ++take_downs;
+      ASSERT_EQ(lines.size(), 3u) << c.mutations;
+      const std::string both = lines[1] + lines[2];
+      EXPECT_NE(both.find("'broker-2'"), std::string::npos) << both;
+      EXPECT_NE(both.find("'broker-3'"), std::string::npos) << both;
+      EXPECT_EQ(both.find("'broker-1'"), std::string::npos) << both;  // the joiner is left to act alone
+    }
+  }
+  EXPECT_GT(chains, 20);
+  EXPECT_GT(take_downs, 5);
+  EXPECT_LT(take_downs, chains);
 }
 
 TEST(ExploreGuided, TheSearchIsTheSameForAnyNumberOfJobsAndItsCorpusGrows) {
