@@ -82,6 +82,32 @@ const std::vector<ConfigInfo>& all_configs() {
       {"auto.offset.reset", T::String, "earliest", S::Consumer,
        "where a new consumer starts (Kafka's default is latest; the simulator reads from the start so every "
        "record can be checked)"},
+      // Consumer groups (ConsumerConfig; the coordinator's in GroupCoordinatorConfig / KafkaConfig)
+      {"session.timeout.ms", T::Int, "45000", S::Consumer,
+       "a member not heard from (heartbeats) for this long is removed from its group (10000 before 3.0, KIP-735)", 1, kMs},
+      {"heartbeat.interval.ms", T::Int, "3000", S::Consumer, "how often a member heartbeats to its coordinator", 1, kMs},
+      {"max.poll.interval.ms", T::Int, "300000", S::Consumer,
+       "a member that does not poll for this long leaves its group (the poll timeout of KIP-62)", 1, kMs},
+      {"enable.auto.commit", T::Bool, "true", S::Consumer,
+       "commit the positions poll() returned, every auto.commit.interval.ms (commit: auto)"},
+      {"auto.commit.interval.ms", T::Int, "5000", S::Consumer, "how often an auto-committing consumer commits", 0, kMs},
+      {"default.api.timeout.ms", T::Int, "60000", S::Consumer, "how long commitSync retries a retriable error", 1, kMs},
+      {"partition.assignment.strategy", T::String, "range", S::Consumer,
+       "range | cooperative-sticky: the assignor the group's leader runs (the simulator models RangeAssignor)"},
+      {"offsets.topic.replication.factor", T::Int, "3", S::Broker,
+       "replicas of each __consumer_offsets partition (the topic is not created with fewer brokers)", 1, 32767},
+      {"offsets.topic.num.partitions", T::Int, "50", S::Broker,
+       "partitions of __consumer_offsets; the simulator creates sim.offsets.topic.partitions of them unless this is "
+       "set in the file", 1, 1000},
+      {"offsets.commit.timeout.ms", T::Int, "5000", S::Broker,
+       "how long an offset commit (an acks=all append to __consumer_offsets) waits for the ISR", 1, kMs},
+      {"group.initial.rebalance.delay.ms", T::Int, "3000", S::Broker,
+       "how long the first rebalance of an empty group waits for more members to join", 0, kMs},
+      {"group.min.session.timeout.ms", T::Int, "6000", S::Broker, "the shortest session.timeout.ms a member may ask", 0, kMs},
+      {"group.max.session.timeout.ms", T::Int, "1800000", S::Broker, "the longest session.timeout.ms a member may ask", 0, kMs},
+      {"sim.offsets.topic.partitions", T::Int, "3", S::Simulator,
+       "partitions of __consumer_offsets the simulator creates when offsets.topic.num.partitions is not set (Kafka's 50 "
+       "scaled down)", 1, 1000},
       // Simulator knobs
       {"sim.os.flush.interval.ms", T::Int, "5000", S::Simulator,
        "records appended longer ago than this have been written back by the OS and survive power loss", 0, kMs},

@@ -37,6 +37,20 @@ const std::vector<PropertyInfo>& all_properties() {
        "an idempotent producer's acknowledged records appear in its send order, per partition"},
       {"unavailable-after-heal", PropertyKind::Liveness,
        "the cluster converges within `settle` after the faults are healed"},
+      // spec/consumer-groups.md
+      {"record-not-processed", PropertyKind::SafetyEndOfRun,
+       "every record in the final log of a partition the group consumes, below the HW, up to the group's committed "
+       "offset at the end, was processed into the sink (or, without a sink, delivered to a member)"},
+      {"duplicate-processing", PropertyKind::SafetyEndOfRun,
+       "no record is applied to the sink twice; counted in `stats.duplicates` always, a violation only for consumers "
+       "that declare `delivery: exactly-once`"},
+      {"offset-commit-regressed", PropertyKind::SafetyPerEvent,
+       "a group's committed offset for a partition never moves backwards, unless the scenario seeks"},
+      {"commit-beyond-processed", PropertyKind::SafetyPerEvent,
+       "a group never commits an offset past a record it has not processed (for `after-process`)"},
+      {"zombie-sink-write", PropertyKind::SafetyPerEvent,
+       "no consumer writes to a fencing sink (transactional) for a partition after a newer generation assigned it "
+       "elsewhere"},
   };
   return table;
 }
@@ -89,6 +103,13 @@ const std::vector<HistoryEventInfo>& all_history_events() {
       {"produce-acked", {"producer", "partition", "value", "offset", "acks"}},
       {"produce-failed", {"producer", "partition", "value", "error", "acks"}},
       {"consumed", {"consumer", "partition", "offset", "value"}},
+      // spec/consumer-groups.md (fields after the spec's own are additions: docs/spec-additions.md)
+      {"group-rebalance", {"group", "generation", "members", "assignment", "reason", "coordinator"}},
+      {"offset-committed", {"group", "consumer", "partition", "offset", "generation"}},
+      {"offset-commit-failed", {"group", "consumer", "partition", "offset", "error"}},
+      {"processed", {"consumer", "partition", "offset", "value", "attempt", "group"}},
+      {"sink-write", {"sink", "consumer", "partition", "offset", "value", "key", "applied"}},
+      {"consumer-evicted", {"group", "consumer", "reason"}},
       {"request-rejected", {"broker", "request", "from", "reason", "controller_epoch", "partition", "producer"}},
       // added: a broker applied a control request (what stale-controller-obeyed and epoch-monotonic read)
       // added: a controller's ZooKeeper write succeeded (the write half of stale-controller-obeyed)
@@ -115,7 +136,10 @@ const std::vector<std::string_view>& all_error_names() {
       "REQUEST_TIMED_OUT", "STALE_BROKER_EPOCH", "STALE_CONTROLLER_EPOCH", "TIMEOUT", "UNKNOWN",
       "OUT_OF_ORDER_SEQUENCE_NUMBER", "DUPLICATE_SEQUENCE_NUMBER", "INVALID_PRODUCER_EPOCH",
       "UNKNOWN_LEADER_EPOCH", "UNKNOWN_TOPIC_OR_PARTITION", "INELIGIBLE_REPLICA", "DUPLICATE_BROKER_REGISTRATION",
-      "INVALID_REQUEST", "INCONSISTENT_VOTER_SET"};
+      "INVALID_REQUEST", "INCONSISTENT_VOTER_SET",
+      // Consumer groups (the coordinator's answers and the member's CommitFailedException causes).
+      "NOT_COORDINATOR", "COORDINATOR_NOT_AVAILABLE", "COORDINATOR_LOAD_IN_PROGRESS", "ILLEGAL_GENERATION",
+      "UNKNOWN_MEMBER_ID", "REBALANCE_IN_PROGRESS", "INVALID_SESSION_TIMEOUT"};
   return table;
 }
 
@@ -158,6 +182,10 @@ FieldRule field_rule(std::string_view event, std::string_view field) {
     for (const auto& p : all_properties()) names.push_back(p.name);
     return one_of(names);
   }
+  if (field == "reason" && event == "consumer-evicted") return one_of({"session-timeout", "max-poll-interval", "rebalance-timeout"});
+  if (field == "reason" && (event == "group-rebalance" || event == "consumer-position-reset")) return {K::Text, {}, 0};
+  if (field == "applied") return one_of({"new", "duplicate", "overwrite"});
+  if (field == "generation" || field == "attempt") return count(0);
   if (field == "reason" && event == "broker-exited") return one_of({"NODE_EXISTS", "LOG_TRUNCATION_NOT_ALLOWED"});
   if (field == "reason" && event == "truncated")
     return one_of({"high-watermark", "leader-epoch", "diverging-epoch", "out-of-range", "power-loss"});
@@ -177,7 +205,9 @@ const std::vector<std::string_view>& all_message_types() {
       "OffsetsForLeaderEpoch", "AlterPartition", "ControlledShutdown", "InitProducerId",
       "ZkRequest", "ZkResponse", "ZkWatch", "ZkPing",
       // KRaft: the quorum's RPCs (Fetch is the quorum's too) and the brokers' requests to the controller.
-      "Vote", "BeginQuorumEpoch", "EndQuorumEpoch", "BrokerRegistration", "BrokerHeartbeat"};
+      "Vote", "BeginQuorumEpoch", "EndQuorumEpoch", "BrokerRegistration", "BrokerHeartbeat",
+      // Consumer groups, and a consumer's write to its sink.
+      "FindCoordinator", "JoinGroup", "SyncGroup", "Heartbeat", "LeaveGroup", "OffsetCommit", "OffsetFetch", "SinkWrite"};
   return table;
 }
 

@@ -141,9 +141,11 @@ std::vector<PresetInfo> build_presets() {
   const SwitchMap k40 = with(k37, {{"quorum-pre-vote", "true"}});
   const SwitchMap k41 = with(k40, {{"eligible-leader-replicas", "true"}});
   const SwitchMap old_timeouts = {{"zookeeper.session.timeout.ms", "6000"}, {"replica.lag.time.max.ms", "10000"}};
-  // Producer defaults: retries 0 before 2.1 (KIP-91), idempotence off before 3.0 (KIP-679).
-  const SwitchMap old_clients = with(old_timeouts, {{"retries", "0"}, {"enable.idempotence", "false"}});
-  const SwitchMap pre30_clients = {{"enable.idempotence", "false"}};
+  // Client defaults: retries 0 before 2.1 (KIP-91), idempotence off before 3.0 (KIP-679),
+  // session.timeout.ms 10000 before 3.0 (KIP-735).
+  const SwitchMap old_clients =
+      with(old_timeouts, {{"retries", "0"}, {"enable.idempotence", "false"}, {"session.timeout.ms", "10000"}});
+  const SwitchMap pre30_clients = {{"enable.idempotence", "false"}, {"session.timeout.ms", "10000"}};
   return {
       {"kafka-0.10", v010,
        with(old_clients, {{"unclean.leader.election.enable", "true"}, {"acks", "1"}}),

@@ -28,7 +28,20 @@ std::vector<std::string> Scenario::node_names() const {
   for (int c = 1; c <= controllers; ++c) out.push_back(fmt::format("controller-{}", c));
   for (const auto& p : producers) out.push_back(p.id);
   for (const auto& c : consumers) out.push_back(c.id);
+  for (const auto& k : sinks) out.push_back(k.id);
   return out;
+}
+
+const SinkSpec* Scenario::find_sink(std::string_view id) const {
+  for (const auto& k : sinks)
+    if (k.id == id) return &k;
+  return nullptr;
+}
+
+bool Scenario::has_groups() const {
+  for (const auto& c : consumers)
+    if (!c.group.empty()) return true;
+  return false;
 }
 
 const TopicSpec* Scenario::find_topic(std::string_view topic) const {

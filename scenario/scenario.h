@@ -65,11 +65,26 @@ struct ProducerSpec {
   }
 };
 
+// A sink (spec/consumer-groups.md): a node of its own that group consumers write what they process to.
+struct SinkSpec {
+  std::string id;
+  std::string kind = "append";  // keyed | transactional | append
+  SourcePos pos;                // where it is declared (for errors about it)
+};
+
 struct ConsumerSpec {
   std::string id;
   std::string topic;
   Micros from = 0;
   Config config;
+  // Consumer groups (spec/consumer-groups.md); group empty: the standalone consumer reading every partition.
+  std::string group;
+  Micros processing = 0;               // time to process one record
+  std::string commit = "auto";         // auto | after-process | before-process
+  std::string sink;                    // "" = none
+  std::string key = "topic-partition-offset";  // keyed sinks: record | topic-partition-offset
+  std::string delivery;                // "" or exactly-once (what the scenario claims)
+  SourcePos pos;
 };
 
 using FieldValue = std::variant<std::int64_t, double, bool, std::string>;
@@ -146,6 +161,7 @@ struct Scenario {
   std::vector<TopicSpec> topics;
   std::vector<ProducerSpec> producers;
   std::vector<ConsumerSpec> consumers;
+  std::vector<SinkSpec> sinks;
   std::vector<ScenarioEvent> events;
   std::vector<std::string> expected_violations;  // expect.violations: for every design not listed below
   std::vector<DesignExpectation> expected_by_design;
@@ -154,10 +170,13 @@ struct Scenario {
   const std::vector<std::string>& expected_for(const Design& d) const;
   const std::vector<std::string>& expected() const { return expected_for(design); }
 
-  // Node names in a fixed order: broker-1..N, zk-1..Z, controller-1..M, then producers and consumers.
+  // Node names in a fixed order: broker-1..N, zk-1..Z, controller-1..M, then producers, consumers and sinks.
   std::vector<std::string> node_names() const;
   const TopicSpec* find_topic(std::string_view name) const;
   const ProducerSpec* find_producer(std::string_view id) const;
+  const SinkSpec* find_sink(std::string_view id) const;
+  // Whether any consumer belongs to a group (then the cluster has __consumer_offsets).
+  bool has_groups() const;
   // "orders-0" -> (topic, index) if both exist.
   std::optional<std::pair<const TopicSpec*, int>> find_partition(std::string_view name) const;
   // Applies --design: presets' config defaults change, the scenario's explicit configs stay; the control

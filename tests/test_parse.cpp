@@ -534,3 +534,289 @@ TEST(Parse, ExpectationsPerDesign) {
                 .find("names one design twice"),
             std::string::npos);
 }
+
+// ---- consumer groups and sinks (../shared/spec/consumer-groups.md)
+
+namespace {
+// Lines 1-6: kHead and kTopics; 7-9: two sinks; 10: consumers:, so the first consumer is on line 11.
+const std::string kGroupHead =
+    kHead + kTopics + "sinks:\n  - {id: db, kind: keyed}\n  - {id: log, kind: append}\nconsumers:\n";
+}  // namespace
+
+TEST(ParseGroups, ReadsSinksGroupConsumersAndMakesTheOffsetsTopic) {
+  // Sinks after the consumers that name them: the order of top-level keys does not matter.
+  const std::string text = kHead + kTopics +
+                           "consumers:\n"
+                           "  - id: c1\n"
+                           "    topic: t\n"
+                           "    group: g1\n"
+                           "    processing: 5ms\n"
+                           "    commit: after-process\n"
+                           "    sink: db\n"
+                           "    key: topic-partition-offset\n"
+                           "    delivery: exactly-once\n"
+                           "    config: {session.timeout.ms: 10000, max.poll.interval.ms: 20000}\n"
+                           "  - {id: c2, topic: t, group: g1, sink: db, key: record, delivery: exactly-once}\n"
+                           "  - {id: c3, topic: t, group: g2, enable.auto.commit: false, sink: log}\n"
+                           "  - {id: c4, topic: t, group: g.2_x-y, commit: before-process, heartbeat.interval.ms: 1000}\n"
+                           "  - {id: c5, topic: t}\n"
+                           "sinks:\n"
+                           "  - {id: db, kind: keyed}\n"
+                           "  - {id: log, kind: append}\n"
+                           "events:\n"
+                           "  - {at: 1s, crash: c1, for: 2s}\n"
+                           "  - {at: 2s, pause: db, for: 1s}\n"
+                           "  - {at: 3s, isolate: db, for: 1s}\n"
+                           "  - {at: 4s, partition: [[db, c2], [broker-1]], for: 1s}\n"
+                           "  - {at: 5s, drop: {from: c3, to: db, type: SinkWrite}}\n"
+                           "  - {at: 6s, crash: leader:__consumer_offsets-2}\n"
+                           "  - {at: 7s, restart: [c1, db]}\n";
+  Scenario s = parse_scenario_text(text, "s.yaml");
+  ASSERT_EQ(s.sinks.size(), 2u);
+  EXPECT_EQ(s.sinks[0].id, "db");
+  EXPECT_EQ(s.sinks[0].kind, "keyed");
+  EXPECT_EQ(s.sinks[0].pos.line, 22);
+  EXPECT_EQ(s.sinks[0].pos.column, 5);
+  EXPECT_EQ(s.sinks[1].kind, "append");
+  ASSERT_NE(s.find_sink("log"), nullptr);
+  EXPECT_TRUE(s.has_groups());
+
+  ASSERT_EQ(s.consumers.size(), 5u);
+  const ConsumerSpec& c1 = s.consumers[0];
+  EXPECT_EQ(c1.group, "g1");
+  EXPECT_EQ(c1.topic, "t");
+  EXPECT_EQ(c1.processing, 5 * kMicrosPerMs);
+  EXPECT_EQ(c1.commit, "after-process");
+  EXPECT_EQ(c1.sink, "db");
+  EXPECT_EQ(c1.key, "topic-partition-offset");
+  EXPECT_EQ(c1.delivery, "exactly-once");
+  EXPECT_EQ(c1.pos.line, 8);
+  EXPECT_EQ(c1.pos.column, 5);
+  EXPECT_EQ(c1.config.integer("session.timeout.ms"), 10000);
+  EXPECT_EQ(c1.config.integer("max.poll.interval.ms"), 20000);
+  EXPECT_FALSE(c1.config.boolean("enable.auto.commit"));  // committing by hand turns the consumer's own commits off
+  const ConsumerSpec& c2 = s.consumers[1];
+  EXPECT_EQ(c2.commit, "auto");  // enable.auto.commit's default is true
+  EXPECT_TRUE(c2.config.boolean("enable.auto.commit"));
+  EXPECT_EQ(c2.key, "record");
+  EXPECT_EQ(c2.processing, 0);
+  EXPECT_EQ(c2.pos.line, 17);
+  EXPECT_EQ(c2.pos.column, 5);
+  EXPECT_EQ(c2.config.integer("session.timeout.ms"), 45000);
+  const ConsumerSpec& c3 = s.consumers[2];
+  EXPECT_EQ(c3.commit, "after-process");  // enable.auto.commit: false, and no commit: given
+  EXPECT_EQ(c3.sink, "log");
+  EXPECT_EQ(c3.delivery, "");
+  const ConsumerSpec& c4 = s.consumers[3];
+  EXPECT_EQ(c4.group, "g.2_x-y");
+  EXPECT_EQ(c4.commit, "before-process");
+  EXPECT_FALSE(c4.config.boolean("enable.auto.commit"));
+  EXPECT_EQ(c4.config.integer("heartbeat.interval.ms"), 1000);
+  EXPECT_EQ(c4.sink, "");
+  EXPECT_EQ(s.consumers[4].group, "");  // a standalone consumer
+
+  // __consumer_offsets: sim.offsets.topic.partitions (3) partitions, offsets.topic.replication.factor (3) replicas.
+  ASSERT_EQ(s.topics.size(), 2u);
+  const TopicSpec& offsets = s.topics[1];
+  EXPECT_EQ(offsets.name, "__consumer_offsets");
+  EXPECT_EQ(offsets.partitions, 3);
+  EXPECT_EQ(offsets.replication_factor, 3);
+  ASSERT_EQ(offsets.assignment.size(), 3u);
+  EXPECT_EQ(offsets.assignment[0], (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(offsets.assignment[2], (std::vector<int>{3, 1, 2}));
+
+  // Clients and sinks are fault targets and network-rule endpoints.
+  ASSERT_EQ(s.events.size(), 7u);
+  EXPECT_EQ(s.events[0].action.targets[0].node, "c1");
+  EXPECT_EQ(s.events[1].action.targets[0].node, "db");
+  EXPECT_EQ(s.events[2].action.targets[0].node, "db");
+  EXPECT_EQ(s.events[3].action.groups[0][0].node, "db");
+  EXPECT_EQ(s.events[4].action.filter.from.node, "c3");
+  EXPECT_EQ(s.events[4].action.filter.to.node, "db");
+  EXPECT_EQ(s.events[5].action.targets[0].partition, "__consumer_offsets-2");
+  EXPECT_EQ(s.events[6].action.targets.size(), 2u);
+
+  // --design rebuilds the configs: the file's own values, and commit's enable.auto.commit, stay.
+  std::string error;
+  s.apply_design(*parse_design_flag("kafka-0.10", error));
+  EXPECT_EQ(s.consumers[0].config.integer("session.timeout.ms"), 10000);
+  EXPECT_EQ(s.consumers[1].config.integer("session.timeout.ms"), 10000);  // kafka-0.10's default (before KIP-735)
+  EXPECT_FALSE(s.consumers[0].config.boolean("enable.auto.commit"));
+  EXPECT_FALSE(s.consumers[3].config.boolean("enable.auto.commit"));
+  EXPECT_TRUE(s.consumers[1].config.boolean("enable.auto.commit"));
+  EXPECT_EQ(s.consumers[3].config.integer("heartbeat.interval.ms"), 1000);
+}
+
+TEST(ParseGroups, TheOffsetsTopicFollowsTheFilesConfigAndExistsOnlyWithGroups) {
+  Scenario s = parse_scenario_text("name: x\nsummary: y\nduration: 10s\ncluster: {brokers: 2}\n"
+                                   "config: {offsets.topic.num.partitions: 5, offsets.topic.replication.factor: 2}\n" +
+                                       kTopics.substr(0, kTopics.find("3}")) + "2}\n" +
+                                       "consumers:\n  - {id: c1, topic: t, group: g1}\n",
+                                   "s.yaml");
+  ASSERT_EQ(s.topics.size(), 2u);
+  EXPECT_EQ(s.topics[1].name, "__consumer_offsets");
+  EXPECT_EQ(s.topics[1].partitions, 5);  // offsets.topic.num.partitions, set in the file, wins over sim.*
+  EXPECT_EQ(s.topics[1].replication_factor, 2);
+  EXPECT_EQ(s.topics[1].assignment[4], (std::vector<int>{1, 2}));
+  Scenario knob = parse_scenario_text(kHead + "config: {sim.offsets.topic.partitions: 1}\n" + kTopics +
+                                          "consumers:\n  - {id: c1, topic: t, group: g1}\n",
+                                      "s.yaml");
+  ASSERT_EQ(knob.topics.size(), 2u);
+  EXPECT_EQ(knob.topics[1].partitions, 1);
+  // Without a group there is no __consumer_offsets: standalone consumers commit nothing.
+  Scenario standalone = parse_scenario_text(kHead + kTopics + "consumers:\n  - {id: c1, topic: t}\n", "s.yaml");
+  EXPECT_FALSE(standalone.has_groups());
+  EXPECT_EQ(standalone.topics.size(), 1u);
+  EXPECT_EQ(standalone.consumers[0].pos.line, 8);
+}
+
+struct GroupBadCase {
+  const char* what;
+  std::string text;
+  std::string expected;  // "s.yaml:L:C: the start of the message"
+};
+void PrintTo(const GroupBadCase& c, std::ostream* os) { *os << c.what; }
+
+class ParseGroupsBadInput : public ::testing::TestWithParam<GroupBadCase> {};
+
+TEST_P(ParseGroupsBadInput, IsOneMistakeAtItsLineAndColumn) {
+  const GroupBadCase& c = GetParam();
+  const std::string e = error_of(c.text);
+  ASSERT_FALSE(e.empty()) << c.what << ": was accepted";
+  const auto lines = error_lines(e);
+  EXPECT_EQ(lines.size(), 1u) << c.what << ": one mistake, no follow-on mistakes\n" << e;
+  EXPECT_EQ(e.rfind(c.expected, 0), 0u) << c.what << "\n got: " << e << "\n want: " << c.expected;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, ParseGroupsBadInput,
+    ::testing::Values(
+        // sinks:
+        GroupBadCase{"sinks not a list", kHead + "sinks: {id: db}\n", "s.yaml:5:8: sinks is a list: - {id: db, kind: keyed}"},
+        GroupBadCase{"sink without kind", kHead + "sinks:\n  - {id: db}\n",
+                     "s.yaml:6:5: sink db needs a kind: keyed (a write for an existing key overwrites it), append "
+                     "(every write is kept) or transactional (records and offsets in one transaction)"},
+        GroupBadCase{"misspelt sink kind", kHead + "sinks:\n  - {id: db, kind: keyd}\n",
+                     "s.yaml:6:20: a sink's kind is keyed, append or transactional, not 'keyd', did you mean 'keyed'?"},
+        GroupBadCase{"transactional sink", kHead + "sinks:\n  - {id: db, kind: transactional}\n",
+                     "s.yaml:6:20: sink kind transactional (records and offsets in one transaction) is not modelled "
+                     "yet; use keyed or append"},
+        GroupBadCase{"a consumer of a transactional sink is not a second mistake",
+                     kHead + kTopics + "sinks:\n  - {id: tx, kind: transactional}\nconsumers:\n"
+                                       "  - {id: c1, topic: t, group: g1, sink: tx, delivery: exactly-once}\n",
+                     "s.yaml:8:20: sink kind transactional"},
+        GroupBadCase{"unknown sink key", kHead + "sinks:\n  - {id: db, kind: keyed, knd: x}\n",
+                     "s.yaml:6:27: unknown key 'knd' in sink, did you mean 'kind'?"},
+        GroupBadCase{"sink id of a producer", kHead + kTopics + kProducers + "sinks:\n  - {id: p1, kind: keyed}\n",
+                     "s.yaml:10:10: sink id 'p1' is used twice (producer p1 has it)"},
+        GroupBadCase{"sink id of a broker", kHead + "sinks:\n  - {id: broker-1, kind: keyed}\n",
+                     "s.yaml:6:10: sink id 'broker-1' is reserved for nodes or targets"},
+        GroupBadCase{"two sinks with one id", kHead + "sinks:\n  - {id: db, kind: keyed}\n  - {id: db, kind: append}\n",
+                     "s.yaml:7:10: sink id 'db' is used twice (sink db has it)"},
+        GroupBadCase{"consumer id of a sink", kGroupHead + "  - {id: db, topic: t}\n",
+                     "s.yaml:11:10: client id 'db' is used twice (sink db has it)"},
+        GroupBadCase{"too many sinks",
+                     [] {
+                       std::string t = kHead + "sinks:\n";
+                       for (int i = 0; i < 21; ++i) t += fmt::format("  - {{id: s{}, kind: keyed}}\n", i);
+                       return t;
+                     }(),
+                     "s.yaml:6:3: 21 sinks; the most the simulator accepts is 20"},
+        // a consumer's group keys
+        GroupBadCase{"unknown sink", kGroupHead + "  - {id: c1, topic: t, group: g1, sink: dbb}\n",
+                     "s.yaml:11:41: unknown sink 'dbb', did you mean 'db'?"},
+        GroupBadCase{"a sink when there are none", kHead + kTopics + "consumers:\n  - {id: c1, topic: t, group: g1, sink: db}\n",
+                     "s.yaml:8:41: unknown sink 'db' (the scenario declares no sinks: add sinks: [{id: db, kind: keyed}])"},
+        GroupBadCase{"key with an append sink", kGroupHead + "  - {id: c1, topic: t, group: g1, sink: log, key: record}\n",
+                     "s.yaml:11:51: key: applies to a keyed sink; sink log is an append sink, which keeps every write"},
+        GroupBadCase{"key without a sink", kGroupHead + "  - {id: c1, topic: t, group: g1, key: record}\n",
+                     "s.yaml:11:40: key: applies to a keyed sink, and consumer c1 has none: add sink: <id>"},
+        GroupBadCase{"unknown key kind", kGroupHead + "  - {id: c1, topic: t, group: g1, sink: db, key: offset}\n",
+                     "s.yaml:11:50: key is record (the record's key) or topic-partition-offset, not 'offset'"},
+        GroupBadCase{"exactly-once into an append sink",
+                     kGroupHead + "  - {id: c1, topic: t, group: g1, sink: log, delivery: exactly-once}\n",
+                     "s.yaml:11:56: sink log is an append sink: an append sink keeps every write, so delivery: "
+                     "exactly-once cannot hold; use a keyed sink keyed by topic-partition-offset"},
+        GroupBadCase{"exactly-once without a sink", kGroupHead + "  - {id: c1, topic: t, group: g1, delivery: exactly-once}\n",
+                     "s.yaml:11:45: delivery: exactly-once is a claim about what a sink holds, and consumer c1 has no "
+                     "sink"},
+        GroupBadCase{"another delivery claim",
+                     kGroupHead + "  - {id: c1, topic: t, group: g1, sink: db, delivery: at-least-once}\n",
+                     "s.yaml:11:55: delivery is exactly-once (the one claim the checkers test), not 'at-least-once'"},
+        GroupBadCase{"processing as a bare number", kGroupHead + "  - {id: c1, topic: t, group: g1, processing: 5}\n",
+                     "s.yaml:11:47: processing is a duration: 5ms (or 5s)"},
+        GroupBadCase{"processing with an unknown unit", kGroupHead + "  - {id: c1, topic: t, group: g1, processing: 5y}\n",
+                     "s.yaml:11:47: processing: unknown time unit 'y'"},
+        GroupBadCase{"processing without a group", kGroupHead + "  - {id: c1, topic: t, processing: 5ms}\n",
+                     "s.yaml:11:36: processing needs a group: add group: <name> to consumer c1"},
+        GroupBadCase{"a sink without a group", kGroupHead + "  - {id: c1, topic: t, sink: db}\n",
+                     "s.yaml:11:30: sink needs a group: add group: <name> to consumer c1"},
+        GroupBadCase{"commit without a group", kGroupHead + "  - {id: c1, topic: t, commit: auto}\n",
+                     "s.yaml:11:32: commit needs a group: add group: <name> to consumer c1"},
+        GroupBadCase{"misspelt commit", kGroupHead + "  - {id: c1, topic: t, group: g1, commit: after-proces}\n",
+                     "s.yaml:11:43: commit is auto, after-process or before-process, not 'after-proces', did you mean "
+                     "'after-process'?"},
+        GroupBadCase{"commit: auto with auto-commit off",
+                     kGroupHead + "  - {id: c1, topic: t, group: g1, commit: auto, enable.auto.commit: false}\n",
+                     "s.yaml:11:43: commit: auto is the consumer committing on its own, but enable.auto.commit is false "
+                     "for this consumer"},
+        GroupBadCase{"commit by hand with auto-commit on",
+                     kHead + "config: {enable.auto.commit: true}\n" + kTopics +
+                         "consumers:\n  - {id: c1, topic: t, group: g1, commit: after-process}\n",
+                     "s.yaml:9:43: commit: after-process commits by hand, but enable.auto.commit is true for this "
+                     "consumer"},
+        GroupBadCase{"retry", kGroupHead + "  - {id: c1, topic: t, group: g1, retry: {on-error: pause-resume}}\n",
+                     "s.yaml:11:42: retry is not modelled yet"},
+        GroupBadCase{"workers", kGroupHead + "  - {id: c1, topic: t, group: g1, workers: 4}\n",
+                     "s.yaml:11:44: workers is not modelled yet"},
+        GroupBadCase{"bad group name", kGroupHead + "  - {id: c1, topic: t, group: 'g 1'}\n",
+                     "s.yaml:11:31: group 'g 1' may use letters, digits, '.', '_' and '-'"},
+        GroupBadCase{"a group consumer without a topic", kGroupHead + "  - {id: c1, group: g1}\n",
+                     "s.yaml:11:5: a consumer in group g1 needs a topic"},
+        GroupBadCase{"a consumer's config that is not a consumer's",
+                     kGroupHead + "  - {id: c1, topic: t, group: g1, config: {sesion.timeout.ms: 10000}}\n",
+                     "s.yaml:11:44: 'sesion.timeout.ms' is not a consumer config, did you mean 'session.timeout.ms'?"},
+        // events
+        GroupBadCase{"fail-processing",
+                     kGroupHead + "  - {id: c1, topic: t, group: g1}\nevents:\n"
+                                  "  - {at: 1s, fail-processing: {consumer: c1, value: m1, times: 2}}\n",
+                     "s.yaml:13:14: fail-processing is not modelled yet"},
+        GroupBadCase{"crash of ZooKeeper", kGroupHead + "  - {id: c1, topic: t, group: g1}\nevents:\n  - {at: 1s, crash: zk-1}\n",
+                     "s.yaml:13:21: 'zk-1' is not a broker, a client or a sink"},
+        GroupBadCase{"unknown sink as a target", kGroupHead + "  - {id: c1, topic: t, group: g1}\nevents:\n  - {at: 1s, pause: dv}\n",
+                     "s.yaml:13:21: unknown node 'dv', did you mean 'db'?"},
+        // __consumer_offsets
+        GroupBadCase{"offsets replication factor above brokers",
+                     "name: x\nsummary: y\nduration: 10s\ncluster: {brokers: 2}\n"
+                     "topics:\n  - {name: t, partitions: 2, replication.factor: 2}\n"
+                     "consumers:\n  - {id: c1, topic: t}\n  - {id: c2, topic: t, group: g1}\n",
+                     "s.yaml:9:31: offsets.topic.replication.factor is 3 but the cluster has 2 brokers: Kafka does not "
+                     "create __consumer_offsets (and no group gets a coordinator); set "
+                     "offsets.topic.replication.factor: 2 in config"},
+        GroupBadCase{"a fault on __consumer_offsets it could not create is not a second mistake",
+                     "name: x\nsummary: y\nduration: 10s\ncluster: {brokers: 1}\n"
+                     "topics:\n  - {name: t}\nconsumers:\n  - {id: c1, topic: t, group: g1}\n"
+                     "events:\n  - {at: 1s, crash: leader:__consumer_offsets-0}\n",
+                     "s.yaml:8:31: offsets.topic.replication.factor is 3 but the cluster has 1 broker:"},
+        GroupBadCase{"too many partition replicas with __consumer_offsets",
+                     kHead + "config: {offsets.topic.num.partitions: 1000}\n"
+                             "topics:\n  - {name: t, partitions: 99500, replication.factor: 3}\n"
+                             "consumers:\n  - {id: c1, topic: t, group: g1}\n",
+                     "s.yaml:9:31: the topics, with __consumer_offsets (1000 partitions x 3 replicas), have 301500 "
+                     "partition replicas; the most the simulator accepts is 300000"},
+        GroupBadCase{"a topic named __consumer_offsets", kHead + "topics:\n  - {name: __consumer_offsets}\n",
+                     "s.yaml:6:12: __consumer_offsets is Kafka's internal topic of the groups' committed offsets: the "
+                     "simulator creates it"},
+        GroupBadCase{"a producer of __consumer_offsets",
+                     kHead + kTopics + "producers:\n  - {id: p1, topic: __consumer_offsets}\n",
+                     "s.yaml:8:21: __consumer_offsets is Kafka's internal topic of the groups' committed offsets: a "
+                     "producer or consumer of the scenario cannot use it"},
+        GroupBadCase{"a group consuming __consumer_offsets",
+                     kGroupHead + "  - {id: c1, topic: __consumer_offsets, group: g1}\n",
+                     "s.yaml:11:21: __consumer_offsets is Kafka's internal topic"}),
+    [](const ::testing::TestParamInfo<GroupBadCase>& info) {
+      std::string n = info.param.what;
+      for (char& c : n)
+        if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+      return n;
+    });
