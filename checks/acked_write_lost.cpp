@@ -126,6 +126,7 @@ LossStats loss_stats(const sim::History& history) {
     if (unclean) ++s.lost_unclean;
     else if (a.acks == "1") ++s.lost_acks1;
   }
+  s.duplicates = duplicate_count(history);
   return s;
 }
 

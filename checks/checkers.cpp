@@ -21,6 +21,11 @@ std::unique_ptr<Checker> make_phantom_read();
 std::unique_ptr<Checker> make_consumer_order();
 std::unique_ptr<Checker> make_producer_order();
 std::unique_ptr<Checker> make_unavailable_after_heal();
+std::unique_ptr<Checker> make_record_not_processed();
+std::unique_ptr<Checker> make_duplicate_processing();
+std::unique_ptr<Checker> make_offset_commit_regressed();
+std::unique_ptr<Checker> make_commit_beyond_processed();
+std::unique_ptr<Checker> make_zombie_sink_write();
 
 std::vector<std::unique_ptr<Checker>> all_checkers() {
   std::vector<std::unique_ptr<Checker>> out;
@@ -39,6 +44,12 @@ std::vector<std::unique_ptr<Checker>> all_checkers() {
   out.push_back(make_consumer_order());
   out.push_back(make_producer_order());
   out.push_back(make_unavailable_after_heal());
+  // spec/consumer-groups.md
+  out.push_back(make_record_not_processed());
+  out.push_back(make_duplicate_processing());
+  out.push_back(make_offset_commit_regressed());
+  out.push_back(make_commit_beyond_processed());
+  out.push_back(make_zombie_sink_write());
   return out;
 }
 

@@ -50,8 +50,16 @@ struct LossStats {
   std::int64_t acked = 0;
   std::int64_t lost_acks1 = 0;
   std::int64_t lost_unclean = 0;
+  std::int64_t duplicates = 0;  // stats.duplicates: duplicate_count(history)
 };
 LossStats loss_stats(const sim::History& history);
+
+// stats.duplicates (spec/consumer-groups.md, duplicate-processing): sink writes an append sink stored a
+// second time (applied: duplicate; a keyed sink's overwrite is not one), plus, for group members without
+// a sink, each further processing of a record (partition, offset, value) the group had processed already.
+// Without the scenario, a consumer has a sink when the history shows it writing to one.
+std::int64_t duplicate_count(const Scenario& scenario, const sim::History& history);
+std::int64_t duplicate_count(const sim::History& history);
 
 // KRaft figures (spec/issue 14): how often the quorum leader changed after the first election, and the
 // broker-seconds the running brokers spent behind the metadata the quorum had committed.

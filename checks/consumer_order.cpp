@@ -2,7 +2,8 @@
 // gaps (Jepsen's nonmonotonic and skip anomalies). A position reset the consumer itself made and said so
 // (`consumer-position-reset`: KIP-320's truncation detection, auto.offset.reset) starts a new sequence at
 // its new offset: the loss behind it is what the other properties judge (or the spec allows, for an
-// unclean election), and the application was told.
+// unclean election), and the application was told. A consumer process that crashed starts a new
+// sequence with its next process.
 #include <map>
 #include <set>
 
@@ -21,6 +22,13 @@ class ConsumerOrder : public Checker {
     std::set<std::pair<std::string, std::string>> reported;
     std::vector<Violation> out;
     for (const auto& e : history.events()) {
+      if (e.name == "node-crashed") {
+        // A consumer process that died starts over: its next process reads from where it is told to (a
+        // group's committed offset), as a new consumer.
+        const std::string node = e.str_or("node", "");
+        for (auto it = last.begin(); it != last.end();) it = it->first.first == node ? last.erase(it) : std::next(it);
+        continue;
+      }
       if (e.name == "consumer-position-reset") {
         // The next read is expected at to_offset: as if the offset before it had been read.
         last[std::make_pair(e.str_or("consumer", ""), e.str_or("partition", ""))] = e.int_or("to_offset", 0) - 1;

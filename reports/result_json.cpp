@@ -51,7 +51,8 @@ nlohmann::ordered_json result_json(const Scenario& scenario, const std::vector<c
                 {"messages", stats.messages},
                 {"acked", losses.acked},
                 {"lost_acks1", losses.lost_acks1},
-                {"lost_unclean", losses.lost_unclean}};
+                {"lost_unclean", losses.lost_unclean},
+                {"duplicates", losses.duplicates}};
   nlohmann::ordered_json producers = nlohmann::ordered_json::object();
   for (const auto& [id, a] : accounts) {
     nlohmann::ordered_json errors = nlohmann::ordered_json::object();
