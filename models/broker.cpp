@@ -67,6 +67,8 @@ void Broker::on_message(const sim::Envelope& envelope) {
                         (static_cast<std::int64_t>(world().incarnation(node())) << 20) | ++producer_ids_;
     resp->producer_epoch = 0;
     reply(envelope, std::move(resp));
+  } else {
+    coordinator_.on_message(envelope);
   }
 }
 

@@ -1,13 +1,14 @@
 // A Kafka broker process. In ZooKeeper mode: its ZooKeeper session and registration under /brokers/ids,
 // the controller role it may hold, fencing of control requests. In KRaft mode: its lifecycle with the
 // controller quorum (kraft::BrokerLifecycle). In both: its replicas (ReplicaManager, the one data plane)
-// and controlled shutdown.
+// and controlled shutdown, and the group coordinator of the groups whose offsets partition it leads.
 #pragma once
 
 #include <memory>
 #include <set>
 
 #include "models/controller.h"
+#include "models/groups/group_coordinator.h"
 #include "models/kraft/broker_lifecycle.h"
 #include "models/log.h"
 #include "models/replica_manager.h"
@@ -75,6 +76,7 @@ class Broker : public sim::Node {
   zk::Client zk_;
   Controller controller_{*this, zk_};
   ReplicaManager replicas_;
+  groups::GroupCoordinator coordinator_{*this, replicas_};
   zk::SessionId registered_in_ = 0;  // the session this broker's registration belongs to
   bool registering_ = false;
   bool ever_registered_ = false;

@@ -113,13 +113,11 @@ void MetadataView::ask(int attempt) {
                  });
 }
 
-namespace {
 Micros metadata_timeout(const Config& config) {
   // NetworkClient gives up on a broker that does not answer well before request.timeout.ms when it
   // cannot even connect (socket.connection.setup.timeout.ms, 10 s).
   return std::min(from_ms(config.integer("request.timeout.ms")), 10 * kMicrosPerSecond);
 }
-}  // namespace
 
 // ---------------------------------------------------------------------------------------------------
 

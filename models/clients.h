@@ -17,6 +17,9 @@ namespace kafkasim::models {
 
 struct MetadataResponse;
 
+// How long a client waits for a metadata answer from one broker.
+Micros metadata_timeout(const Config& config);
+
 // Metadata shared by both clients: which broker leads which partition of one topic.
 class MetadataView {
  public:

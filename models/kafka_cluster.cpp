@@ -7,6 +7,8 @@
 
 #include "models/broker.h"
 #include "models/clients.h"
+#include "models/groups/group_member.h"
+#include "models/groups/sink.h"
 #include "models/idle_models.h"
 #include "models/kraft/cluster_view.h"
 #include "models/kraft/quorum_controller.h"
@@ -37,10 +39,22 @@ std::string producers_gap(sim::World& world) {
   }
   return "";
 }
-// Every consumer of the partition's topic at its HW.
+// Every standalone consumer of the partition's topic at its HW; for each group reading it, a member that
+// owns it in a settled generation, at the HW, with nothing left to process.
 std::string consumers_gap(sim::World& world, const PartitionInfo& p, std::int64_t hw) {
+  std::map<std::string, std::string> groups;  // group -> what is missing ("" once a member has it)
   for (const auto& c : world.scenario().consumers) {
-    if (c.topic != p.topic) continue;
+    if (c.topic != p.topic || c.group.empty()) continue;
+    auto& missing = groups.try_emplace(c.group, fmt::format("{}: no member of group {} owns it at the HW {}", p.name, c.group, hw)).first->second;
+    const auto* member = dynamic_cast<const groups::GroupMember*>(world.process(*world.find_node(c.id)));
+    if (member == nullptr || !member->idle()) continue;
+    auto pos = member->positions().find(p.name);
+    if (pos != member->positions().end() && pos->second == hw) missing.clear();
+  }
+  for (const auto& [g, missing] : groups)
+    if (!missing.empty()) return missing;
+  for (const auto& c : world.scenario().consumers) {
+    if (c.topic != p.topic || !c.group.empty()) continue;
     auto node = world.find_node(c.id);
     const auto* consumer = dynamic_cast<Consumer*>(world.process(*node));
     if (consumer == nullptr) continue;
@@ -84,7 +98,13 @@ std::unique_ptr<sim::Node> KafkaCluster::start_process(sim::World& world, int no
       for (const auto& p : world.scenario().producers)
         if (p.id == name) return std::make_unique<Producer>(world, node, p);
       for (const auto& c : world.scenario().consumers)
-        if (c.id == name) return std::make_unique<Consumer>(world, node, c);
+        if (c.id == name) {
+          if (!c.group.empty()) return std::make_unique<groups::GroupMember>(world, node, c);
+          return std::make_unique<Consumer>(world, node, c);
+        }
+      for (const auto& k : world.scenario().sinks)
+        if (k.id == name)
+          return std::make_unique<groups::Sink>(world, node, k, static_cast<groups::SinkStorage&>(*world.durable(node)));
       return std::make_unique<IdleProcess>(world, node);
     }
   }
@@ -94,6 +114,8 @@ std::unique_ptr<sim::Node> KafkaCluster::start_process(sim::World& world, int no
 std::unique_ptr<sim::DurableState> KafkaCluster::create_durable(sim::World& world, int node) {
   if (world.node_kind(node) == NodeKind::ZooKeeper) return std::make_unique<zk::ServerState>();
   if (world.node_kind(node) == NodeKind::Controller) return std::make_unique<kraft::ControllerStorage>();
+  if (world.node_kind(node) == NodeKind::Client && world.scenario().find_sink(world.node_name(node)) != nullptr)
+    return std::make_unique<groups::SinkStorage>();
   if (world.node_kind(node) == NodeKind::Broker)
     return std::make_unique<BrokerStorage>(world, world.broker_id(node),
                                            from_ms(world.scenario().config.integer("sim.os.flush.interval.ms")));

@@ -196,10 +196,12 @@ void ReplicaManager::make_leader(Replica& r, const PartitionStateData& s) {
                                    {"leo", log.leo()},
                                    {"hw", r.hw}});
   maybe_advance_hw(r);
+  if (on_leadership_ && !was_leader) on_leadership_(r.name, true);
 }
 
 void ReplicaManager::stop_leading(Replica& r, const std::string& error) {
   r.is_leader = false;
+  if (on_leadership_) on_leadership_(r.name, false);
   following_.reset();
   r.pending_isr.reset();
   complete_delayed_produces(r.name, error);
@@ -488,6 +490,11 @@ void ReplicaManager::complete_delayed_produces(const std::string& partition, con
 }
 
 void ReplicaManager::answer_delayed(DelayedProduce& d) {
+  if (d.done) {
+    // Later, as a reply would be: the coordinator's callback may append again.
+    broker_.after(0, [done = std::move(d.done), partitions = std::move(d.partitions)]() mutable { done(partitions); });
+    return;
+  }
   auto resp = std::make_unique<ProduceResponse>();
   resp->partitions = std::move(d.partitions);
   broker_.reply(d.reply_to, std::move(resp));
@@ -748,6 +755,22 @@ ProducePartitionResponse ReplicaManager::produce_batch(const ProduceRequest& req
 void ReplicaManager::on_produce(const sim::Envelope& e, const ProduceRequest& request) {
   DelayedProduce d;
   d.reply_to = reply_address(e);
+  produce(request, std::move(d));
+}
+
+void ReplicaManager::append_internal(const std::string& partition, std::vector<std::string> values, Micros timeout,
+                                     const std::string& writer, AppendDone done) {
+  ProduceRequest request;
+  request.producer = writer;
+  request.acks = "all";
+  request.timeout = timeout;
+  request.batches.push_back(ProduceBatch{partition, std::move(values), -1, -1, -1});
+  DelayedProduce d;
+  d.done = [done = std::move(done)](std::vector<ProducePartitionResponse>& partitions) { done(partitions.at(0)); };
+  produce(request, std::move(d));
+}
+
+void ReplicaManager::produce(const ProduceRequest& request, DelayedProduce d) {
   bool waiting = false;
   std::vector<std::string> appended_to;
   for (const auto& batch : request.batches) {

@@ -87,6 +87,24 @@ class ReplicaManager {
   void on_offsets_for_leader_epoch(const sim::Envelope& e, const OffsetsForLeaderEpochRequest& r);
   void on_produce(const sim::Envelope& e, const ProduceRequest& r);
   void on_metadata(const sim::Envelope& e, const MetadataRequest& r);
+  // An append by the broker itself (the group coordinator's offset commits and group records): as an
+  // acks=all Produce of `writer`, answered through `done` once the HW passed it or with its error
+  // (NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS, REQUEST_TIMED_OUT after `timeout`).
+  using AppendDone = std::function<void(const ProducePartitionResponse&)>;
+  void append_internal(const std::string& partition, std::vector<std::string> values, Micros timeout,
+                       const std::string& writer, AppendDone done);
+  bool leads(const std::string& partition) const {
+    const Replica* r = find_replica(partition);
+    return r != nullptr && r->is_leader;
+  }
+  // The leader of a partition as this broker's metadata cache has it (-1: none known).
+  int metadata_leader(const std::string& partition) const {
+    auto it = metadata_.find(partition);
+    return it == metadata_.end() ? -1 : it->second.state.leader;
+  }
+  // Called when this broker starts (true) or stops (false) leading a partition: the group coordinator
+  // loads or unloads the groups of its __consumer_offsets partitions.
+  void on_leadership(std::function<void(const std::string&, bool)> listener) { on_leadership_ = std::move(listener); }
 
   const std::map<std::string, Replica>& replicas() const { return replicas_; }
   const PartitionLog& log(const std::string& partition) { return storage_.log(partition); }
@@ -98,6 +116,7 @@ class ReplicaManager {
   // DelayedProduce: an acks=all request waiting until every partition's HW passes its batch.
   struct DelayedProduce {
     sim::Envelope reply_to;
+    std::function<void(std::vector<ProducePartitionResponse>&)> done;  // set: an internal append, no reply
     std::vector<ProducePartitionResponse> partitions;  // in the request's order
     std::vector<std::int64_t> waiting_for;              // per partition: its batch's last offset, -1 when done
     sim::TimerId timer;
@@ -130,6 +149,7 @@ class ReplicaManager {
                             std::vector<int> new_isr);
   // Settles what waits on `partition` (its HW moved, or it stopped being led: `error`); answers the
   // requests that have nothing left to wait for.
+  void produce(const ProduceRequest& request, DelayedProduce d);
   void complete_delayed_produces(const std::string& partition, const std::string& error = "");
   void answer_delayed(DelayedProduce& d);
   // One batch of a Produce: appended (its base offset), a duplicate of one the log has, or refused.
@@ -199,6 +219,7 @@ class ReplicaManager {
   std::uint64_t next_delayed_id_ = 0;
   // Metadata cache.
   std::map<std::string, PartitionStateData> metadata_;
+  std::function<void(const std::string&, bool)> on_leadership_;
 };
 
 }  // namespace kafkasim::models

@@ -31,7 +31,11 @@ std::string fault_sentence(const sim::HistoryEvent& e) {
   if (const sim::Value* f = e.get("for"); f != nullptr && std::get_if<double>(f))
     for_text = fmt::format(" for {} s", std::get<double>(*f));
   const bool undo = e.get("undo") != nullptr;
-  if (action == "crash") return fmt::format("{} crashes{} (the process dies; its log survives)", target, for_text);
+  if (action == "crash") {
+    const bool server = target.rfind("broker-", 0) == 0 || target.rfind("controller-", 0) == 0 || target.rfind("leader:", 0) == 0 ||
+                        target.rfind("follower:", 0) == 0 || target.rfind("lagging:", 0) == 0 || target == "controller";
+    return fmt::format("{} crashes{} (the process dies{})", target, for_text, server ? "; its log survives" : "");
+  }
   if (action == "power-loss")
     return fmt::format("{} loses power{} (what the OS had not written back is lost)", target, for_text);
   if (action == "restart") return fmt::format("{} is restarted{}", target, undo ? " (end of its fault)" : "");
@@ -146,6 +150,66 @@ std::optional<NarrativeLine> narrate_kraft(const sim::HistoryEvent& e, bool expl
   return std::nullopt;
 }
 
+// Consumer groups: rebalances, evictions, commits and what the sinks stored.
+std::optional<NarrativeLine> narrate_groups(const sim::HistoryEvent& e, bool explain) {
+  NarrativeLine line{e.t, "", Tone::Plain};
+  const std::string_view n = e.name;
+  const std::string group = e.str_or("group", "?"), consumer = e.str_or("consumer", "?");
+  if (n == "group-rebalance") {
+    line.text = fmt::format("group {} starts generation {} (coordinator broker-{}): {} ({})", group, e.int_or("generation", 0),
+                            e.int_or("coordinator", -1), e.str_or("assignment", "{}"), e.str_or("reason", "?"));
+    return line;
+  }
+  if (n == "consumer-evicted") {
+    const std::string reason = e.str_or("reason", "?");
+    line.text = reason == "session-timeout"
+                    ? fmt::format("the coordinator removes {} from group {}: no heartbeat for its session.timeout.ms", consumer, group)
+                : reason == "max-poll-interval"
+                    ? fmt::format("{} has not polled for max.poll.interval.ms: its heartbeat thread leaves group {} (the batch "
+                                  "it is processing goes on, its commit will be refused)",
+                                  consumer, group)
+                    : fmt::format("{} did not rejoin group {} within the rebalance timeout and is removed", consumer, group);
+    line.tone = Tone::Fault;
+    return line;
+  }
+  if (n == "offset-commit-failed") {
+    const std::string error = e.str_or("error", "?");
+    const bool refused = error == "ILLEGAL_GENERATION" || error == "UNKNOWN_MEMBER_ID" || error == "REBALANCE_IN_PROGRESS";
+    if (!refused && !explain) return std::nullopt;
+    line.text = refused ? fmt::format("{}'s commit of {} at {} is refused ({}): it is no longer in the group's generation; "
+                                      "what it processed past the last commit will be processed again",
+                                      consumer, e.str_or("partition", "?"), e.int_or("offset", 0), error)
+                        : fmt::format("{}'s commit of {} at {} fails ({}); it retries", consumer, e.str_or("partition", "?"),
+                                      e.int_or("offset", 0), error);
+    line.tone = refused ? Tone::Bad : Tone::Plain;
+    return line;
+  }
+  if (n == "offset-committed") {
+    if (!explain) return std::nullopt;
+    line.text = fmt::format("{} commits {} at {} for group {} (generation {})", consumer, e.str_or("partition", "?"),
+                            e.int_or("offset", 0), group, e.int_or("generation", 0));
+    return line;
+  }
+  if (n == "sink-write") {
+    const std::string applied = e.str_or("applied", "new");
+    if (applied != "duplicate" && !explain) return std::nullopt;
+    line.text = fmt::format("{} writes {} ({} offset {}) to {}{}", consumer, e.str_or("value", "?"), e.str_or("partition", "?"),
+                            e.int_or("offset", 0), e.str_or("sink", "?"),
+                            applied == "duplicate" ? ", which already holds it: a duplicate"
+                            : applied == "overwrite" ? ", which overwrites the same key (no duplicate)"
+                                                     : "");
+    line.tone = applied == "duplicate" ? Tone::Bad : Tone::Plain;
+    return line;
+  }
+  if (n == "processed") {
+    if (!explain) return std::nullopt;
+    line.text = fmt::format("{} has processed {} ({} offset {})", consumer, e.str_or("value", "?"), e.str_or("partition", "?"),
+                            e.int_or("offset", 0));
+    return line;
+  }
+  return std::nullopt;
+}
+
 std::optional<NarrativeLine> narrate(const sim::HistoryEvent& e, bool explain) {
   NarrativeLine line{e.t, "", Tone::Plain};
   const std::string_view n = e.name;
@@ -234,6 +298,7 @@ std::optional<NarrativeLine> narrate(const sim::HistoryEvent& e, bool explain) {
     return line;
   }
   if (auto kraft = narrate_kraft(e, explain)) return kraft;
+  if (auto groups = narrate_groups(e, explain)) return groups;
   if (n == "request-rejected" && e.get("producer") != nullptr) {
     // A refused produce request: every retry is one, so the short story counts them at the end instead.
     if (!explain) return std::nullopt;

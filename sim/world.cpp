@@ -187,7 +187,7 @@ std::string World::start_process(int node) {
   });
   if (s.kind == NodeKind::Broker)
     record("broker-started", {{"broker", std::int64_t{broker_id(node)}}, {"incarnation", std::int64_t{s.incarnation}}});
-  else if (s.kind == NodeKind::Controller)
+  else if (s.kind == NodeKind::Controller || (s.kind == NodeKind::Client && s.incarnation > 1))
     record("node-started", {{"node", s.name}, {"incarnation", std::int64_t{s.incarnation}}});
   s.process = model_.start_process(*this, node);
   s.held_requests.clear();
@@ -199,7 +199,7 @@ std::string World::start_process(int node) {
 
 std::string World::crash(int node, bool power_loss) {
   Slot& s = slots_[node];
-  if (!server(node)) return fmt::format("{} is not a broker", s.name);
+  if (s.kind == NodeKind::ZooKeeper) return fmt::format("{} is the ZooKeeper server", s.name);
   if (!up(node)) return fmt::format("{} is already down ({})", s.name, process_state_name(s.state));
   s.state = power_loss ? ProcessState::PoweredOff : ProcessState::Crashed;
   engine_->close_loop(s.loop);
@@ -283,7 +283,7 @@ std::vector<std::uint32_t> World::open_channels(int node, int peer) const {
 
 std::string World::restart(int node) {
   Slot& s = slots_[node];
-  if (!server(node)) return fmt::format("{} is not a broker", s.name);
+  if (s.kind == NodeKind::ZooKeeper) return fmt::format("{} is the ZooKeeper server", s.name);
   if (up(node)) return fmt::format("{} is already running", s.name);
   return start_process(node);
 }
@@ -293,7 +293,7 @@ std::string World::pause(int node) {
   if (s.state != ProcessState::Up) return fmt::format("{} is not running ({})", s.name, process_state_name(s.state));
   s.state = ProcessState::Paused;
   if (s.kind == NodeKind::Broker) record("broker-paused", {{"broker", std::int64_t{broker_id(node)}}});
-  else if (s.kind == NodeKind::Controller) record("node-paused", {{"node", s.name}});
+  else record("node-paused", {{"node", s.name}});
   return "";
 }
 
@@ -302,7 +302,7 @@ std::string World::resume(int node) {
   if (s.state != ProcessState::Paused) return fmt::format("{} is not paused", s.name);
   s.state = ProcessState::Up;
   if (s.kind == NodeKind::Broker) record("broker-resumed", {{"broker", std::int64_t{broker_id(node)}}});
-  else if (s.kind == NodeKind::Controller) record("node-resumed", {{"node", s.name}});
+  else record("node-resumed", {{"node", s.name}});
   // What piled up during the pause runs now, in the order it came (a zombie acts on stale work).
   const std::uint32_t inc = s.incarnation;
   engine_->at(s.loop, now(), [this, node, inc] { drain(node, inc); });
@@ -571,7 +571,7 @@ void World::begin_settle() {
   for (int n = 0; n < node_count(); ++n)
     if (slots_[n].state == ProcessState::Paused) resume(n);
   for (int n = 0; n < node_count(); ++n)
-    if (server(n) && !up(n)) restart(n);
+    if (!up(n)) restart(n);  // servers, and clients and sinks a fault took down
   model_.stop_producers(*this);
   on_control(scenario_.settle, [this] { finish(false); });
   on_control(0, [this] { check_converged(); });

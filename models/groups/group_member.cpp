@@ -1,0 +1,491 @@
+// A group consumer: coordinator discovery, the eager rebalance with RangeAssignor, heartbeats and the
+// poll timeout, committed offsets, the fetcher, and the application loop with its commit policy.
+#include "models/groups/group_member.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "models/groups/group_protocol.h"
+#include "models/kafka_protocol.h"
+#include "models/partition_state.h"
+#include "sim/world.h"
+
+namespace kafkasim::models::groups {
+
+namespace {
+// Errors that mean the coordinator moved or is not reachable: find it again (AbstractCoordinator).
+bool coordinator_moved(const std::string& error) {
+  return error == "NOT_COORDINATOR" || error == "COORDINATOR_NOT_AVAILABLE";
+}
+bool retriable_commit_error(const std::string& error) {
+  return coordinator_moved(error) || error == "COORDINATOR_LOAD_IN_PROGRESS" || error == "REQUEST_TIMED_OUT";
+}
+// RangeAssignor: members sorted by id, each a range of the topic's partitions, the first ones one more.
+std::map<std::string, std::vector<std::string>> range_assign(const std::map<std::string, std::string>& members,
+                                                             const std::string& topic, int partitions) {
+  std::map<std::string, std::vector<std::string>> out;
+  std::vector<std::string> ids;
+  for (const auto& [id, subscribed] : members) {
+    out[id];
+    if (subscribed == topic) ids.push_back(id);
+  }
+  if (ids.empty()) return out;
+  const int per = partitions / static_cast<int>(ids.size());
+  const int extra = partitions % static_cast<int>(ids.size());
+  for (int i = 0; i < static_cast<int>(ids.size()); ++i) {
+    const int start = per * i + std::min(i, extra);
+    const int length = per + (i + 1 > extra ? 0 : 1);
+    for (int p = start; p < start + length; ++p) out[ids[static_cast<std::size_t>(i)]].push_back(partition_name(topic, p));
+  }
+  return out;
+}
+}  // namespace
+
+GroupMember::GroupMember(sim::World& world, int node, const ConsumerSpec& spec)
+    : sim::Node(world, node),
+      spec_(spec),
+      metadata_(*this, spec.topic, metadata_timeout(spec.config),
+                [this](int b) { return static_cast<int>(fetch_in_flight_.count(b)); }),
+      session_timeout_(from_ms(spec.config.integer("session.timeout.ms"))),
+      heartbeat_interval_(from_ms(spec.config.integer("heartbeat.interval.ms"))),
+      max_poll_interval_(from_ms(spec.config.integer("max.poll.interval.ms"))),
+      auto_commit_interval_(from_ms(spec.config.integer("auto.commit.interval.ms"))),
+      request_timeout_(from_ms(spec.config.integer("request.timeout.ms"))),
+      retry_backoff_(from_ms(spec.config.integer("retry.backoff.ms"))),
+      fetch_wait_(from_ms(spec.config.integer("fetch.max.wait.ms"))),
+      api_timeout_(from_ms(spec.config.integer("default.api.timeout.ms"))),
+      max_poll_records_(static_cast<std::size_t>(spec.config.integer("max.poll.records"))),
+      fencing_(world.scenario().design.on("leader-epoch-fencing")),
+      reset_latest_(spec.config.str("auto.offset.reset") == "latest") {
+  const Scenario& s = world.scenario();
+  if (!spec.sink.empty()) {
+    sink_ = s.find_sink(spec.sink);
+    if (auto n = world.find_node(spec.sink)) sink_node_ = *n;
+  }
+  if (const TopicSpec* t = s.find_topic(spec.topic)) partitions_ = t->partitions;
+}
+
+void GroupMember::on_start() {
+  after(std::max<Micros>(spec_.from - now(), 0), [this] {
+    last_poll_ = now();
+    next_auto_commit_ = now() + auto_commit_interval_;
+    after(heartbeat_interval_, [this] { heartbeat_tick(); });
+    poll();
+  });
+}
+
+// ---- the application thread -----------------------------------------------------------------------
+
+void GroupMember::wait_and_poll(Micros delay) {
+  // One timer: a sooner wake-up (data arrived) replaces a later one (the long-poll wait).
+  if (poll_scheduled_ && poll_at_ <= now() + delay) return;
+  if (poll_scheduled_) cancel(poll_timer_);
+  poll_scheduled_ = true;
+  poll_at_ = now() + delay;
+  poll_timer_ = after(delay, [this] {
+    poll_scheduled_ = false;
+    poll();
+  });
+}
+
+void GroupMember::poll() {
+  if (busy_) return;
+  last_poll_ = now();
+  // ensureCoordinatorReady, then ensureActiveGroup.
+  if (coordinator_ < 1) return find_coordinator();
+  if (rejoin_needed_ || generation_ < 0) return join_group();
+  if (!positions_known_) return fetch_committed();
+  if (spec_.commit == "auto" && now() >= next_auto_commit_) {
+    // maybeAutoCommitOffsetsAsync: the positions poll() returned so far, all processed by now.
+    next_auto_commit_ = now() + auto_commit_interval_;
+    commit(positions_, false, [](bool) {});
+  }
+  std::vector<std::pair<std::string, Record>> batch;
+  for (auto& [p, records] : buffer_) {
+    while (!records.empty() && batch.size() < max_poll_records_) {
+      batch.emplace_back(p, std::move(records.front()));
+      records.pop_front();
+    }
+  }
+  if (batch.empty()) {
+    send_fetches();
+    return wait_and_poll(fetch_wait_);
+  }
+  for (const auto& [p, rec] : batch) {
+    record("consumed", {{"consumer", spec_.id}, {"partition", p}, {"offset", rec.offset}, {"value", rec.value}});
+    positions_[p] = rec.offset + 1;
+    last_read_[p] = rec.offset + 1;
+  }
+  send_fetches();  // the Fetcher prefetches while the batch is processed
+  process_batch(std::move(batch));
+}
+
+void GroupMember::process_batch(std::vector<std::pair<std::string, Record>> batch) {
+  busy_ = true;
+  if (spec_.commit != "before-process") return process_one(std::move(batch), 0);
+  // Commit first: what a crash during processing loses.
+  Offsets ends;
+  for (const auto& [p, rec] : batch) ends[p] = rec.offset + 1;
+  commit(ends, true, [this, batch = std::move(batch)](bool) mutable { process_one(std::move(batch), 0); });
+}
+
+void GroupMember::process_one(std::vector<std::pair<std::string, Record>> batch, std::size_t i) {
+  if (i >= batch.size()) return batch_done();
+  after(spec_.processing, [this, batch = std::move(batch), i]() mutable {
+    if (sink_node_ >= 0) return write_to_sink(std::move(batch), i);
+    const auto& [p, rec] = batch[i];
+    const std::int64_t attempt = ++attempts_[{p, rec.offset}];
+    record("processed", {{"consumer", spec_.id}, {"partition", p}, {"offset", rec.offset}, {"value", rec.value},
+                         {"attempt", attempt}, {"group", spec_.group}});
+    process_one(std::move(batch), i + 1);
+  });
+}
+
+void GroupMember::write_to_sink(std::vector<std::pair<std::string, Record>> batch, std::size_t i) {
+  const auto& [p, rec] = batch[i];
+  auto w = std::make_unique<SinkWriteRequest>();
+  w->consumer = spec_.id;
+  w->partition = p;
+  w->offset = rec.offset;
+  w->value = rec.value;
+  w->key = spec_.key == "record" ? rec.value : fmt::format("{}-{}", p, rec.offset);
+  request(sink_node_, std::move(w), request_timeout_, [this, batch = std::move(batch), i](sim::Failure f, const sim::Message*) mutable {
+    // A write not acknowledged is written again: it may have been applied (at least once).
+    if (f != sim::Failure::None) {
+      after(retry_backoff_, [this, batch = std::move(batch), i]() mutable { write_to_sink(std::move(batch), i); });
+      return;
+    }
+    const auto& [part, r] = batch[i];
+    const std::int64_t attempt = ++attempts_[{part, r.offset}];
+    record("processed", {{"consumer", spec_.id}, {"partition", part}, {"offset", r.offset}, {"value", r.value},
+                         {"attempt", attempt}, {"group", spec_.group}});
+    process_one(std::move(batch), i + 1);
+  });
+}
+
+void GroupMember::batch_done() {
+  if (spec_.commit != "after-process") {
+    busy_ = false;
+    return poll();
+  }
+  commit(positions_, true, [this](bool) {
+    busy_ = false;
+    poll();
+  });
+}
+
+// ---- commits ----------------------------------------------------------------------------------------
+
+void GroupMember::commit(Offsets offsets, bool sync, std::function<void(bool)> done, Micros deadline) {
+  if (offsets.empty()) return done(true);
+  if (deadline < 0) deadline = now() + api_timeout_;
+  auto failed = [this](const Offsets& o, const std::string& error) {
+    for (const auto& [p, offset] : o)
+      record("offset-commit-failed",
+             {{"group", spec_.group}, {"consumer", spec_.id}, {"partition", p}, {"offset", offset}, {"error", error}});
+  };
+  auto retry_or_fail = [this, sync, deadline, failed](Offsets o, std::function<void(bool)> d, const std::string& error) {
+    failed(o, error);
+    if (!sync || now() + retry_backoff_ >= deadline) return d(false);
+    after(retry_backoff_, [this, o = std::move(o), d = std::move(d), deadline]() mutable {
+      commit(std::move(o), true, std::move(d), deadline);
+    });
+  };
+  if (coordinator_ < 1) {
+    if (!sync) return done(false);
+    find_coordinator();
+    return retry_or_fail(std::move(offsets), std::move(done), "COORDINATOR_NOT_AVAILABLE");
+  }
+  if (generation_ < 0) {
+    // CommitFailedException: the member is not in a generation (it left or was removed).
+    failed(offsets, member_id_.empty() ? "UNKNOWN_MEMBER_ID" : "ILLEGAL_GENERATION");
+    rejoin_needed_ = true;
+    return done(false);
+  }
+  auto req = std::make_unique<OffsetCommitRequest>();
+  req->group = spec_.group;
+  req->member_id = member_id_;
+  req->generation = generation_;
+  req->offsets = offsets;
+  const std::int32_t generation = generation_;
+  request(world().broker_node(coordinator_), std::move(req), request_timeout_,
+          [this, offsets, generation, done = std::move(done), retry_or_fail, failed](sim::Failure f, const sim::Message* m) mutable {
+            if (f != sim::Failure::None) {
+              coordinator_unknown();
+              return retry_or_fail(std::move(offsets), std::move(done), f == sim::Failure::Timeout ? "REQUEST_TIMED_OUT" : "NETWORK_EXCEPTION");
+            }
+            const auto& resp = static_cast<const OffsetCommitResponse&>(*m);
+            std::string error;
+            for (const auto& [p, e] : resp.errors)
+              if (!e.empty()) error = e;
+            if (error.empty()) {
+              for (const auto& [p, offset] : offsets)
+                record("offset-committed", {{"group", spec_.group}, {"consumer", spec_.id}, {"partition", p},
+                                            {"offset", offset}, {"generation", std::int64_t{generation}}});
+              return done(true);
+            }
+            if (coordinator_moved(error)) coordinator_unknown();
+            if (retriable_commit_error(error)) return retry_or_fail(std::move(offsets), std::move(done), error);
+            // ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS: CommitFailedException; rejoin.
+            failed(offsets, error);
+            if (error == "UNKNOWN_MEMBER_ID") reset_generation(true);
+            else if (error == "ILLEGAL_GENERATION") reset_generation(false);
+            rejoin_needed_ = true;
+            done(false);
+          });
+}
+
+// ---- the coordinator and the rebalance --------------------------------------------------------------
+
+void GroupMember::coordinator_unknown() { coordinator_ = -1; }
+
+void GroupMember::find_coordinator() {
+  if (finding_) return;
+  const int broker = metadata_.least_loaded_broker();
+  if (broker < 1) return wait_and_poll(retry_backoff_);
+  finding_ = true;
+  auto req = std::make_unique<FindCoordinatorRequest>();
+  req->group = spec_.group;
+  request(world().broker_node(broker), std::move(req), request_timeout_, [this](sim::Failure f, const sim::Message* m) {
+    finding_ = false;
+    if (f == sim::Failure::None) {
+      const auto& resp = static_cast<const FindCoordinatorResponse&>(*m);
+      if (resp.error.empty()) coordinator_ = resp.coordinator;
+    }
+    if (coordinator_ < 1) metadata_.refresh([] {});
+    wait_and_poll(coordinator_ < 1 ? retry_backoff_ : 0);
+  });
+}
+
+void GroupMember::reset_generation(bool forget_member) {
+  generation_ = -1;
+  if (forget_member) member_id_.clear();
+  rejoin_needed_ = true;
+}
+
+void GroupMember::join_group() {
+  if (joining_) return;
+  joining_ = true;
+  // onJoinPrepare: an auto-committing member commits what it consumed, then every partition is revoked.
+  const bool commit_first = spec_.commit == "auto" && generation_ >= 0 && !positions_.empty();
+  auto revoke_and_join = [this](bool) {
+    positions_.clear();
+    buffer_.clear();
+    positions_known_ = false;
+    send_join();
+  };
+  if (commit_first) return commit(positions_, true, revoke_and_join);
+  revoke_and_join(true);
+}
+
+void GroupMember::send_join() {
+  if (coordinator_ < 1) {
+    joining_ = false;
+    return wait_and_poll(0);
+  }
+  auto req = std::make_unique<JoinGroupRequest>();
+  req->group = spec_.group;
+  req->member_id = member_id_;
+  req->client_id = spec_.id;
+  req->session_timeout = session_timeout_;
+  req->rebalance_timeout = max_poll_interval_;
+  req->topic = spec_.topic;
+  // A JoinGroup waits up to the rebalance timeout at the coordinator (the request timeout is raised to it).
+  request(world().broker_node(coordinator_), std::move(req), max_poll_interval_ + 5 * kMicrosPerSecond,
+          [this](sim::Failure f, const sim::Message* m) {
+            if (f != sim::Failure::None) {
+              joining_ = false;
+              coordinator_unknown();
+              return wait_and_poll(retry_backoff_);
+            }
+            const auto& resp = static_cast<const JoinGroupResponse&>(*m);
+            if (!resp.error.empty()) {
+              joining_ = false;
+              if (resp.error == "UNKNOWN_MEMBER_ID") member_id_.clear();
+              if (coordinator_moved(resp.error)) coordinator_unknown();
+              return wait_and_poll(retry_backoff_);
+            }
+            member_id_ = resp.member_id;
+            generation_ = resp.generation;
+            sync_group(resp.leader, resp.members);
+          });
+}
+
+void GroupMember::sync_group(const std::string& leader, const std::map<std::string, std::string>& members) {
+  auto req = std::make_unique<SyncGroupRequest>();
+  req->group = spec_.group;
+  req->member_id = member_id_;
+  req->generation = generation_;
+  if (leader == member_id_) req->assignments = range_assign(members, spec_.topic, partitions_);
+  request(world().broker_node(coordinator_), std::move(req), request_timeout_, [this](sim::Failure f, const sim::Message* m) {
+    joining_ = false;
+    if (f != sim::Failure::None) {
+      coordinator_unknown();
+      return wait_and_poll(retry_backoff_);
+    }
+    const auto& resp = static_cast<const SyncGroupResponse&>(*m);
+    if (!resp.error.empty()) {
+      if (resp.error == "UNKNOWN_MEMBER_ID") reset_generation(true);
+      else reset_generation(false);
+      if (coordinator_moved(resp.error)) coordinator_unknown();
+      return wait_and_poll(retry_backoff_);
+    }
+    assigned(resp.partitions);
+  });
+}
+
+void GroupMember::assigned(const std::vector<std::string>& partitions) {
+  rejoin_needed_ = false;
+  positions_.clear();
+  for (const auto& p : partitions) positions_[p] = -1;
+  positions_known_ = false;
+  poll();
+}
+
+void GroupMember::fetch_committed() {
+  if (fetching_committed_) return;
+  if (positions_.empty()) {
+    positions_known_ = true;
+    return wait_and_poll(fetch_wait_);
+  }
+  fetching_committed_ = true;
+  auto req = std::make_unique<OffsetFetchRequest>();
+  req->group = spec_.group;
+  for (const auto& [p, o] : positions_) req->partitions.push_back(p);
+  const std::int32_t generation = generation_;
+  request(world().broker_node(coordinator_), std::move(req), request_timeout_,
+          [this, generation](sim::Failure f, const sim::Message* m) {
+            fetching_committed_ = false;
+            if (generation != generation_) return wait_and_poll(0);
+            const auto* resp = f == sim::Failure::None ? static_cast<const OffsetFetchResponse*>(m) : nullptr;
+            if (resp == nullptr || !resp->error.empty()) {
+              if (resp == nullptr || coordinator_moved(resp->error)) coordinator_unknown();
+              return wait_and_poll(retry_backoff_);
+            }
+            for (auto& [p, position] : positions_) {
+              auto it = resp->offsets.find(p);
+              const std::int64_t committed = it == resp->offsets.end() ? -1 : it->second;
+              // No committed offset: auto.offset.reset (earliest: the log start; latest: the next Fetch's HW).
+              if (committed < 0 && reset_latest_) awaiting_latest_.insert(p);
+              position = committed < 0 ? 0 : committed;
+              auto last = last_read_.find(p);
+              if (last != last_read_.end() && last->second != position)
+                record("consumer-position-reset", {{"consumer", spec_.id}, {"partition", p}, {"from_offset", last->second},
+                                                   {"to_offset", position}, {"reason", std::string("committed-offset")}});
+              last_read_[p] = position;
+            }
+            positions_known_ = true;
+            poll();
+          });
+}
+
+// ---- the heartbeat thread ---------------------------------------------------------------------------
+
+void GroupMember::heartbeat_tick() {
+  after(heartbeat_interval_, [this] { heartbeat_tick(); });
+  // The heartbeat thread looks the coordinator up itself when it lost it (AbstractCoordinator.HeartbeatThread).
+  if (generation_ >= 0 && coordinator_ < 1) return find_coordinator();
+  if (generation_ < 0 || coordinator_ < 1 || joining_) return;
+  if (now() - last_poll_ > max_poll_interval_) {
+    // "consumer poll timeout has expired": the heartbeat thread leaves the group; the batch goes on.
+    record("consumer-evicted", {{"group", spec_.group}, {"consumer", spec_.id}, {"reason", std::string("max-poll-interval")}});
+    auto leave = std::make_unique<LeaveGroupRequest>();
+    leave->group = spec_.group;
+    leave->member_id = member_id_;
+    request(world().broker_node(coordinator_), std::move(leave), request_timeout_, [](sim::Failure, const sim::Message*) {});
+    reset_generation(true);
+    return;
+  }
+  if (heartbeat_in_flight_) return;
+  heartbeat_in_flight_ = true;
+  auto req = std::make_unique<HeartbeatRequest>();
+  req->group = spec_.group;
+  req->member_id = member_id_;
+  req->generation = generation_;
+  const std::int32_t generation = generation_;
+  request(world().broker_node(coordinator_), std::move(req), request_timeout_,
+          [this, generation](sim::Failure f, const sim::Message* m) {
+            heartbeat_in_flight_ = false;
+            if (generation != generation_) return;
+            if (f != sim::Failure::None) return coordinator_unknown();
+            const std::string& error = static_cast<const HeartbeatResponse&>(*m).error;
+            if (error.empty()) return;
+            if (coordinator_moved(error)) return coordinator_unknown();
+            if (error == "UNKNOWN_MEMBER_ID") reset_generation(true);
+            else if (error == "ILLEGAL_GENERATION") reset_generation(false);
+            else rejoin_needed_ = true;  // REBALANCE_IN_PROGRESS: rejoin at the next poll()
+          });
+}
+
+// ---- the fetcher ------------------------------------------------------------------------------------
+
+void GroupMember::send_fetches() {
+  std::map<int, std::vector<std::string>> by_leader;
+  for (const auto& [p, position] : positions_) {
+    auto b = buffer_.find(p);
+    if (position < 0 || (b != buffer_.end() && !b->second.empty())) continue;
+    const int leader = metadata_.leader(p);
+    if (leader < 1) {
+      metadata_.refresh([] {});
+      continue;
+    }
+    if (fetch_in_flight_.count(leader) == 0) by_leader[leader].push_back(p);
+  }
+  for (const auto& [leader, partitions] : by_leader) {
+    auto req = std::make_unique<FetchRequest>();
+    req->replica_id = -1;
+    req->consumer = spec_.id;
+    req->max_wait = fetch_wait_;
+    std::vector<std::int64_t> asked;
+    for (const auto& p : partitions) {
+      req->partitions.push_back(FetchPartition{p, positions_[p], fencing_ ? metadata_.leader_epoch(p) : -1, -1});
+      asked.push_back(positions_[p]);
+    }
+    fetch_in_flight_.insert(leader);
+    request(world().broker_node(leader), std::move(req), request_timeout_,
+            [this, leader, partitions, asked](sim::Failure f, const sim::Message* m) {
+              fetch_in_flight_.erase(leader);
+              if (f != sim::Failure::None) {
+                metadata_.refresh([] {});
+                return;
+              }
+              const auto& resp = static_cast<const FetchResponse&>(*m);
+              bool refresh = false;
+              for (std::size_t i = 0; i < resp.partitions.size() && i < asked.size(); ++i) {
+                const FetchedPartition& d = resp.partitions[i];
+                auto pos = positions_.find(d.partition);
+                // Revoked since, or moved (a reset): the data is dropped.
+                if (pos == positions_.end() || pos->second != asked[i]) continue;
+                if (d.error == "OFFSET_OUT_OF_RANGE") {
+                  const std::int64_t to = reset_latest_ ? d.hw : 0;
+                  record("consumer-position-reset", {{"consumer", spec_.id}, {"partition", d.partition}, {"from_offset", pos->second},
+                                                     {"to_offset", to}, {"reason", std::string("offset-out-of-range")}});
+                  pos->second = to;
+                  last_read_[d.partition] = to;
+                  continue;
+                }
+                if (!d.error.empty()) {
+                  refresh = true;
+                  continue;
+                }
+                if (awaiting_latest_.erase(d.partition) > 0) {
+                  pos->second = d.hw;
+                  last_read_[d.partition] = d.hw;
+                  continue;
+                }
+                auto& buffered = buffer_[d.partition];
+                std::int64_t next = pos->second;
+                for (const auto& rec : d.records) {
+                  if (rec.offset != next) continue;
+                  buffered.push_back(rec);
+                  ++next;
+                }
+              }
+              if (refresh) metadata_.refresh([] {});
+              if (!busy_) wait_and_poll(0);
+            });
+  }
+}
+
+}  // namespace kafkasim::models::groups

@@ -1,0 +1,90 @@
+// A consumer in a group, as KafkaConsumer with its ConsumerCoordinator and Fetcher runs: it finds its
+// group's coordinator, joins (JoinGroup; the leader assigns with RangeAssignor and SyncGroup stores it),
+// heartbeats from a thread of its own, starts each assigned partition at the group's committed offset,
+// and runs the application's loop: poll() up to max.poll.records, process each record (its processing
+// time, then a write to the sink), commit by its policy (auto, after-process, before-process). A poll
+// loop slower than max.poll.interval.ms makes the heartbeat thread leave the group; the batch still
+// finishes, and its commit is refused.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "models/clients.h"
+#include "models/log.h"
+#include "scenario/scenario.h"
+#include "sim/node.h"
+
+namespace kafkasim::models::groups {
+
+class GroupMember : public sim::Node {
+ public:
+  GroupMember(sim::World& world, int node, const ConsumerSpec& spec);
+  void on_start() override;
+  void on_message(const sim::Envelope&) override {}
+  // The partitions it owns in its current generation, with the next offset poll() returns from each.
+  const std::map<std::string, std::int64_t>& positions() const { return positions_; }
+  // In a generation, every owned partition's position known, no batch being processed or committed.
+  bool idle() const { return generation_ >= 0 && !rejoin_needed_ && !busy_ && positions_known_; }
+
+ private:
+  using Offsets = std::map<std::string, std::int64_t>;
+  // The application thread.
+  void poll();
+  void wait_and_poll(Micros delay);
+  void process_batch(std::vector<std::pair<std::string, Record>> batch);
+  void process_one(std::vector<std::pair<std::string, Record>> batch, std::size_t i);
+  void write_to_sink(std::vector<std::pair<std::string, Record>> batch, std::size_t i);
+  void batch_done();
+  // commitSync (retried until default.api.timeout.ms) or commitAsync; `done(ok)` after the last answer.
+  void commit(Offsets offsets, bool sync, std::function<void(bool)> done, Micros deadline = -1);
+  // The coordinator: FindCoordinator to the least loaded broker.
+  void find_coordinator();
+  void coordinator_unknown();
+  // A rebalance: onJoinPrepare (auto-commit, revoke everything), JoinGroup, SyncGroup.
+  void join_group();
+  void send_join();
+  void sync_group(const std::string& leader, const std::map<std::string, std::string>& members);
+  void assigned(const std::vector<std::string>& partitions);
+  void fetch_committed();
+  void reset_generation(bool forget_member);
+  // The heartbeat thread: heartbeats, and the poll timeout (max.poll.interval.ms).
+  void heartbeat_tick();
+  // The Fetcher: one Fetch per leader for the owned partitions with nothing buffered.
+  void send_fetches();
+
+  const ConsumerSpec& spec_;
+  MetadataView metadata_;
+  const SinkSpec* sink_ = nullptr;
+  int sink_node_ = -1;
+  int partitions_ = 0;  // of its topic
+  Micros session_timeout_, heartbeat_interval_, max_poll_interval_, auto_commit_interval_, request_timeout_,
+      retry_backoff_, fetch_wait_, api_timeout_;
+  std::size_t max_poll_records_;
+  bool fencing_ = false, reset_latest_ = false;
+
+  int coordinator_ = -1;  // broker id
+  bool finding_ = false;
+  std::string member_id_;
+  std::int32_t generation_ = -1;
+  bool rejoin_needed_ = true, joining_ = false;
+  bool heartbeat_in_flight_ = false;
+  Micros last_poll_ = 0, next_auto_commit_ = 0;
+
+  std::map<std::string, std::int64_t> positions_;  // owned partitions: next offset poll() returns
+  bool positions_known_ = false, fetching_committed_ = false;
+  std::set<std::string> awaiting_latest_;             // auto.offset.reset=latest: the next Fetch's HW
+  std::map<std::string, std::deque<Record>> buffer_;  // fetched, not yet returned by poll()
+  std::set<int> fetch_in_flight_;                     // leader brokers
+  std::map<std::string, std::int64_t> last_read_;     // partition -> the next offset after the last record read
+  std::map<std::pair<std::string, std::int64_t>, std::int64_t> attempts_;
+  bool busy_ = false;          // a batch is being processed (or committed before processing)
+  bool poll_scheduled_ = false;
+  Micros poll_at_ = 0;
+  sim::TimerId poll_timer_ = 0;
+};
+
+}  // namespace kafkasim::models::groups
