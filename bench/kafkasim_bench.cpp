@@ -116,8 +116,10 @@ std::string lower(std::string s) {
   return s;
 }
 
+// `group`: the consumers are members of one group (spec/consumer-groups.md), which share the partitions
+// and commit automatically, in place of standalone consumers that each read every partition.
 std::string workload_yaml(const std::string& name, const std::string& summary, int brokers, int partitions,
-                          int producers, int rate, int consumers, int duration_s) {
+                          int producers, int rate, int consumers, int duration_s, bool group = false) {
   std::string yaml = fmt::format(
       "name: {}\nsummary: \"{}\"\nduration: {}s\nsettle: 60s\ncluster: {{brokers: {}}}\n"
       "topics: [{{name: t, partitions: {}, replication.factor: 3}}]\nproducers:\n",
@@ -125,7 +127,7 @@ std::string workload_yaml(const std::string& name, const std::string& summary, i
   for (int p = 1; p <= producers; ++p) yaml += fmt::format("  - {{id: p{}, topic: t, acks: all, rate: {}/s}}\n", p, rate);
   if (consumers > 0) {
     yaml += "consumers:\n";
-    for (int c = 1; c <= consumers; ++c) yaml += fmt::format("  - {{id: c{}, topic: t}}\n", c);
+    for (int c = 1; c <= consumers; ++c) yaml += fmt::format("  - {{id: c{}, topic: t{}}}\n", c, group ? ", group: g1" : "");
   }
   return yaml;
 }
@@ -287,6 +289,13 @@ int main(int argc, char** argv) {
   if (want("W2"))
     run(in_child("W2", "3 brokers, 12 partitions RF 3, 2 producers 1000/s, 2 consumers",
                  [&] { return workload_body(workload_yaml("W2", "busy", 3, 12, 2, 1000, 2, d)); }, limit));
+  // A group of 4 over 12 partitions against 4 standalone consumers on the same load (issue 16: within 2x).
+  if (want("W4"))
+    run(in_child("W4", "3 brokers, 12 partitions RF 3, 1 producer 1000/s, 4 standalone consumers",
+                 [&] { return workload_body(workload_yaml("W4", "consumers", 3, 12, 1, 1000, 4, d)); }, limit));
+  if (want("W4-group"))
+    run(in_child("W4-group", "W4 with the 4 consumers in one group (auto commit, __consumer_offsets RF 3)",
+                 [&] { return workload_body(workload_yaml("W4-group", "group", 3, 12, 1, 1000, 4, d, true)); }, limit));
   for (int partitions : {300, 3000, 30000}) {
     const std::string name = fmt::format("W3-{}", partitions);
     if (!want(name) || (quick && partitions > 300)) continue;
