@@ -66,7 +66,8 @@ std::int64_t duration_ms(const RawEvent& e, const ScheduleContext& ctx) {
   }
 }
 
-std::vector<std::string> targets(const ScheduleContext& ctx, bool brokers_only = false) {
+std::vector<std::string> targets(const ScheduleContext& ctx, const std::string& kind) {
+  const bool brokers_only = kind == "shutdown" || kind == "expire-session";
   std::vector<std::string> t = ctx.brokers;
   t.push_back("controller");
   // KRaft: controller nodes crash, lose power, pause and are isolated like brokers (not shut down or
@@ -75,6 +76,9 @@ std::vector<std::string> targets(const ScheduleContext& ctx, bool brokers_only =
   // The roles a situation names: the leader, an in-sync follower, a replica outside the ISR (lagging).
   for (const char* role : {"leader:", "follower:", "lagging:"})
     for (const auto& p : ctx.partitions) t.push_back(role + p);
+  // spec/consumer-groups.md: a base with groups has its group consumers and sinks crashed, paused and
+  // isolated too (after every other target, so that a base without groups draws what it always drew).
+  if (kind == "crash" || kind == "pause" || kind == "isolate") t.insert(t.end(), ctx.clients.begin(), ctx.clients.end());
   return t;
 }
 
@@ -83,7 +87,7 @@ std::string trigger_partition(const RawEvent& e, const ScheduleContext& ctx);
 
 // The action part of one event: `crash: 'broker-2', for: 800ms` and the like.
 std::string action_text(const RawEvent& e, const ScheduleContext& ctx, const std::string& kind) {
-  const auto all_targets = targets(ctx, kind == "shutdown" || kind == "expire-session");
+  const auto all_targets = targets(ctx, kind);
   std::string target = pick(all_targets, e.target);
   // A role target follows the trigger's partition half the time: the new leader of the partition whose
   // leader was just elected, the replica that just joined or left its ISR.
@@ -180,6 +184,9 @@ ScheduleContext ScheduleContext::of(const Scenario& base) {
   for (const auto& t : base.topics)
     for (int p = 0; p < t.partitions; ++p) ctx.partitions.push_back(fmt::format("{}-{}", t.name, p));
   for (const auto& p : base.producers) ctx.producers.push_back(p.id);
+  for (const auto& c : base.consumers)
+    if (!c.group.empty()) ctx.clients.push_back(c.id);
+  for (const auto& k : base.sinks) ctx.clients.push_back(k.id);
   ctx.duration_ms = base.duration / kMicrosPerMs;
   ctx.session_timeout_ms = base.config.integer(ctx.kraft ? "broker.session.timeout.ms" : "zookeeper.session.timeout.ms");
   ctx.lag_time_ms = base.config.integer("replica.lag.time.max.ms");
@@ -260,7 +267,7 @@ std::string action_line(const RawEvent& e, const ScheduleContext& ctx, const std
 }
 
 int target_count(const ScheduleContext& ctx, const std::string& kind) {
-  return static_cast<int>(targets(ctx, kind == "shutdown" || kind == "expire-session").size());
+  return static_cast<int>(targets(ctx, kind).size());
 }
 
 std::int64_t fault_length_ms(const RawEvent& e, const ScheduleContext& ctx, const std::string& kind) {
@@ -268,7 +275,7 @@ std::int64_t fault_length_ms(const RawEvent& e, const ScheduleContext& ctx, cons
 }
 
 int target_index(const ScheduleContext& ctx, const std::string& kind, const std::string& target) {
-  const auto all = targets(ctx, kind == "shutdown" || kind == "expire-session");
+  const auto all = targets(ctx, kind);
   const auto it = std::find(all.begin(), all.end(), target);
   return it == all.end() ? -1 : static_cast<int>(it - all.begin());
 }

@@ -36,6 +36,7 @@ struct ScheduleContext {
   bool kraft = false;
   std::vector<std::string> partitions;  // t-0, ...
   std::vector<std::string> producers;   // producer ids
+  std::vector<std::string> clients;     // group consumers and sinks: crash, pause and isolate targets
   std::int64_t duration_ms = 0;         // the fault phase
   std::int64_t session_timeout_ms = 0;
   std::int64_t lag_time_ms = 0;

@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "explore/search.h"
+#include "explore_support.h"
 #include "models/groups/group_coordinator.h"
 #include "scenario/scenario.h"
 
@@ -105,4 +107,33 @@ TEST(Groups, AKeyedSinkGivesExactlyOnceThroughACoordinatorFailover) {
   for (const auto& e : r.history)
     if (e.value("event", "") == "group-rebalance") coordinators.insert(e.value("coordinator", -1));
   EXPECT_GE(coordinators.size(), 2u);
+}
+
+TEST(Groups, ExploreCrashesAConsumerOnItsOwnAndFindsTheCommitBeforeProcessLoss) {
+  // A base without faults: the search's own schedules (crash and pause, whose targets include the
+  // group's consumers and its sink) find record-not-processed and shrink it to one consumer crash.
+  if (testing_support::kSanitized) GTEST_SKIP() << "a search of 40 runs and its shrinking; the normal build runs it";
+  explore::ExploreOptions o;
+  o.base_file = std::string(KAFKASIM_SOURCE_DIR) + "/tests/data/group-base-before-process.yaml";
+  o.faults = {"crash", "pause"};
+  o.runs = 40;
+  o.jobs = 2;
+  o.seed = 1;
+  o.max_shrink_runs = 300;
+  o.out_dir = testing_support::fresh_dir("groups-before-process");
+  const auto e = testing_support::run_explore(o);
+  ASSERT_EQ(e.code, cli::kExitFail) << e.out << e.err;
+  bool found = false;
+  for (const auto& v : e.summary["violations"]) {
+    if (v["property"] != "record-not-processed" || !v["file"].is_string()) continue;
+    found = true;
+    const Scenario s = parse_scenario_file(o.out_dir + "/" + v["file"].get<std::string>());
+    ASSERT_FALSE(s.events.empty());
+    bool consumer_fault = false;
+    for (const auto& ev : s.events)
+      for (const auto& t : ev.action.targets) consumer_fault |= t.node == "c1" || t.node == "c2";
+    EXPECT_TRUE(consumer_fault) << v.dump();
+    EXPECT_LE(v["events_after_shrink"].get<int>(), 2) << v.dump();
+  }
+  EXPECT_TRUE(found) << e.out;
 }
