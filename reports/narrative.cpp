@@ -201,6 +201,14 @@ std::optional<NarrativeLine> narrate_groups(const sim::HistoryEvent& e, bool exp
     line.tone = applied == "duplicate" ? Tone::Bad : Tone::Plain;
     return line;
   }
+  if (n == "sink-write-fenced") {
+    line.text = fmt::format("{} refuses {}'s write of {} offset {}: it was polled in generation {}, and the member "
+                            "given the partition in generation {} has fenced it (a zombie's write, dropped)",
+                            e.str_or("sink", "?"), consumer, e.str_or("partition", "?"), e.int_or("offset", 0),
+                            e.int_or("generation", -1), e.int_or("owner_generation", -1));
+    line.tone = Tone::Good;
+    return line;
+  }
   if (n == "processed") {
     if (!explain) return std::nullopt;
     line.text = fmt::format("{} has processed {} ({} offset {})", consumer, e.str_or("value", "?"), e.str_or("partition", "?"),

@@ -110,6 +110,7 @@ const std::vector<HistoryEventInfo>& all_history_events() {
       {"processed", {"consumer", "partition", "offset", "value", "attempt", "group"}},
       {"sink-write", {"sink", "consumer", "partition", "offset", "value", "key", "applied"}},
       {"consumer-evicted", {"group", "consumer", "reason"}},
+      {"sink-write-fenced", {"sink", "consumer", "partition", "offset", "generation", "owner_generation"}},
       {"request-rejected", {"broker", "request", "from", "reason", "controller_epoch", "partition", "producer"}},
       // added: a broker applied a control request (what stale-controller-obeyed and epoch-monotonic read)
       // added: a controller's ZooKeeper write succeeded (the write half of stale-controller-obeyed)
@@ -207,7 +208,7 @@ const std::vector<std::string_view>& all_message_types() {
       // KRaft: the quorum's RPCs (Fetch is the quorum's too) and the brokers' requests to the controller.
       "Vote", "BeginQuorumEpoch", "EndQuorumEpoch", "BrokerRegistration", "BrokerHeartbeat",
       // Consumer groups, and a consumer's write to its sink.
-      "FindCoordinator", "JoinGroup", "SyncGroup", "Heartbeat", "LeaveGroup", "OffsetCommit", "OffsetFetch", "SinkWrite"};
+      "FindCoordinator", "JoinGroup", "SyncGroup", "Heartbeat", "LeaveGroup", "OffsetCommit", "OffsetFetch", "SinkWrite", "SinkOffsets"};
   return table;
 }
 

@@ -851,9 +851,6 @@ class Parser {
         if (std::find(kinds.begin(), kinds.end(), text) == kinds.end())
           fail(kind, fmt::format("a sink's kind is keyed, append or transactional, not '{}'{}", text,
                                  did_you_mean(text, kinds)));
-        if (text == "transactional")
-          fail(kind, "sink kind transactional (records and offsets in one transaction) is not modelled yet; use keyed "
-                     "or append");
         placed.kind = text;
         broken_sinks_.erase(k.id);
       });

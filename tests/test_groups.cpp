@@ -109,6 +109,25 @@ TEST(Groups, AKeyedSinkGivesExactlyOnceThroughACoordinatorFailover) {
   EXPECT_GE(coordinators.size(), 2u);
 }
 
+TEST(Groups, ATransactionalSinkFencesTheZombieAndTheNewOwnerSeeksToItsOffsets) {
+  const auto r = run_group("group-transactional-sink-fences-zombie.yaml");
+  ASSERT_TRUE(r.failure.empty()) << r.failure;
+  EXPECT_EQ(r.violated, std::set<std::string>{});
+  EXPECT_GE(r.count("sink-write-fenced", "consumer", "c1"), 1u);
+  EXPECT_EQ(r.count("sink-write", "applied", "duplicate"), 0u);
+  EXPECT_EQ(r.result["stats"].value("duplicates", -1), 0);
+  EXPECT_GE(r.count("consumer-position-reset", "reason", "sink-offset"), 1u);
+  // With an append sink and the same pause, the zombie's writes are kept: duplicates.
+  Scenario s = parse_scenario_file(std::string(KAFKASIM_SOURCE_DIR) + "/scenarios/group-transactional-sink-fences-zombie.yaml");
+  s.sinks[0].kind = "append";
+  for (auto& c : s.consumers) c.delivery.clear();
+  cli::RunOptions options;
+  options.failures_dir = "/tmp/kafkasim-test-failures";
+  const auto append = cli::run_scenario(s, options);
+  ASSERT_TRUE(append.failure.empty()) << append.failure;
+  EXPECT_GT(nlohmann::json::parse(append.result.dump())["stats"].value("duplicates", 0), 0);
+}
+
 TEST(Groups, ExploreCrashesAConsumerOnItsOwnAndFindsTheCommitBeforeProcessLoss) {
   // A base without faults: the search's own schedules (crash and pause, whose targets include the
   // group's consumers and its sink) find record-not-processed and shrink it to one consumer crash.

@@ -698,13 +698,6 @@ INSTANTIATE_TEST_SUITE_P(
                      "(every write is kept) or transactional (records and offsets in one transaction)"},
         GroupBadCase{"misspelt sink kind", kHead + "sinks:\n  - {id: db, kind: keyd}\n",
                      "s.yaml:6:20: a sink's kind is keyed, append or transactional, not 'keyd', did you mean 'keyed'?"},
-        GroupBadCase{"transactional sink", kHead + "sinks:\n  - {id: db, kind: transactional}\n",
-                     "s.yaml:6:20: sink kind transactional (records and offsets in one transaction) is not modelled "
-                     "yet; use keyed or append"},
-        GroupBadCase{"a consumer of a transactional sink is not a second mistake",
-                     kHead + kTopics + "sinks:\n  - {id: tx, kind: transactional}\nconsumers:\n"
-                                       "  - {id: c1, topic: t, group: g1, sink: tx, delivery: exactly-once}\n",
-                     "s.yaml:8:20: sink kind transactional"},
         GroupBadCase{"unknown sink key", kHead + "sinks:\n  - {id: db, kind: keyed, knd: x}\n",
                      "s.yaml:6:27: unknown key 'knd' in sink, did you mean 'kind'?"},
         GroupBadCase{"sink id of a producer", kHead + kTopics + kProducers + "sinks:\n  - {id: p1, kind: keyed}\n",
@@ -820,3 +813,20 @@ INSTANTIATE_TEST_SUITE_P(
         if (!isalnum(static_cast<unsigned char>(c))) c = '_';
       return n;
     });
+
+TEST(ParseGroups, ATransactionalSinkCanClaimExactlyOnce) {
+  const Scenario s = parse_scenario_text(
+      "name: s\nsummary: x\nduration: 10s\ncluster: {brokers: 3}\ntopics: [{name: t, partitions: 2, replication.factor: 3}]\n"
+      "sinks:\n  - {id: tx, kind: transactional}\n"
+      "consumers:\n  - {id: c1, topic: t, group: g1, sink: tx, delivery: exactly-once}\n",
+      "s.yaml");
+  ASSERT_EQ(s.sinks.size(), 1u);
+  EXPECT_EQ(s.sinks[0].kind, "transactional");
+  EXPECT_EQ(s.consumers[0].delivery, "exactly-once");
+  EXPECT_THROW(parse_scenario_text("name: s\nsummary: x\nduration: 10s\ncluster: {brokers: 3}\n"
+                                   "topics: [{name: t, partitions: 2, replication.factor: 3}]\n"
+                                   "sinks:\n  - {id: tx, kind: transactional}\n"
+                                   "consumers:\n  - {id: c1, topic: t, group: g1, sink: tx, key: record}\n",
+                                   "s.yaml"),
+               InputError);  // key: is a keyed sink's
+}

@@ -112,6 +112,7 @@ void GroupMember::poll() {
     send_fetches();
     return wait_and_poll(fetch_wait_);
   }
+  batch_generation_ = generation_;
   for (const auto& [p, rec] : batch) {
     record("consumed", {{"consumer", spec_.id}, {"partition", p}, {"offset", rec.offset}, {"value", rec.value}});
     positions_[p] = rec.offset + 1;
@@ -150,11 +151,19 @@ void GroupMember::write_to_sink(std::vector<std::pair<std::string, Record>> batc
   w->offset = rec.offset;
   w->value = rec.value;
   w->key = spec_.key == "record" ? rec.value : fmt::format("{}-{}", p, rec.offset);
-  request(sink_node_, std::move(w), request_timeout_, [this, batch = std::move(batch), i](sim::Failure f, const sim::Message*) mutable {
+  w->generation = batch_generation_;  // the generation the batch was polled in, even after the member left
+  request(sink_node_, std::move(w), request_timeout_, [this, batch = std::move(batch), i](sim::Failure f, const sim::Message* m) mutable {
     // A write not acknowledged is written again: it may have been applied (at least once).
     if (f != sim::Failure::None) {
       after(retry_backoff_, [this, batch = std::move(batch), i]() mutable { write_to_sink(std::move(batch), i); });
       return;
+    }
+    if (!static_cast<const SinkWriteResponse&>(*m).error.empty()) {
+      // FENCED: a newer generation owns the partition; this member is a zombie. It drops the rest of its
+      // batch (Kafka's transactional producer gets ProducerFencedException) and rejoins.
+      busy_ = false;
+      rejoin_needed_ = true;
+      return poll();
     }
     const auto& [part, r] = batch[i];
     const std::int64_t attempt = ++attempts_[{part, r.offset}];
@@ -350,10 +359,24 @@ void GroupMember::fetch_committed() {
     return wait_and_poll(fetch_wait_);
   }
   fetching_committed_ = true;
+  const std::int32_t generation = generation_;
+  if (sink_ != nullptr && sink_->kind == "transactional") {
+    // The offsets stored with the records in the sink are where the partitions go on (seek()), and asking
+    // for them fences the generations before this one.
+    auto req = std::make_unique<SinkOffsetsRequest>();
+    for (const auto& [p, o] : positions_) req->partitions.push_back(p);
+    req->generation = generation_;
+    request(sink_node_, std::move(req), request_timeout_, [this, generation](sim::Failure f, const sim::Message* m) {
+      fetching_committed_ = false;
+      if (generation != generation_) return wait_and_poll(0);
+      if (f != sim::Failure::None) return wait_and_poll(retry_backoff_);
+      start_at(static_cast<const SinkOffsetsResponse&>(*m).offsets, "sink-offset");
+    });
+    return;
+  }
   auto req = std::make_unique<OffsetFetchRequest>();
   req->group = spec_.group;
   for (const auto& [p, o] : positions_) req->partitions.push_back(p);
-  const std::int32_t generation = generation_;
   request(world().broker_node(coordinator_), std::move(req), request_timeout_,
           [this, generation](sim::Failure f, const sim::Message* m) {
             fetching_committed_ = false;
@@ -363,21 +386,25 @@ void GroupMember::fetch_committed() {
               if (resp == nullptr || coordinator_moved(resp->error)) coordinator_unknown();
               return wait_and_poll(retry_backoff_);
             }
-            for (auto& [p, position] : positions_) {
-              auto it = resp->offsets.find(p);
-              const std::int64_t committed = it == resp->offsets.end() ? -1 : it->second;
-              // No committed offset: auto.offset.reset (earliest: the log start; latest: the next Fetch's HW).
-              if (committed < 0 && reset_latest_) awaiting_latest_.insert(p);
-              position = committed < 0 ? 0 : committed;
-              auto last = last_read_.find(p);
-              if (last != last_read_.end() && last->second != position)
-                record("consumer-position-reset", {{"consumer", spec_.id}, {"partition", p}, {"from_offset", last->second},
-                                                   {"to_offset", position}, {"reason", std::string("committed-offset")}});
-              last_read_[p] = position;
-            }
-            positions_known_ = true;
-            poll();
+            start_at(resp->offsets, "committed-offset");
           });
+}
+
+void GroupMember::start_at(const std::map<std::string, std::int64_t>& offsets, const char* reason) {
+  for (auto& [p, position] : positions_) {
+    auto it = offsets.find(p);
+    const std::int64_t start = it == offsets.end() ? -1 : it->second;
+    // None stored: auto.offset.reset (earliest: the log start; latest: the next Fetch's HW).
+    if (start < 0 && reset_latest_) awaiting_latest_.insert(p);
+    position = start < 0 ? 0 : start;
+    auto last = last_read_.find(p);
+    if (last != last_read_.end() && last->second != position)
+      record("consumer-position-reset", {{"consumer", spec_.id}, {"partition", p}, {"from_offset", last->second},
+                                         {"to_offset", position}, {"reason", std::string(reason)}});
+    last_read_[p] = position;
+  }
+  positions_known_ = true;
+  poll();
 }
 
 // ---- the heartbeat thread ---------------------------------------------------------------------------

@@ -50,6 +50,8 @@ class GroupMember : public sim::Node {
   void sync_group(const std::string& leader, const std::map<std::string, std::string>& members);
   void assigned(const std::vector<std::string>& partitions);
   void fetch_committed();
+  // Each owned partition starts at its stored offset (committed in the group, or in a transactional sink).
+  void start_at(const std::map<std::string, std::int64_t>& offsets, const char* reason);
   void reset_generation(bool forget_member);
   // The heartbeat thread: heartbeats, and the poll timeout (max.poll.interval.ms).
   void heartbeat_tick();
@@ -82,6 +84,7 @@ class GroupMember : public sim::Node {
   std::map<std::string, std::int64_t> last_read_;     // partition -> the next offset after the last record read
   std::map<std::pair<std::string, std::int64_t>, std::int64_t> attempts_;
   bool busy_ = false;          // a batch is being processed (or committed before processing)
+  std::int32_t batch_generation_ = -1;
   bool poll_scheduled_ = false;
   Micros poll_at_ = 0;
   sim::TimerId poll_timer_ = 0;

@@ -93,10 +93,24 @@ struct OffsetFetchResponse : sim::Message {
 struct SinkWriteRequest : sim::Message {
   std::string consumer, partition, value, key;
   std::int64_t offset = -1;
+  std::int32_t generation = -1;  // a transactional sink fences writes of generations older than its owner's
   std::string_view type() const override { return "SinkWrite"; }
 };
 struct SinkWriteResponse : sim::Message {
+  std::string error;  // "" or FENCED (a transactional sink: a newer generation owns the partition)
   std::string_view type() const override { return "SinkWrite"; }
+};
+// A transactional sink's stored offsets (the next offset of each partition, stored in the transaction
+// of its last record), read by a member that was just assigned the partitions; the read fences every
+// older generation's writes to them, as a transactional producer's initialisation fences its zombie.
+struct SinkOffsetsRequest : sim::Message {
+  std::vector<std::string> partitions;
+  std::int32_t generation = -1;
+  std::string_view type() const override { return "SinkOffsets"; }
+};
+struct SinkOffsetsResponse : sim::Message {
+  std::map<std::string, std::int64_t> offsets;  // -1: nothing stored
+  std::string_view type() const override { return "SinkOffsets"; }
 };
 
 }  // namespace kafkasim::models::groups
