@@ -119,8 +119,8 @@ class ReplicaManager {
     std::function<void(std::vector<ProducePartitionResponse>&)> done;  // set: an internal append, no reply
     std::vector<ProducePartitionResponse> partitions;  // in the request's order
     std::vector<std::int64_t> waiting_for;              // per partition: its batch's last offset, -1 when done
-    sim::TimerId timer;
-    std::uint64_t id;
+    sim::TimerId timer = 0;
+    std::uint64_t id = 0;
   };
   struct ParkedFetch {
     sim::Envelope reply_to;

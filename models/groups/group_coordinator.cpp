@@ -123,7 +123,6 @@ void GroupCoordinator::join(const sim::Envelope& e, const JoinGroupRequest& r) {
   if (id.empty()) {
     // A new member: the coordinator names it (clientId-UUID in Kafka; here unique by time and count).
     id = fmt::format("{}-{}-{}", r.client_id, broker_.now(), ++next_member_);
-    g->members[id].new_member = true;
   } else if (g->members.count(id) == 0) {
     return refuse("UNKNOWN_MEMBER_ID");
   }
@@ -206,7 +205,6 @@ void GroupCoordinator::maybe_complete_join(Group& g, bool timed_out) {
       for (const auto& [other, om] : g.members) resp->members[other] = om.topic;
     broker_.reply(*m.join_waiting, std::move(resp));
     m.join_waiting.reset();
-    m.new_member = false;
     schedule_expiry(g, id);
   }
 }

@@ -42,7 +42,6 @@ class GroupCoordinator {
     std::vector<std::string> assignment;
     std::optional<sim::Envelope> join_waiting, sync_waiting;
     sim::TimerId expiry = 0;
-    bool new_member = false;  // joined during this rebalance
   };
   struct Group {
     std::string name, partition;
