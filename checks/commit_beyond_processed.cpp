@@ -4,7 +4,8 @@
 // records before it polled again); `before-process` commits first by design and is what
 // record-not-processed judges. When a commit (g, p, O) moves the committed offset up from `prev`, every
 // offset o in [prev, O) a member of g had read (`consumed`) by then must have been processed (`processed`,
-// any member of g) by then. One violation per (group, partition), at its first such commit.
+// any member of g; or handed to a retry topic, or given up by the retry pattern) by then. One violation
+// per (group, partition), at its first such commit.
 #include <set>
 
 #include <fmt/format.h>
@@ -28,7 +29,11 @@ class CommitBeyondProcessed : public Checker {
     std::map<Key, std::map<std::int64_t, Read>> consumed;    // offset -> the first read by a member
     std::map<Key, std::map<std::int64_t, Micros>> processed;  // offset -> the first processing by a member
     for (const auto& e : history.events()) {
-      if (e.name != "consumed" && e.name != "processed") continue;
+      // A record handed to a retry topic, or given up by the retry pattern, is done with as far as this
+      // group goes (record-not-processed judges where it ended up).
+      const bool handled = e.name == "processed" || e.name == "retry-produced" ||
+                           (e.name == "processing-failed" && e.str_or("handling", "") == "give-up");
+      if (e.name != "consumed" && !handled) continue;
       const std::string group = group_of(scenario, e);
       if (group.empty()) continue;
       const Key key{group, e.str_or("partition", "")};

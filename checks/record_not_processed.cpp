@@ -2,7 +2,9 @@
 // consumes, below the final HW and below the group's last committed offset for it, was processed into the
 // sink (or, without a sink, delivered to and processed by a member). A group that committed past a record
 // it never processed (commit: before-process, then a crash) has lost it for good: no member will read it
-// again.
+// again. A record a member handed to a retry topic (`retry-produced`) is the retry group's from then on:
+// it counts as processed here when it is in the retry topic's final log, below its HW, where this
+// checker judges the retry group in turn.
 #include <set>
 #include <tuple>
 
@@ -31,6 +33,8 @@ class RecordNotProcessed : public Checker {
     // (sink-write by a member, to that member's sink).
     std::map<std::string, std::set<RecordKey>> delivered;                        // group -> records
     std::map<std::pair<std::string, std::string>, std::set<RecordKey>> in_sink;  // (group, sink) -> records
+    // (group, record) -> where it was handed on: (retry partition, offset).
+    std::map<std::pair<std::string, RecordKey>, std::vector<std::pair<std::string, std::int64_t>>> forwarded;
     for (const auto& e : history.events()) {
       replay.apply(e);
       end = e.t;
@@ -42,6 +46,9 @@ class RecordNotProcessed : public Checker {
         if (lead && lead->broker == e.int_or("broker", -1)) final_hw[partition] = lead->hw;
       } else if (e.name == "offset-committed") {
         committed[{e.str_or("group", ""), partition}] = e.int_or("offset", 0);
+      } else if (e.name == "retry-produced") {
+        forwarded[{group_of(scenario, e), RecordKey{partition, e.int_or("offset", -1), e.str_or("value", "")}}].emplace_back(
+            e.str_or("to_partition", ""), e.int_or("to_offset", -1));
       } else if (e.name == "processed" || e.name == "sink-write") {
         const std::string group = group_of(scenario, e);
         if (group.empty()) continue;
@@ -79,6 +86,17 @@ class RecordNotProcessed : public Checker {
             bool done = false;
             for (const auto& sink : sinks)
               done = done || (sink.empty() ? delivered[group].count(key) > 0 : in_sink[{group, sink}].count(key) > 0);
+            if (!done) {
+              auto f = forwarded.find({group, key});
+              if (f != forwarded.end())
+                for (const auto& [to, to_offset] : f->second) {
+                  const auto& retry_log = replay.log(replay.last_leader(to), to);
+                  const std::int64_t retry_hw = final_hw.count(to) ? final_hw[to] : 0;
+                  done = done || (to_offset >= 0 && to_offset < retry_hw &&
+                                  to_offset < static_cast<std::int64_t>(retry_log.size()) &&
+                                  retry_log[static_cast<std::size_t>(to_offset)].value == rec.value);
+                }
+            }
             if (done) continue;
             missing.push_back(o);
             v.records.push_back(ViolationRecord{"lost", o, rec.value, rec.leader_epoch, leader, ""});

@@ -99,7 +99,7 @@ std::unique_ptr<sim::Node> KafkaCluster::start_process(sim::World& world, int no
         if (p.id == name) return std::make_unique<Producer>(world, node, p);
       for (const auto& c : world.scenario().consumers)
         if (c.id == name) {
-          if (!c.group.empty()) return std::make_unique<groups::GroupMember>(world, node, c);
+          if (!c.group.empty()) return std::make_unique<groups::GroupMember>(world, node, c, processing_faults_);
           return std::make_unique<Consumer>(world, node, c);
         }
       for (const auto& k : world.scenario().sinks)
@@ -109,6 +109,11 @@ std::unique_ptr<sim::Node> KafkaCluster::start_process(sim::World& world, int no
     }
   }
   return nullptr;
+}
+
+std::string KafkaCluster::fail_processing(sim::World&, const ProcessingFailureSpec& failure) {
+  processing_faults_.add(failure.consumer, failure.value, failure.times);
+  return "";
 }
 
 std::unique_ptr<sim::DurableState> KafkaCluster::create_durable(sim::World& world, int node) {

@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "models/groups/processing_faults.h"
 #include "models/partition_state.h"
 #include "sim/cluster_model.h"
 
@@ -20,12 +21,14 @@ class KafkaCluster : public sim::ClusterModel {
   std::string shutdown(sim::World& world, int broker_node) override;
   std::string elect_preferred_leader(sim::World& world, const std::string& partition) override;
   std::string produce(sim::World& world, const ProduceSpec& produce) override;
+  std::string fail_processing(sim::World& world, const ProcessingFailureSpec& failure) override;
   void stop_producers(sim::World& world) override;
   std::string convergence_gap(sim::World& world) override;
 
  private:
   std::string kraft_convergence_gap(sim::World& world);
   std::optional<PartitionCatalog> catalog_;
+  groups::ProcessingFaults processing_faults_;  // fail-processing: kept across the consumers' restarts
   std::int64_t kraft_recorded_ = 0;  // KRaft: committed records whose consequences the history has told
 };
 

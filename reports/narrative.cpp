@@ -56,6 +56,11 @@ std::string fault_sentence(const sim::HistoryEvent& e) {
   if (action == "elect-preferred-leader") return fmt::format("a preferred-leader election is requested for {}", target);
   if (action == "produce")
     return fmt::format("{} is asked to send {} to {}", target, e.str_or("value", "a record"), e.str_or("partition", "?"));
+  if (action == "fail-processing") {
+    const std::int64_t times = e.int_or("times", 1);
+    return fmt::format("from now on {}'s processing of {} fails {} (a retriable error)", target, e.str_or("value", "?"),
+                       times == 1 ? std::string("once") : fmt::format("{} times", times));
+  }
   return generic(e);
 }
 
@@ -207,6 +212,35 @@ std::optional<NarrativeLine> narrate_groups(const sim::HistoryEvent& e, bool exp
                             e.str_or("sink", "?"), consumer, e.str_or("partition", "?"), e.int_or("offset", 0),
                             e.int_or("generation", -1), e.int_or("owner_generation", -1));
     line.tone = Tone::Good;
+    return line;
+  }
+  if (n == "processing-failed") {
+    const std::string handling = e.str_or("handling", "?");
+    const std::int64_t attempt = e.int_or("attempt", 1);
+    if (!explain && attempt > 1 && handling != "give-up") return std::nullopt;
+    const std::string what = fmt::format("{} fails to process {} ({} offset {}, attempt {})", consumer, e.str_or("value", "?"),
+                                         e.str_or("partition", "?"), e.int_or("offset", 0), attempt);
+    line.text = handling == "retry-in-place"
+                    ? what + ": it waits and retries inside its poll loop, and polls nothing meanwhile"
+                : handling == "pause"
+                    ? what + ": it seeks back to the record, pauses the partition and polls on"
+                : handling == "retry-topic"
+                    ? what + ": it produces the record to its retry topic and goes on"
+                    : what + ": its retry attempts are used up, and it skips the record";
+    line.tone = handling == "give-up" ? Tone::Bad : Tone::Fault;
+    return line;
+  }
+  if (n == "retry-produced") {
+    line.text = fmt::format("{} ({} offset {}) is in the retry topic at {} offset {}: the retry group owns it now",
+                            e.str_or("value", "?"), e.str_or("partition", "?"), e.int_or("offset", 0),
+                            e.str_or("to_partition", "?"), e.int_or("to_offset", 0));
+    return line;
+  }
+  if (n == "partition-paused" || n == "partition-resumed") {
+    if (!explain) return std::nullopt;
+    line.text = n == "partition-paused"
+                    ? fmt::format("{} pauses {} at offset {}", consumer, e.str_or("partition", "?"), e.int_or("offset", 0))
+                    : fmt::format("{} resumes {}", consumer, e.str_or("partition", "?"));
     return line;
   }
   if (n == "processed") {

@@ -111,13 +111,18 @@ const std::vector<HistoryEventInfo>& all_history_events() {
       {"sink-write", {"sink", "consumer", "partition", "offset", "value", "key", "applied"}},
       {"consumer-evicted", {"group", "consumer", "reason"}},
       {"sink-write-fenced", {"sink", "consumer", "partition", "offset", "generation", "owner_generation"}},
+      // added: the retry patterns (a fail-processing error, what the consumer did with it)
+      {"processing-failed", {"consumer", "group", "partition", "offset", "value", "attempt", "handling"}},
+      {"retry-produced", {"consumer", "group", "partition", "offset", "value", "to_partition", "to_offset"}},
+      {"partition-paused", {"consumer", "partition", "offset"}},
+      {"partition-resumed", {"consumer", "partition"}},
       {"request-rejected", {"broker", "request", "from", "reason", "controller_epoch", "partition", "producer"}},
       // added: a broker applied a control request (what stale-controller-obeyed and epoch-monotonic read)
       // added: a controller's ZooKeeper write succeeded (the write half of stale-controller-obeyed)
       {"controller-zk-write", {"broker", "controller_epoch", "path"}},
       {"control-applied", {"broker", "request", "from", "controller_epoch", "sent"}},
       {"fault", {"action", "target", "noop", "undo", "for", "detail", "from", "to", "type", "probability", "by",
-                 "groups", "partition", "producer", "value", "count"}},
+                 "groups", "partition", "producer", "value", "count", "consumer", "times"}},
       {"violation", {"property", "partition", "brokers", "detail"}},
       {"phase", {"name", "converged"}},
   };
@@ -186,6 +191,9 @@ FieldRule field_rule(std::string_view event, std::string_view field) {
   if (field == "reason" && event == "consumer-evicted") return one_of({"session-timeout", "max-poll-interval", "rebalance-timeout"});
   if (field == "reason" && (event == "group-rebalance" || event == "consumer-position-reset")) return {K::Text, {}, 0};
   if (field == "applied") return one_of({"new", "duplicate", "overwrite"});
+  if (field == "handling") return one_of({"retry-in-place", "pause", "retry-topic", "give-up"});
+  if (field == "to_partition") return {K::Partition, {}, 0};
+  if (field == "times") return count(1);
   if (field == "generation" || field == "attempt") return count(0);
   if (field == "reason" && event == "broker-exited") return one_of({"NODE_EXISTS", "LOG_TRUNCATION_NOT_ALLOWED"});
   if (field == "reason" && event == "truncated")
@@ -241,6 +249,7 @@ const std::vector<ActionInfo>& all_actions() {
       {ActionKind::Shutdown, "shutdown", true},
       {ActionKind::ElectPreferredLeader, "elect-preferred-leader", false},
       {ActionKind::Produce, "produce", false},
+      {ActionKind::FailProcessing, "fail-processing", false},
   };
   return table;
 }

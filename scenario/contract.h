@@ -66,7 +66,7 @@ const std::vector<std::string_view>& all_fault_kinds();
 // Event actions of spec/scenario-format.md, in the spec's order.
 enum class ActionKind {
   Crash, PowerLoss, Restart, Pause, Resume, Partition, Isolate, Cut, Drop, Delay, Heal,
-  ExpireSession, Shutdown, ElectPreferredLeader, Produce
+  ExpireSession, Shutdown, ElectPreferredLeader, Produce, FailProcessing
 };
 struct ActionInfo {
   ActionKind kind;

@@ -32,6 +32,7 @@ inline constexpr std::int64_t kMaxPartitionReplicas = 300000;  // partitions x r
 inline constexpr int kMaxProducers = 100;
 inline constexpr int kMaxConsumers = 100;
 inline constexpr int kMaxSinks = 20;
+inline constexpr int kMaxWorkers = 64;                        // a consumer's processing pool (`workers:`)
 inline constexpr std::int64_t kMaxRatePerSecond = 100000;     // one producer's steady rate
 inline constexpr int kMaxEvents = 10000;
 inline constexpr int kMaxTimes = 1000000;                     // `times:` of a when: trigger

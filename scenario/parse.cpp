@@ -308,6 +308,7 @@ class Parser {
     if (has(root, "producers")) part([&] { parse_producers(get(root, "producers"), s); });
     if (has(root, "sinks")) part([&] { parse_sinks(get(root, "sinks"), s); });
     if (has(root, "consumers")) part([&] { parse_consumers(get(root, "consumers"), s); });
+    if (has(root, "consumers")) part([&] { add_retry_consumers(get(root, "consumers"), s); });
     if (s.has_groups()) part([&] { add_offsets_topic(get(root, "consumers"), s); });
     if (has(root, "events")) part([&] { parse_events(get(root, "events"), s); });
     if (has(root, "expect")) part([&] { parse_expect(get(root, "expect"), s); });
@@ -715,15 +716,8 @@ class Parser {
 
   // spec/consumer-groups.md: a consumer's group, processing, commit policy, sink and delivery claim.
   void parse_group_keys(const YAML::Node& cn, const Scenario& s, ConsumerSpec& c) {
-    for (const char* k : {"retry", "workers"})
-      if (has(cn, k))
-        part([&] {
-          fail(get(cn, k), fmt::format("{} is not modelled yet (consumer groups model group, processing, commit, sink, "
-                                       "key and delivery so far)",
-                                       k));
-        });
     if (!has(cn, "group")) {
-      for (const char* k : {"processing", "commit", "sink", "key", "delivery"})
+      for (const char* k : {"processing", "commit", "sink", "key", "delivery", "retry", "workers"})
         if (has(cn, k))
           part([&] { fail(get(cn, k), fmt::format("{} needs a group: add group: <name> to consumer {}", k, c.id)); });
       return;
@@ -806,6 +800,9 @@ class Parser {
           fail(kn, fmt::format("key: applies to a keyed sink; sink {} is an {} sink, which keeps every write", sink->id,
                                sink->kind));
       });
+    if (YAML::Node rn = get(cn, "retry"); rn.IsDefined()) part([&] { parse_retry(rn, s, c); });
+    if (YAML::Node wn = get(cn, "workers"); wn.IsDefined())
+      part([&] { c.workers = static_cast<int>(integer(wn, "workers", 1, limits::kMaxWorkers)); });
     if (YAML::Node dn = get(cn, "delivery"); dn.IsDefined())
       part([&] {
         c.delivery = scalar(dn, "delivery");
@@ -822,6 +819,91 @@ class Parser {
                                "cannot hold; use a keyed sink keyed by topic-partition-offset",
                                sink->id));
       });
+  }
+
+  // retry: {on-error: pause-resume | retry-topic, topic: T, attempts: N, backoff: 1s}.
+  void parse_retry(const YAML::Node& rn, const Scenario& s, ConsumerSpec& c) {
+    if (!rn.IsMap()) fail(rn, "retry is a mapping: {on-error: pause-resume} or {on-error: retry-topic, topic: orders-retry}");
+    check_keys(rn, "retry", {"on-error", "topic", "attempts", "backoff"});
+    const YAML::Node on = require(rn, "on-error", "retry");
+    const std::string pattern = scalar(on, "on-error");
+    const std::vector<std::string_view> patterns = {"pause-resume", "retry-topic", "in-place"};
+    if (std::find(patterns.begin(), patterns.end(), pattern) == patterns.end())
+      fail(on, fmt::format("on-error is pause-resume (pause the partition, poll on, retry it later), retry-topic "
+                           "(produce the record to a retry topic a second group consumes) or in-place (wait the "
+                           "backoff and retry it inside the poll loop, as with no retry:), not '{}'{}",
+                           pattern, did_you_mean(pattern, patterns)));
+    c.retry.on_error = pattern;
+    if (YAML::Node a = get(rn, "attempts"); a.IsDefined())
+      part([&] { c.retry.attempts = static_cast<int>(integer(a, "attempts", 1, limits::kMaxTimes)); });
+    if (YAML::Node b = get(rn, "backoff"); b.IsDefined())
+      part([&] {
+        c.retry.backoff = duration(b, "backoff");
+        if (c.retry.backoff <= 0) fail(b, "backoff must be longer than 0ms");
+      });
+    if (pattern != "retry-topic") {
+      if (has(rn, "topic"))
+        fail(get(rn, "topic"), fmt::format("topic: goes with on-error: retry-topic; {} retries the record where it is", pattern));
+      if (pattern == "in-place") c.retry.on_error.clear();  // the same as no retry:, with its own attempts and backoff
+      return;
+    }
+    const YAML::Node tn = require(rn, "topic", "retry (on-error: retry-topic)");
+    c.retry.topic = scalar(tn, "topic", limits::kMaxClientIdChars);
+    if (c.retry.topic == c.topic)
+      fail(tn, fmt::format("the retry topic is the topic {} consumes: a failed record would come straight back to it; "
+                           "name another topic (e.g. {}-retry)",
+                           c.id, c.topic));
+    if (c.retry.topic == kOffsetsTopic) fail(tn, "__consumer_offsets is Kafka's internal topic, not a retry topic");
+    if (!topic_name_ok(c.retry.topic))
+      fail(tn, fmt::format("topic name '{}' may use letters, digits, '.', '_' and single '-' inside it", c.retry.topic));
+    (void)s;
+  }
+
+  // A retry topic not declared under topics: is made like its consumer's topic (partitions, replication
+  // factor, placement, overrides), and unless the file declares a consumer of it, each consumer that
+  // retries through it gets one: `<id>-retry` in group `<group>-retry`, processing as its consumer does
+  // and retrying by pause-resume with its attempts and backoff.
+  void add_retry_consumers(const YAML::Node& consumers, Scenario& s) {
+    const std::size_t declared = s.consumers.size();
+    for (std::size_t i = 0; i < declared; ++i) {
+      const ConsumerSpec c = s.consumers[i];
+      if (c.retry.on_error != "retry-topic") continue;
+      YAML::Node at = consumers;
+      for (const auto& cn : consumers)
+        if (cn.IsMap() && has(cn, "id") && get(cn, "id").IsScalar() && get(cn, "id").Scalar() == c.id && has(cn, "retry"))
+          at = get(get(cn, "retry"), "topic");
+      part([&] {
+        if (s.find_topic(c.retry.topic) == nullptr) {
+          const TopicSpec* source = s.find_topic(c.topic);
+          if (source == nullptr) throw Abort{};
+          TopicSpec t = *source;
+          t.name = c.retry.topic;
+          s.topics.push_back(std::move(t));
+        }
+        // Each instance of the application runs its retry consumer too, unless the file declares its own.
+        bool declared_reader = false;
+        for (const auto& other : s.consumers) declared_reader = declared_reader || (other.topic == c.retry.topic && other.retry_for.empty());
+        if (declared_reader) return;
+        ConsumerSpec r = c;
+        r.id = c.id + "-retry";
+        r.topic = c.retry.topic;
+        r.group = c.group + "-retry";
+        r.retry = ConsumerSpec::Retry{};
+        r.retry.on_error = "pause-resume";
+        r.retry.attempts = c.retry.attempts;
+        r.retry.backoff = c.retry.backoff;
+        r.retry_for = c.id;
+        for (const auto& name : s.node_names())
+          if (name == r.id)
+            fail(at, fmt::format("retry topic {} needs a consumer, and the one the simulator would add, {}, has the name "
+                                 "of another node: declare the retry topic's consumer yourself (topic: {})",
+                                 c.retry.topic, r.id, c.retry.topic));
+        if (s.consumers.size() >= static_cast<std::size_t>(limits::kMaxConsumers))
+          fail(at, fmt::format("the retry topic's consumer {} would be one client more than the simulator accepts ({})", r.id,
+                               limits::kMaxConsumers));
+        s.consumers.push_back(std::move(r));
+      });
+    }
   }
 
   void parse_sinks(const YAML::Node& n, Scenario& s) {
@@ -1184,6 +1266,32 @@ class Parser {
         a.partition = scalar(n, "elect-preferred-leader");
         if (a.partition != "all") check_partition(n, a.partition, s);
         break;
+      case ActionKind::FailProcessing: {
+        if (!n.IsMap()) fail(n, "fail-processing takes a mapping: {consumer: c1, value: m7, times: 2}");
+        check_keys(n, "fail-processing", {"consumer", "value", "times"});
+        const YAML::Node cn = require(n, "consumer", "fail-processing");
+        const std::string id = scalar(cn, "consumer", limits::kMaxClientIdChars);
+        const ConsumerSpec* c = nullptr;
+        for (const auto& x : s.consumers)
+          if (x.id == id) c = &x;
+        if (c == nullptr) {
+          if (broken_clients_.count(id)) throw Abort{};
+          std::vector<std::string_view> ids;
+          for (const auto& x : s.consumers)
+            if (!x.group.empty() && x.retry_for.empty()) ids.push_back(x.id);
+          fail(cn, fmt::format("unknown consumer '{}'{}", id,
+                               ids.empty() ? " (the scenario has no group consumers)" : did_you_mean(id, ids)));
+        }
+        if (c->group.empty())
+          fail(cn, fmt::format("consumer {} has no group: fail-processing fails a group member's processing of a "
+                               "record (add group:, processing: and a sink: to it)",
+                               id));
+        a.failure.consumer = id;
+        a.failure.value = scalar(require(n, "value", "fail-processing"), "value", limits::kMaxValueChars);
+        if (has(n, "times"))
+          a.failure.times = static_cast<int>(integer(get(n, "times"), "times", 1, limits::kMaxTimes));
+        break;
+      }
       case ActionKind::Produce: {
         if (!n.IsMap()) fail(n, "produce takes a mapping: {producer: p1, partition: 0, value: m1}");
         check_keys(n, "produce", {"producer", "partition", "value", "count"});
@@ -1228,11 +1336,6 @@ class Parser {
       const int this_index = index++;
       part([&] {
         if (!e.IsMap()) fail(e, "an event is a mapping: {at: 5s, crash: broker-1}");
-        // spec/consumer-groups.md's action, known but refused, so it is not an "unknown key".
-        for (auto it = e.begin(); it != e.end(); ++it)
-          if (it->first.IsScalar() && it->first.Scalar() == "fail-processing")
-            fail(it->first, "fail-processing is not modelled yet (a retriable processing error needs a consumer's "
-                            "retry:, which is not modelled yet either)");
         check_keys(e, "event", known);
         ScenarioEvent ev;
         ev.index = this_index;

@@ -84,6 +84,16 @@ struct ConsumerSpec {
   std::string sink;                    // "" = none
   std::string key = "topic-partition-offset";  // keyed sinks: record | topic-partition-offset
   std::string delivery;                // "" or exactly-once (what the scenario claims)
+  // retry: what a retriable processing error (a fail-processing event) does. on_error "" (no retry:, or
+  // on-error: in-place): the application waits the backoff and retries the record inside its poll loop.
+  struct Retry {
+    std::string on_error;       // "" (in place) | pause-resume | retry-topic
+    std::string topic;          // retry-topic: where a failed record is produced
+    int attempts = 0;           // failed attempts before the pattern gives the record up; 0 = no limit
+    Micros backoff = 1000 * kMicrosPerMs;  // before a retry in place; how long pause-resume pauses (`backoff:`)
+  } retry;
+  int workers = 0;              // > 0: a pool of that many threads processes each batch, the consumer polls on
+  std::string retry_for;        // the implicit consumer of a retry topic: the consumer whose records it retries
   SourcePos pos;
 };
 
@@ -115,6 +125,14 @@ struct ProduceSpec {
   int count = 1;
 };
 
+// fail-processing (spec/consumer-groups.md): the next `times` attempts of `consumer` (and of the consumer
+// retrying its records from a retry topic) to process the record `value` fail with a retriable error.
+struct ProcessingFailureSpec {
+  std::string consumer;
+  std::string value;
+  int times = 1;
+};
+
 struct Action {
   ActionKind kind = ActionKind::Crash;
   std::vector<Target> targets;              // crash, power-loss, restart, pause, resume, isolate, expire-session,
@@ -123,6 +141,7 @@ struct Action {
   NetworkFilter filter;                     // cut (from, to), drop, delay
   std::string partition;                    // elect-preferred-leader: "orders-0" or "all"
   ProduceSpec produce;
+  ProcessingFailureSpec failure;            // fail-processing
 };
 
 struct ScenarioEvent {

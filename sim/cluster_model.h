@@ -28,6 +28,8 @@ class ClusterModel {
   virtual std::string shutdown(World& world, int broker_node) = 0;
   virtual std::string elect_preferred_leader(World& world, const std::string& partition) = 0;
   virtual std::string produce(World& world, const ProduceSpec& produce) = 0;
+  // fail-processing: the next attempts of a consumer at processing a record fail (spec/consumer-groups.md).
+  virtual std::string fail_processing(World&, const ProcessingFailureSpec&) { return "no consumer group model"; }
 
   // The settle phase begins: producers stop sending new records.
   virtual void stop_producers(World& world) = 0;

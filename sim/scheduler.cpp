@@ -251,6 +251,12 @@ void Scheduler::fire(const ScenarioEvent& ev) {
       record(a.partition, {{"partition", a.partition}}, outcome);
       break;
     }
+    case ActionKind::FailProcessing: {
+      std::string outcome = model_.fail_processing(world_, a.failure);
+      record(a.failure.consumer,
+             {{"consumer", a.failure.consumer}, {"value", a.failure.value}, {"times", std::int64_t{a.failure.times}}}, outcome);
+      break;
+    }
     case ActionKind::Produce: {
       std::string outcome = model_.produce(world_, a.produce);
       std::vector<Field> extra = {{"producer", a.produce.producer},

@@ -128,6 +128,107 @@ TEST(Groups, ATransactionalSinkFencesTheZombieAndTheNewOwnerSeeksToItsOffsets) {
   EXPECT_GT(nlohmann::json::parse(append.result.dump())["stats"].value("duplicates", 0), 0);
 }
 
+namespace {
+// The time of the first event named `event` whose `field` is `value` (-1: none).
+double first_time(const GroupRun& r, const std::string& event, const std::string& field, const std::string& value) {
+  for (const auto& e : r.history)
+    if (e.value("event", "") == event && e.value(field, "") == value) return e.value("t", -1.0);
+  return -1.0;
+}
+}  // namespace
+
+TEST(Groups, ARetryInPlaceBlocksThePollLoopUntilTheMemberIsEvicted) {
+  for (const char* design : {"latest", "kafka-4.1"}) {
+    const auto r = run_group("group-retry-in-place-blocks.yaml", design);
+    ASSERT_TRUE(r.failure.empty()) << r.failure;
+    EXPECT_EQ(r.violated, std::set<std::string>{}) << design;
+    EXPECT_EQ(r.count("processing-failed", "handling", "retry-in-place"), 15u) << design;
+    EXPECT_GE(r.count("consumer-evicted", "reason", "max-poll-interval"), 1u) << design;
+    EXPECT_GE(r.count("offset-commit-failed", "consumer", "c1"), 1u) << design;
+    EXPECT_GT(r.result["stats"].value("duplicates", 0), 0) << design;
+  }
+}
+
+TEST(Groups, PauseResumeKeepsTheMemberInItsGroupAndTheOtherPartitionFlowing) {
+  const auto r = run_group("group-retry-pause-resume.yaml");
+  ASSERT_TRUE(r.failure.empty()) << r.failure;
+  EXPECT_EQ(r.violated, std::set<std::string>{});
+  EXPECT_EQ(r.count("processing-failed", "handling", "pause"), 15u);
+  EXPECT_EQ(r.count("partition-paused"), 15u);
+  EXPECT_EQ(r.count("consumer-evicted"), 0u);
+  EXPECT_EQ(r.count("group-rebalance"), 1u);
+  EXPECT_EQ(r.result["stats"].value("duplicates", -1), 0);
+  EXPECT_EQ(r.count("consumer-position-reset", "reason", "seek"), 15u);
+  // The record is written once the error stops, after records of orders-1 written meanwhile.
+  const double poison = first_time(r, "sink-write", "value", "p1-20");
+  ASSERT_GT(poison, 0);
+  bool other_partition_meanwhile = false;
+  for (const auto& e : r.history)
+    if (e.value("event", "") == "sink-write" && e.value("partition", "") == "orders-1" && e.value("t", 0.0) > 6.0 &&
+        e.value("t", 0.0) < poison)
+      other_partition_meanwhile = true;
+  EXPECT_TRUE(other_partition_meanwhile);
+}
+
+TEST(Groups, ARetryTopicTakesThePoisonRecordAndItsRetryGroupProcessesItLater) {
+  const auto r = run_group("group-retry-topic-poison.yaml");
+  ASSERT_TRUE(r.failure.empty()) << r.failure;
+  EXPECT_EQ(r.violated, std::set<std::string>{});
+  EXPECT_EQ(r.count("processing-failed", "handling", "retry-topic"), 1u);
+  EXPECT_EQ(r.count("retry-produced", "to_partition", "orders-retry-0"), 1u);
+  EXPECT_EQ(r.count("processing-failed", "consumer", "c1-retry"), 14u);  // the error's other 14 times
+  EXPECT_EQ(r.count("sink-write", "consumer", "c1-retry"), 1u);
+  EXPECT_EQ(r.count("consumer-evicted"), 0u);
+  // orders-0 was not blocked: c1 wrote the records behind p1-20 long before p1-20 reached db.
+  const double poison = first_time(r, "sink-write", "value", "p1-20");
+  const double behind = first_time(r, "sink-write", "value", "p1-22");
+  ASSERT_GT(poison, 0);
+  ASSERT_GT(behind, 0);
+  EXPECT_LT(behind + 10.0, poison);
+}
+
+TEST(Groups, ARetryPatternThatGivesUpLosesTheRecordAndTheCheckerSaysSo) {
+  const auto r = run_group("group-retry-gives-up-loses.yaml");
+  ASSERT_TRUE(r.failure.empty()) << r.failure;
+  EXPECT_EQ(r.violated, (std::set<std::string>{"record-not-processed"}));
+  EXPECT_EQ(r.count("processing-failed", "handling", "give-up"), 1u);
+  EXPECT_EQ(r.count("processing-failed", "handling", "pause"), 2u);
+  // Had the retry topic lost the record, record-not-processed would follow it there: the same checker,
+  // on a history where the retry group gives up, fires for the retry topic.
+  Scenario s = parse_scenario_file(std::string(KAFKASIM_SOURCE_DIR) + "/scenarios/group-retry-topic-poison.yaml");
+  for (auto& c : s.consumers) c.retry.attempts = 3;
+  cli::RunOptions options;
+  options.failures_dir = "/tmp/kafkasim-test-failures";
+  const auto lossy = cli::run_scenario(s, options);
+  ASSERT_TRUE(lossy.failure.empty()) << lossy.failure;
+  const auto result = nlohmann::json::parse(lossy.result.dump());
+  std::set<std::string> where;
+  for (const auto& v : result["violations"])
+    if (v["property"] == "record-not-processed") where.insert(v.value("partition", ""));
+  EXPECT_EQ(where, std::set<std::string>{"orders-retry-0"});
+}
+
+TEST(Groups, WorkersWithAutoCommitCommitWhatThePoolHasNotProcessed) {
+  const auto r = run_group("group-workers-auto-commit-loses.yaml");
+  ASSERT_TRUE(r.failure.empty()) << r.failure;
+  EXPECT_EQ(r.violated, (std::set<std::string>{"commit-beyond-processed", "record-not-processed"}));
+  // The consumers polled on while their pools worked: 400 ms x 20 records / 4 workers is 2 s a batch,
+  // and the only eviction is c1's, for the session its crash let expire.
+  EXPECT_EQ(r.count("consumer-evicted", "reason", "max-poll-interval"), 0u);
+  EXPECT_EQ(r.count("consumer-evicted", "reason", "session-timeout"), 1u);
+  const auto safe = run_group("group-workers-after-process.yaml");
+  ASSERT_TRUE(safe.failure.empty()) << safe.failure;
+  EXPECT_EQ(safe.violated, std::set<std::string>{});
+  EXPECT_GT(safe.result["stats"].value("duplicates", 0), 0);
+  // Four records at a time: writes of one batch come in fours at the same instant.
+  std::map<double, int> writes_at;
+  for (const auto& e : safe.history)
+    if (e.value("event", "") == "sink-write" && e.value("consumer", "") == "c2") ++writes_at[e.value("t", 0.0)];
+  int most = 0;
+  for (const auto& [t, n] : writes_at) most = std::max(most, n);
+  EXPECT_EQ(most, 4);
+}
+
 TEST(Groups, ExploreCrashesAConsumerOnItsOwnAndFindsTheCommitBeforeProcessLoss) {
   // A base without faults: the search's own schedules (crash and pause, whose targets include the
   // group's consumers and its sink) find record-not-processed and shrink it to one consumer crash.

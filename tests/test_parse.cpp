@@ -758,10 +758,31 @@ INSTANTIATE_TEST_SUITE_P(
                          "consumers:\n  - {id: c1, topic: t, group: g1, commit: after-process}\n",
                      "s.yaml:9:43: commit: after-process commits by hand, but enable.auto.commit is true for this "
                      "consumer"},
-        GroupBadCase{"retry", kGroupHead + "  - {id: c1, topic: t, group: g1, retry: {on-error: pause-resume}}\n",
-                     "s.yaml:11:42: retry is not modelled yet"},
-        GroupBadCase{"workers", kGroupHead + "  - {id: c1, topic: t, group: g1, workers: 4}\n",
-                     "s.yaml:11:44: workers is not modelled yet"},
+        GroupBadCase{"retry not a mapping", kGroupHead + "  - {id: c1, topic: t, group: g1, retry: pause-resume}\n",
+                     "s.yaml:11:42: retry is a mapping: {on-error: pause-resume} or {on-error: retry-topic, topic: orders-retry}"},
+        GroupBadCase{"retry without on-error", kGroupHead + "  - {id: c1, topic: t, group: g1, retry: {attempts: 3}}\n",
+                     "s.yaml:11:42: retry is missing the required key 'on-error'"},
+        GroupBadCase{"misspelt on-error", kGroupHead + "  - {id: c1, topic: t, group: g1, retry: {on-error: pause-resum}}\n",
+                     "s.yaml:11:53: on-error is pause-resume (pause the partition, poll on, retry it later), retry-topic (produce"},
+        GroupBadCase{"retry-topic without a topic", kGroupHead + "  - {id: c1, topic: t, group: g1, retry: {on-error: retry-topic}}\n",
+                     "s.yaml:11:42: retry (on-error: retry-topic) is missing the required key 'topic'"},
+        GroupBadCase{"a topic with pause-resume",
+                     kGroupHead + "  - {id: c1, topic: t, group: g1, retry: {on-error: pause-resume, topic: t2}}\n", "s.yaml:11:74: topic: goes with on-error: retry-topic; pause-resume retries the record where it is"},
+        GroupBadCase{"the retry topic is the consumer's own",
+                     kGroupHead + "  - {id: c1, topic: t, group: g1, retry: {on-error: retry-topic, topic: t}}\n", "s.yaml:11:73: the retry topic is the topic c1 consumes: a failed record would come straight back to it; name"},
+        GroupBadCase{"no attempts", kGroupHead + "  - {id: c1, topic: t, group: g1, retry: {on-error: pause-resume, attempts: 0}}\n",
+                     "s.yaml:11:77: attempts must be at least 1, not 0"},
+        GroupBadCase{"a zero backoff",
+                     kGroupHead + "  - {id: c1, topic: t, group: g1, retry: {on-error: pause-resume, backoff: 0ms}}\n", "s.yaml:11:76: backoff must be longer than 0ms"},
+        GroupBadCase{"unknown retry key",
+                     kGroupHead + "  - {id: c1, topic: t, group: g1, retry: {on-error: pause-resume, atempts: 3}}\n", "s.yaml:11:67: unknown key 'atempts' in retry, did you mean 'attempts'?"},
+        GroupBadCase{"retry without a group", kGroupHead + "  - {id: c1, topic: t, retry: {on-error: pause-resume}}\n", "s.yaml:11:31: retry needs a group: add group: <name> to consumer c1"},
+        GroupBadCase{"no workers", kGroupHead + "  - {id: c1, topic: t, group: g1, workers: 0}\n", "s.yaml:11:44: workers must be at least 1, not 0"},
+        GroupBadCase{"workers as a word", kGroupHead + "  - {id: c1, topic: t, group: g1, workers: many}\n", "s.yaml:11:44: workers must be a whole number, not 'many'"},
+        GroupBadCase{"the retry consumer's name is taken",
+                     kGroupHead + "  - {id: c1, topic: t, group: g1, retry: {on-error: retry-topic, topic: t-retry}}\n"
+                                  "  - {id: c1-retry, topic: t}\n",
+                     "s.yaml:11:73: retry topic t-retry needs a consumer, and the one the simulator would add, c1-retry, has the"},
         GroupBadCase{"bad group name", kGroupHead + "  - {id: c1, topic: t, group: 'g 1'}\n",
                      "s.yaml:11:31: group 'g 1' may use letters, digits, '.', '_' and '-'"},
         GroupBadCase{"a group consumer without a topic", kGroupHead + "  - {id: c1, group: g1}\n",
@@ -770,10 +791,26 @@ INSTANTIATE_TEST_SUITE_P(
                      kGroupHead + "  - {id: c1, topic: t, group: g1, config: {sesion.timeout.ms: 10000}}\n",
                      "s.yaml:11:44: 'sesion.timeout.ms' is not a consumer config, did you mean 'session.timeout.ms'?"},
         // events
-        GroupBadCase{"fail-processing",
+        GroupBadCase{"fail-processing of an unknown consumer",
                      kGroupHead + "  - {id: c1, topic: t, group: g1}\nevents:\n"
-                                  "  - {at: 1s, fail-processing: {consumer: c1, value: m1, times: 2}}\n",
-                     "s.yaml:13:14: fail-processing is not modelled yet"},
+                                  "  - {at: 1s, fail-processing: {consumer: c2, value: m1, times: 2}}\n",
+                     "s.yaml:13:42: unknown consumer 'c2', did you mean 'c1'?"},
+        GroupBadCase{"fail-processing of a standalone consumer",
+                     kGroupHead + "  - {id: c1, topic: t}\nevents:\n"
+                                  "  - {at: 1s, fail-processing: {consumer: c1, value: m1}}\n",
+                     "s.yaml:13:42: consumer c1 has no group: fail-processing fails a group member's processing of a record (add"},
+        GroupBadCase{"fail-processing without a value",
+                     kGroupHead + "  - {id: c1, topic: t, group: g1}\nevents:\n"
+                                  "  - {at: 1s, fail-processing: {consumer: c1, times: 2}}\n",
+                     "s.yaml:13:31: fail-processing is missing the required key 'value'"},
+        GroupBadCase{"fail-processing with for",
+                     kGroupHead + "  - {id: c1, topic: t, group: g1}\nevents:\n"
+                                  "  - {at: 1s, fail-processing: {consumer: c1, value: m1}, for: 2s}\n",
+                     "s.yaml:13:63: for: cannot undo fail-processing (it applies to crash, power-loss, shutdown, pause and network"},
+        GroupBadCase{"fail-processing zero times",
+                     kGroupHead + "  - {id: c1, topic: t, group: g1}\nevents:\n"
+                                  "  - {at: 1s, fail-processing: {consumer: c1, value: m1, times: 0}}\n",
+                     "s.yaml:13:64: times must be at least 1, not 0"},
         GroupBadCase{"crash of ZooKeeper", kGroupHead + "  - {id: c1, topic: t, group: g1}\nevents:\n  - {at: 1s, crash: zk-1}\n",
                      "s.yaml:13:21: 'zk-1' is not a broker, a client or a sink"},
         GroupBadCase{"unknown sink as a target", kGroupHead + "  - {id: c1, topic: t, group: g1}\nevents:\n  - {at: 1s, pause: dv}\n",
@@ -813,6 +850,54 @@ INSTANTIATE_TEST_SUITE_P(
         if (!isalnum(static_cast<unsigned char>(c))) c = '_';
       return n;
     });
+
+TEST(ParseGroups, RetryPatternsWorkersAndTheRetryTopicsConsumers) {
+  const Scenario s = parse_scenario_text(
+      "name: s\nsummary: x\nduration: 10s\ncluster: {brokers: 3}\n"
+      "topics: [{name: t, partitions: 2, replication.factor: 3, min.insync.replicas: 2}]\n"
+      "sinks:\n  - {id: db, kind: keyed}\n"
+      "consumers:\n"
+      "  - {id: c1, topic: t, group: g1, sink: db, retry: {on-error: retry-topic, topic: t-retry, attempts: 4}}\n"
+      "  - {id: c2, topic: t, group: g1, sink: db, retry: {on-error: pause-resume, backoff: 250ms}, workers: 3}\n"
+      "  - {id: c3, topic: t, group: g2, sink: db, retry: {on-error: in-place, backoff: 2s}}\n"
+      "events:\n  - {at: 1s, fail-processing: {consumer: c1, value: m7, times: 2}}\n",
+      "s.yaml");
+  ASSERT_EQ(s.consumers.size(), 4u);
+  EXPECT_EQ(s.consumers[0].retry.on_error, "retry-topic");
+  EXPECT_EQ(s.consumers[0].retry.attempts, 4);
+  EXPECT_EQ(s.consumers[1].retry.backoff, 250 * kMicrosPerMs);
+  EXPECT_EQ(s.consumers[1].workers, 3);
+  EXPECT_EQ(s.consumers[2].retry.on_error, "");  // in place, as with no retry:
+  EXPECT_EQ(s.consumers[2].retry.backoff, 2 * kMicrosPerSecond);
+  // The retry topic, made like t, and its consumer, made like c1.
+  const TopicSpec* retry = s.find_topic("t-retry");
+  ASSERT_NE(retry, nullptr);
+  EXPECT_EQ(retry->partitions, 2);
+  EXPECT_EQ(retry->replication_factor, 3);
+  EXPECT_EQ(retry->configs.at("min.insync.replicas"), "2");
+  const ConsumerSpec& r = s.consumers[3];
+  EXPECT_EQ(r.id, "c1-retry");
+  EXPECT_EQ(r.topic, "t-retry");
+  EXPECT_EQ(r.group, "g1-retry");
+  EXPECT_EQ(r.retry_for, "c1");
+  EXPECT_EQ(r.retry.on_error, "pause-resume");
+  EXPECT_EQ(r.retry.attempts, 4);
+  EXPECT_EQ(r.sink, "db");
+  ASSERT_EQ(s.events.size(), 1u);
+  EXPECT_EQ(s.events[0].action.kind, ActionKind::FailProcessing);
+  EXPECT_EQ(s.events[0].action.failure.value, "m7");
+  EXPECT_EQ(s.events[0].action.failure.times, 2);
+  // A consumer of the retry topic in the file replaces the simulator's.
+  const Scenario own = parse_scenario_text(
+      "name: s\nsummary: x\nduration: 10s\ncluster: {brokers: 3}\n"
+      "topics: [{name: t, partitions: 2, replication.factor: 3}, {name: t-retry, partitions: 1, replication.factor: 3}]\n"
+      "consumers:\n"
+      "  - {id: c1, topic: t, group: g1, retry: {on-error: retry-topic, topic: t-retry}}\n"
+      "  - {id: r1, topic: t-retry, group: retries}\n",
+      "s.yaml");
+  EXPECT_EQ(own.consumers.size(), 2u);
+  EXPECT_EQ(own.find_topic("t-retry")->partitions, 1);
+}
 
 TEST(ParseGroups, ATransactionalSinkCanClaimExactlyOnce) {
   const Scenario s = parse_scenario_text(

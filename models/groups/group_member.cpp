@@ -42,9 +42,11 @@ std::map<std::string, std::vector<std::string>> range_assign(const std::map<std:
 }
 }  // namespace
 
-GroupMember::GroupMember(sim::World& world, int node, const ConsumerSpec& spec)
+GroupMember::GroupMember(sim::World& world, int node, const ConsumerSpec& spec, ProcessingFaults& faults)
     : sim::Node(world, node),
       spec_(spec),
+      faults_(faults),
+      pipeline_(spec.retry_for.empty() ? spec.id : spec.retry_for),
       metadata_(*this, spec.topic, metadata_timeout(spec.config),
                 [this](int b) { return static_cast<int>(fetch_in_flight_.count(b)); }),
       session_timeout_(from_ms(spec.config.integer("session.timeout.ms"))),
@@ -64,6 +66,11 @@ GroupMember::GroupMember(sim::World& world, int node, const ConsumerSpec& spec)
     if (auto n = world.find_node(spec.sink)) sink_node_ = *n;
   }
   if (const TopicSpec* t = s.find_topic(spec.topic)) partitions_ = t->partitions;
+  if (spec.retry.on_error == "retry-topic") {
+    if (const TopicSpec* t = s.find_topic(spec.retry.topic)) retry_partitions_ = t->partitions;
+    retry_metadata_ = std::make_unique<MetadataView>(*this, spec.retry.topic, metadata_timeout(spec.config),
+                                                     [](int) { return 0; });
+  }
 }
 
 void GroupMember::on_start() {
@@ -90,7 +97,8 @@ void GroupMember::wait_and_poll(Micros delay) {
 }
 
 void GroupMember::poll() {
-  if (busy_) return;
+  // Without workers, the application thread is in the batch: nothing polls until it is done.
+  if (busy_ && spec_.workers == 0) return;
   last_poll_ = now();
   // ensureCoordinatorReady, then ensureActiveGroup.
   if (coordinator_ < 1) return find_coordinator();
@@ -101,8 +109,12 @@ void GroupMember::poll() {
     next_auto_commit_ = now() + auto_commit_interval_;
     commit(positions_, false, [](bool) {});
   }
-  std::vector<std::pair<std::string, Record>> batch;
+  // With workers, every partition is paused while the pool works: poll() returns nothing, and the loop
+  // (heartbeats' poll timeout, rebalances) goes on.
+  if (busy_) return wait_and_poll(fetch_wait_);
+  std::vector<Item> batch;
   for (auto& [p, records] : buffer_) {
+    if (paused_until_.count(p) > 0) continue;
     while (!records.empty() && batch.size() < max_poll_records_) {
       batch.emplace_back(p, std::move(records.front()));
       records.pop_front();
@@ -120,31 +132,54 @@ void GroupMember::poll() {
   }
   send_fetches();  // the Fetcher prefetches while the batch is processed
   process_batch(std::move(batch));
+  // With workers, the consumer thread goes on polling (its partitions paused) while the pool works.
+  if (spec_.workers > 0 && busy_) wait_and_poll(fetch_wait_);
 }
 
-void GroupMember::process_batch(std::vector<std::pair<std::string, Record>> batch) {
+void GroupMember::process_batch(std::vector<Item> batch) {
   busy_ = true;
-  if (spec_.commit != "before-process") return process_one(std::move(batch), 0);
+  run_ = BatchRun{};
+  for (const auto& [p, rec] : batch) run_.ends[p] = rec.offset + 1;
+  for (auto& item : batch) run_.pending.push_back(std::move(item));
+  if (spec_.commit != "before-process") return dispatch();
   // Commit first: what a crash during processing loses.
-  Offsets ends;
-  for (const auto& [p, rec] : batch) ends[p] = rec.offset + 1;
-  commit(ends, true, [this, batch = std::move(batch)](bool) mutable { process_one(std::move(batch), 0); });
+  commit(run_.ends, true, [this](bool) { dispatch(); });
 }
 
-void GroupMember::process_one(std::vector<std::pair<std::string, Record>> batch, std::size_t i) {
-  if (i >= batch.size()) return batch_done();
-  after(spec_.processing, [this, batch = std::move(batch), i]() mutable {
-    if (sink_node_ >= 0) return write_to_sink(std::move(batch), i);
-    const auto& [p, rec] = batch[i];
+void GroupMember::dispatch() {
+  const int threads = std::max(1, spec_.workers);
+  while (!run_.aborted && run_.in_flight < threads && !run_.pending.empty()) {
+    Item item = std::move(run_.pending.front());
+    run_.pending.pop_front();
+    if (run_.seeked.count(item.first) > 0) continue;  // sent back by a pause: fetched again once resumed
+    ++run_.in_flight;
+    attempt(std::move(item));
+  }
+  if (run_.in_flight == 0 && (run_.aborted || run_.pending.empty())) batch_done();
+}
+
+void GroupMember::attempt(Item item) {
+  after(spec_.processing, [this, item = std::move(item)]() mutable {
+    // A retry consumer's record fails as its forwarder's did: the error belongs to the forwarder's pipeline.
+    const std::string& pipeline =
+        spec_.retry_for.empty() || item.second.producer.empty() ? pipeline_ : item.second.producer;
+    if (faults_.take(pipeline, item.second.value)) return processing_failed(std::move(item));
+    if (sink_node_ >= 0) return write_to_sink(std::move(item));
+    const auto& [p, rec] = item;
     const std::int64_t attempt = ++attempts_[{p, rec.offset}];
     record("processed", {{"consumer", spec_.id}, {"partition", p}, {"offset", rec.offset}, {"value", rec.value},
                          {"attempt", attempt}, {"group", spec_.group}});
-    process_one(std::move(batch), i + 1);
+    finished();
   });
 }
 
-void GroupMember::write_to_sink(std::vector<std::pair<std::string, Record>> batch, std::size_t i) {
-  const auto& [p, rec] = batch[i];
+void GroupMember::finished() {
+  --run_.in_flight;
+  dispatch();
+}
+
+void GroupMember::write_to_sink(Item item) {
+  const auto& [p, rec] = item;
   auto w = std::make_unique<SinkWriteRequest>();
   w->consumer = spec_.id;
   w->partition = p;
@@ -152,33 +187,118 @@ void GroupMember::write_to_sink(std::vector<std::pair<std::string, Record>> batc
   w->value = rec.value;
   w->key = spec_.key == "record" ? rec.value : fmt::format("{}-{}", p, rec.offset);
   w->generation = batch_generation_;  // the generation the batch was polled in, even after the member left
-  request(sink_node_, std::move(w), request_timeout_, [this, batch = std::move(batch), i](sim::Failure f, const sim::Message* m) mutable {
+  request(sink_node_, std::move(w), request_timeout_, [this, item = std::move(item)](sim::Failure f, const sim::Message* m) mutable {
     // A write not acknowledged is written again: it may have been applied (at least once).
     if (f != sim::Failure::None) {
-      after(retry_backoff_, [this, batch = std::move(batch), i]() mutable { write_to_sink(std::move(batch), i); });
+      after(retry_backoff_, [this, item = std::move(item)]() mutable { write_to_sink(std::move(item)); });
       return;
     }
     if (!static_cast<const SinkWriteResponse&>(*m).error.empty()) {
       // FENCED: a newer generation owns the partition; this member is a zombie. It drops the rest of its
       // batch (Kafka's transactional producer gets ProducerFencedException) and rejoins.
-      busy_ = false;
+      run_.aborted = true;
       rejoin_needed_ = true;
-      return poll();
+      return finished();
     }
-    const auto& [part, r] = batch[i];
+    const auto& [part, r] = item;
     const std::int64_t attempt = ++attempts_[{part, r.offset}];
     record("processed", {{"consumer", spec_.id}, {"partition", part}, {"offset", r.offset}, {"value", r.value},
                          {"attempt", attempt}, {"group", spec_.group}});
-    process_one(std::move(batch), i + 1);
+    finished();
   });
 }
 
+// ---- the retry patterns -----------------------------------------------------------------------------
+
+void GroupMember::processing_failed(Item item) {
+  const auto& [p, rec] = item;
+  const int failures = ++failures_[{p, rec.offset}];
+  std::string handling = spec_.retry.on_error.empty()            ? "retry-in-place"
+                         : spec_.retry.on_error == "pause-resume" ? "pause"
+                                                                  : "retry-topic";
+  if (handling != "retry-topic" && spec_.retry.attempts > 0 && failures >= spec_.retry.attempts) handling = "give-up";
+  record("processing-failed", {{"consumer", spec_.id}, {"group", spec_.group}, {"partition", p}, {"offset", rec.offset},
+                               {"value", rec.value}, {"attempt", std::int64_t{failures}}, {"handling", handling}});
+  if (handling == "retry-in-place") {
+    // The thread sleeps the backoff and tries again: without workers, that is the poll loop itself.
+    after(spec_.retry.backoff, [this, item = std::move(item)]() mutable { attempt(std::move(item)); });
+    return;
+  }
+  if (handling == "retry-topic") return produce_to_retry_topic(std::move(item));
+  if (handling == "pause") pause_partition(p, rec.offset);
+  finished();  // give-up: the application skips the record
+}
+
+void GroupMember::pause_partition(const std::string& partition, std::int64_t offset) {
+  // consumer.seek(partition, offset) then consumer.pause(partition): the records after it in this batch are
+  // dropped, poll() goes on without the partition, and after the backoff it is resumed and read again.
+  auto pos = positions_.find(partition);
+  if (pos == positions_.end()) return;  // revoked meanwhile (a rebalance while the workers processed)
+  if (run_.seeked.count(partition) == 0 || offset < pos->second) {
+    auto last = last_read_.find(partition);
+    if (last != last_read_.end() && last->second != offset)
+      record("consumer-position-reset", {{"consumer", spec_.id}, {"partition", partition}, {"from_offset", last->second},
+                                         {"to_offset", offset}, {"reason", std::string("seek")}});
+    pos->second = offset;
+    last_read_[partition] = offset;
+    run_.ends[partition] = std::min(run_.ends[partition], offset);
+  }
+  run_.seeked.insert(partition);
+  buffer_[partition].clear();
+  const Micros until = now() + spec_.retry.backoff;
+  paused_until_[partition] = until;
+  record("partition-paused", {{"consumer", spec_.id}, {"partition", partition}, {"offset", offset}});
+  after(spec_.retry.backoff, [this, partition, until] {
+    auto it = paused_until_.find(partition);
+    if (it == paused_until_.end() || it->second != until) return;  // revoked, or paused again since
+    paused_until_.erase(it);
+    record("partition-resumed", {{"consumer", spec_.id}, {"partition", partition}});
+    if (!busy_) wait_and_poll(0);
+  });
+}
+
+void GroupMember::produce_to_retry_topic(Item item) {
+  // The record goes to the retry topic's partition of the same number (acks=all, retried until it is
+  // acknowledged), and the consumer goes on: its commit passes the record, which the retry group now owns.
+  const std::string& p = item.first;
+  const int index = std::stoi(p.substr(p.rfind('-') + 1));
+  const std::string to = partition_name(spec_.retry.topic, retry_partitions_ > 0 ? index % retry_partitions_ : 0);
+  auto again = [this](Item i) {
+    retry_metadata_->refresh([] {});
+    after(retry_backoff_, [this, i = std::move(i)]() mutable { produce_to_retry_topic(std::move(i)); });
+  };
+  const int leader = retry_metadata_->leader(to);
+  if (leader < 1) return again(std::move(item));
+  auto req = std::make_unique<ProduceRequest>();
+  req->producer = spec_.id;
+  req->acks = "all";
+  req->timeout = request_timeout_;
+  ProduceBatch b;
+  b.partition = to;
+  b.values = {item.second.value};
+  req->batches.push_back(std::move(b));
+  request(world().broker_node(leader), std::move(req), request_timeout_,
+          [this, to, again, item = std::move(item)](sim::Failure f, const sim::Message* m) mutable {
+            const auto* resp = f == sim::Failure::None ? static_cast<const ProduceResponse*>(m) : nullptr;
+            if (resp == nullptr || resp->partitions.empty() || !resp->partitions[0].error.empty())
+              return again(std::move(item));
+            const auto& [part, rec] = item;
+            record("retry-produced", {{"consumer", spec_.id}, {"group", spec_.group}, {"partition", part},
+                                      {"offset", rec.offset}, {"value", rec.value}, {"to_partition", to},
+                                      {"to_offset", resp->partitions[0].base_offset}});
+            finished();
+          });
+}
+
 void GroupMember::batch_done() {
-  if (spec_.commit != "after-process") {
+  const bool aborted = run_.aborted;
+  if (aborted || spec_.commit != "after-process") {
     busy_ = false;
     return poll();
   }
-  commit(positions_, true, [this](bool) {
+  // Without workers nothing moved the positions during the batch; with them a rebalance may have, so
+  // the batch's own ends are committed (with the generation the member is in now, as commitSync does).
+  commit(spec_.workers > 0 ? run_.ends : positions_, true, [this](bool) {
     busy_ = false;
     poll();
   });
@@ -281,6 +401,7 @@ void GroupMember::join_group() {
   auto revoke_and_join = [this](bool) {
     positions_.clear();
     buffer_.clear();
+    paused_until_.clear();
     positions_known_ = false;
     send_join();
   };
@@ -451,7 +572,7 @@ void GroupMember::send_fetches() {
   std::map<int, std::vector<std::string>> by_leader;
   for (const auto& [p, position] : positions_) {
     auto b = buffer_.find(p);
-    if (position < 0 || (b != buffer_.end() && !b->second.empty())) continue;
+    if (position < 0 || (b != buffer_.end() && !b->second.empty()) || paused_until_.count(p) > 0) continue;
     const int leader = metadata_.leader(p);
     if (leader < 1) {
       metadata_.refresh([] {});

@@ -4,16 +4,21 @@
 // and runs the application's loop: poll() up to max.poll.records, process each record (its processing
 // time, then a write to the sink), commit by its policy (auto, after-process, before-process). A poll
 // loop slower than max.poll.interval.ms makes the heartbeat thread leave the group; the batch still
-// finishes, and its commit is refused.
+// finishes, and its commit is refused. A retriable processing error (fail-processing) is handled by the
+// consumer's retry pattern: at once in place (blocking the loop), by pausing the partition and polling on
+// (pause-resume), or by producing the record to a retry topic; `workers:` hands each batch to a pool while
+// the consumer polls on with its partitions paused.
 #pragma once
 
 #include <deque>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "models/clients.h"
+#include "models/groups/processing_faults.h"
 #include "models/log.h"
 #include "scenario/scenario.h"
 #include "sim/node.h"
@@ -22,7 +27,7 @@ namespace kafkasim::models::groups {
 
 class GroupMember : public sim::Node {
  public:
-  GroupMember(sim::World& world, int node, const ConsumerSpec& spec);
+  GroupMember(sim::World& world, int node, const ConsumerSpec& spec, ProcessingFaults& faults);
   void on_start() override;
   void on_message(const sim::Envelope&) override {}
   // The partitions it owns in its current generation, with the next offset poll() returns from each.
@@ -35,9 +40,18 @@ class GroupMember : public sim::Node {
   // The application thread.
   void poll();
   void wait_and_poll(Micros delay);
-  void process_batch(std::vector<std::pair<std::string, Record>> batch);
-  void process_one(std::vector<std::pair<std::string, Record>> batch, std::size_t i);
-  void write_to_sink(std::vector<std::pair<std::string, Record>> batch, std::size_t i);
+  using Item = std::pair<std::string, Record>;  // (partition, record)
+  void process_batch(std::vector<Item> batch);
+  // Starts records of the batch while a thread is free (one without workers:); ends the batch when all are done.
+  void dispatch();
+  void attempt(Item item);
+  void write_to_sink(Item item);
+  // A record's processing ended (done, handed on or given up): its thread takes the next.
+  void finished();
+  // A retriable processing error, handled by the retry pattern.
+  void processing_failed(Item item);
+  void pause_partition(const std::string& partition, std::int64_t offset);
+  void produce_to_retry_topic(Item item);
   void batch_done();
   // commitSync (retried until default.api.timeout.ms) or commitAsync; `done(ok)` after the last answer.
   void commit(Offsets offsets, bool sync, std::function<void(bool)> done, Micros deadline = -1);
@@ -59,6 +73,8 @@ class GroupMember : public sim::Node {
   void send_fetches();
 
   const ConsumerSpec& spec_;
+  ProcessingFaults& faults_;
+  std::string pipeline_;  // whose fail-processing errors apply: this consumer, or the one it retries for
   MetadataView metadata_;
   const SinkSpec* sink_ = nullptr;
   int sink_node_ = -1;
@@ -84,6 +100,18 @@ class GroupMember : public sim::Node {
   std::map<std::string, std::int64_t> last_read_;     // partition -> the next offset after the last record read
   std::map<std::pair<std::string, std::int64_t>, std::int64_t> attempts_;
   bool busy_ = false;          // a batch is being processed (or committed before processing)
+  // The batch being processed.
+  struct BatchRun {
+    std::deque<Item> pending;          // not started yet
+    int in_flight = 0;                 // records being processed (at most workers:, or 1)
+    bool aborted = false;              // fenced by the sink: the rest is dropped
+    std::set<std::string> seeked;      // partitions sent back by a pause: their later records are fetched again
+    std::map<std::string, std::int64_t> ends;  // per partition, the offset after the batch's (or the failed) record
+  } run_;
+  std::map<std::pair<std::string, std::int64_t>, int> failures_;  // failed attempts per record
+  std::map<std::string, Micros> paused_until_;                    // pause-resume: paused partitions
+  std::unique_ptr<MetadataView> retry_metadata_;                  // retry-topic: the retry topic's leaders
+  int retry_partitions_ = 0;
   std::int32_t batch_generation_ = -1;
   bool poll_scheduled_ = false;
   Micros poll_at_ = 0;
