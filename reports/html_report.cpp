@@ -183,6 +183,59 @@ for (const p of partitions) for (const b of brokers) {
   open(end, null);
   if (spans.length) lanes.push({label: p + ' b' + b, spans});
 }
+// Per group consumer: the partitions it owns in each generation, or down, paused, evicted; with marks for
+// its commits (green), refused commits (red), retriable processing errors (orange), records it wrote to
+// a sink twice (red dots) and records its group committed past without processing them (red crosses).
+const groupOf = {};
+for (const e of events) if (e.event === 'group-rebalance') for (const m of e.members) groupOf[m] = e.group;
+const members = Object.keys(groupOf).sort();
+const consumerMarks = [];
+const escapeRe = s => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+for (const c of members) {
+  const spans = []; let cur = null, inGroup = '', down = false;
+  const open = (t, text, cls) => { if (cur) spans.push({...cur, to: t}); cur = text ? {from: t, text, cls} : null; };
+  const owns = new RegExp('(?:^|[{ ,])' + escapeRe(c) + ': \\[([^\\]]*)\\]');
+  open(0, 'joining ' + groupOf[c], '#eeeeee');
+  for (const e of events) {
+    if (e.event === 'group-rebalance' && e.group === groupOf[c]) {
+      if (!e.members.includes(c)) { if (inGroup && !down) open(e.t, 'out of ' + e.group, '#eeeeee'); inGroup = ''; continue; }
+      const m = String(e.assignment).match(owns);
+      inGroup = 'gen ' + e.generation + ': ' + (m && m[1] ? m[1] : 'nothing');
+      if (!down) open(e.t, inGroup, palette[e.generation % palette.length]);
+      continue;
+    }
+    if (e.consumer === c && e.event === 'consumer-evicted') {
+      inGroup = '';
+      open(e.t, (down ? 'down, evicted (' : 'evicted (') + e.reason + ')', down ? '#f3b9b5' : '#e8c4c4');
+    }
+    else if (e.consumer === c && e.event === 'offset-committed')
+      consumerMarks.push({c, t: e.t, kind: 'commit', text: 'commits ' + e.partition + ' at ' + e.offset + ' (generation ' + e.generation + ')'});
+    else if (e.consumer === c && e.event === 'offset-commit-failed' && ['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'REBALANCE_IN_PROGRESS'].includes(e.error))
+      consumerMarks.push({c, t: e.t, kind: 'refused', text: 'commit of ' + e.partition + ' at ' + e.offset + ' refused: ' + e.error});
+    else if (e.consumer === c && e.event === 'processing-failed')
+      consumerMarks.push({c, t: e.t, kind: 'failed', text: 'processing of ' + e.value + ' (' + e.partition + ' offset ' + e.offset + ') failed, attempt ' + e.attempt + ': ' + e.handling});
+    else if (e.consumer === c && e.event === 'sink-write' && e.applied === 'duplicate')
+      consumerMarks.push({c, t: e.t, kind: 'duplicate', text: 'writes ' + e.value + ' (' + e.partition + ' offset ' + e.offset + ') to ' + e.sink + ' again: a duplicate'});
+    else if (e.node === c && e.event === 'node-crashed') { down = true; open(e.t, 'down', '#f3b9b5'); }
+    else if (e.node === c && e.event === 'node-paused') { down = true; open(e.t, 'paused', '#ffe5a8'); }
+    else if (e.node === c && (e.event === 'node-resumed' || e.event === 'node-started')) {
+      down = false; open(e.t, e.event === 'node-started' ? 'restarted: rejoining as a new member' : (inGroup || 'rejoining'), e.event === 'node-started' ? '#eeeeee' : '#e4ecf5');
+      if (e.event === 'node-started') inGroup = '';
+    }
+  }
+  open(end, null);
+  lanes.push({label: c, spans: spans.filter(sp => sp.to > sp.from), consumer: true});
+}
+// An unprocessed record is marked where its group's committed offset first passed it, on the lane of the
+// member that made that commit.
+for (const vi of data.result.violations) {
+  if (vi.property !== 'record-not-processed') continue;
+  for (const r of vi.records) {
+    const past = events.find(e => e.event === 'offset-committed' && e.partition === vi.partition && e.offset > r.offset);
+    if (past) consumerMarks.push({c: past.consumer, t: past.t, kind: 'unprocessed',
+      text: vi.partition + ' offset ' + r.offset + ' (' + r.value + ') is committed past here by ' + past.consumer + ' and never processed'});
+  }
+}
 // Partitioned: a broker named in a partition, isolate or cut fault, until it heals (the settle phase heals all).
 const settleAt = (events.find(e => e.event === 'phase' && e.name === 'settle') || {t: end}).t;
 const cutOff = [];
@@ -218,6 +271,19 @@ for (const c of cutOff) {
   const r = el('svg:rect', {x: x(c.from), y: 20 + i * LANE + 2, width: Math.max(2, x(c.to) - x(c.from)), height: LANE - 4,
                             fill: 'url(#hatch)', class: 'partitioned'}, null, svg);
   el('svg:title', {}, c.lane + ' partitioned (' + c.text + ')', r);
+}
+const markStyle = {commit: ['#2e8b57', 'bottom'], refused: ['#c0261d', 'bottom'], failed: ['#e07b00', 'middle'],
+                   duplicate: ['#c0261d', 'top'], unprocessed: ['#c0261d', 'cross']};
+for (const m of consumerMarks) {
+  const i = lanes.findIndex(l => l.label === m.c);
+  if (i < 0) continue;
+  const y = 20 + i * LANE, [colour, where] = markStyle[m.kind];
+  let shape;
+  if (where === 'bottom') shape = el('svg:rect', {x: x(m.t) - 0.5, y: y + LANE - 7, width: 1.5, height: 5, fill: colour}, null, svg);
+  else if (where === 'cross') shape = el('svg:text', {x: x(m.t) - 4, y: y + 16, fill: colour, 'font-weight': 'bold'}, '\u00d7', svg);
+  else shape = el('svg:circle', {cx: x(m.t), cy: where === 'top' ? y + 5 : y + LANE / 2, r: 2.5, fill: colour}, null, svg);
+  shape.setAttribute('class', 'consumer-mark mark-' + m.kind);
+  el('svg:title', {}, fmtT(m.t) + ' ' + m.c + ': ' + m.text, shape);
 }
 // Each partition's leader lane also carries its log end (grey) and high watermark (blue) over time, as the
 // leaders of the time saw them, scaled to the partition's largest offset.
@@ -294,6 +360,21 @@ function drawLogs(t, why) {
         if (r) { el('div', {}, r.v, td); el('div', {class: 'epoch'}, 'e' + r.e, td); td.title = 'offset ' + o + ', epoch ' + r.e + ', ' + r.v + (o < hw ? ' (below the HW: committed here)' : ''); }
       }
     }
+    // The groups reading the partition: their committed offset and each member's position, at t.
+    const committed = {}, read = {};
+    for (const e of events) {
+      if (e.t > t) break;
+      if (e.partition !== p) continue;
+      if (e.event === 'offset-committed') committed[e.group] = e.offset + ' (by ' + e.consumer + ', generation ' + e.generation + ')';
+      else if (e.event === 'consumed' && groupOf[e.consumer]) read[e.consumer] = e.offset + 1;
+      else if (e.event === 'consumer-position-reset' && groupOf[e.consumer]) read[e.consumer] = e.to_offset;
+    }
+    const groups = [...new Set([...Object.keys(committed), ...Object.keys(read).map(c => groupOf[c])])].sort();
+    for (const g of groups) {
+      const readers = Object.keys(read).filter(c => groupOf[c] === g).sort().map(c => c + ' at ' + read[c]);
+      el('p', {class: 'group-position', 'data-group': g}, 'group ' + g + ': committed ' + (committed[g] || 'nothing yet') +
+         (readers.length ? '; positions: ' + readers.join(', ') : ''), box);
+    }
   }
 }
 function select(t, why) {
@@ -311,6 +392,8 @@ for (const [t, text, tone] of data.narrative) {
 }
 select(violations.length ? violations[0].time : end, violations.length ? 'violation: ' + violations[0].property : 'the end');
 document.body.dataset.lanes = String(document.querySelectorAll('g.lane').length);
+document.body.dataset.consumerLanes = String(members.length);
+if (members.length) document.getElementById('consumer-legend').hidden = false;
 document.body.dataset.logPictures = String(document.querySelectorAll('table.log-picture').length);
 document.body.dataset.rendered = errors.length ? 'with-errors' : 'ok';
 )JS";
@@ -411,7 +494,7 @@ std::string write_html_report(const std::string& dir, const Scenario& scenario, 
        << "<p><span id=\"verdict\"></span><span id=\"verdict-text\"></span></p><div class=\"desc\" id=\"desc\"></div></header>\n"
        << "<main><div><section><h2>Timeline</h2><div class=\"legend\"><span style=\"background:#cfe8d4\">up</span>"
           "<span style=\"background:#ffe5a8\">paused</span><span style=\"background:#f3b9b5\">down</span>"
-          "<span style=\"background:#e6def7\">partitioned</span><span style=\"color:#2458c8\">&#8213; HW</span><span style=\"color:#777\">- - LEO</span><span style=\"background:#f0a35e\">fault</span><span style=\"color:#c0261d\">| violation</span>"
+          "<span style=\"background:#e6def7\">partitioned</span><span style=\"color:#2458c8\">&#8213; HW</span><span style=\"color:#777\">- - LEO</span><span style=\"background:#f0a35e\">fault</span><span style=\"color:#c0261d\">| violation</span><span id=\"consumer-legend\" hidden style=\"border:0;padding:0;margin:0\"><span style=\"color:#2e8b57\">| commit</span><span style=\"color:#c0261d\">| refused commit</span><span style=\"color:#e07b00\">&#9679; processing failed</span><span style=\"color:#c0261d\">&#9679; duplicate</span><span style=\"color:#c0261d\">&#215; unprocessed</span></span>"
           " click the timeline, a moment or a narrative line to see the logs then</div><div id=\"timeline\"></div></section>\n"
        << "<section class=\"logs\"><div id=\"moments\"></div><div class=\"legend\"><span class=\"c\" "
           "style=\"background:#d7ecff\">below the replica's HW</span><span style=\"background:#fff7d6\">above it</span>"

@@ -112,6 +112,38 @@ TEST(HtmlReport, AKraftRunHasALanePerControllerNodeAndTheActiveControllerWhereTw
       << "the epoch-3 controller's span runs to the end of the controller lane";
 }
 
+TEST(HtmlReport, AGroupRunHasALanePerConsumerWithItsGenerationsCommitsDuplicatesAndUnprocessedRecords) {
+  ASSERT_TRUE(std::filesystem::exists(kChromium)) << "Chromium is part of the test set-up: bash scripts/install-deps.sh --test";
+  // A blocked member: evicted, its commit refused, its batch written twice by the next owner.
+  const std::string dir = testing::TempDir() + "/report-group-duplicates";
+  report_of("'" + kSource + "/scenarios/group-retry-in-place-blocks.yaml'", dir);
+  std::string dom = chromium("--dump-dom 'file://" + dir + "/index.html'");
+  ASSERT_FALSE(dom.empty()) << "chromium printed nothing";
+  EXPECT_EQ(attribute(dom, "data-rendered"), "ok") << attribute(dom, "data-errors");
+  EXPECT_EQ(attribute(dom, "data-consumer-lanes"), "2");
+  for (const char* c : {"c1", "c2"}) EXPECT_NE(dom.find(std::string("data-lane=\"") + c + "\""), std::string::npos) << c;
+  EXPECT_NE(dom.find("gen 1: orders-0"), std::string::npos) << "c1 owns orders-0 in generation 1";
+  EXPECT_NE(dom.find("gen 2: orders-0, orders-1"), std::string::npos) << "c2 owns both after c1's eviction";
+  EXPECT_NE(dom.find("evicted (max-poll-interval)"), std::string::npos);
+  EXPECT_NE(dom.find("mark-duplicate"), std::string::npos);
+  EXPECT_NE(dom.find("mark-refused"), std::string::npos);
+  EXPECT_NE(dom.find("mark-failed"), std::string::npos);
+  EXPECT_NE(dom.find("class=\"group-position\""), std::string::npos) << "the group's committed offset under each log";
+  // Commit before processing and a crash: the record committed past is marked on the lane that committed it.
+  const std::string lost = testing::TempDir() + "/report-group-unprocessed";
+  report_of("'" + kSource + "/scenarios/group-commit-before-process-loses.yaml'", lost);
+  dom = chromium("--dump-dom 'file://" + lost + "/index.html'");
+  EXPECT_EQ(attribute(dom, "data-rendered"), "ok") << attribute(dom, "data-errors");
+  EXPECT_NE(dom.find("mark-unprocessed"), std::string::npos);
+  EXPECT_NE(dom.find("is committed past here by"), std::string::npos);
+  // A run without groups has no consumer lane and no consumer legend.
+  const std::string plain = testing::TempDir() + "/report-no-groups";
+  report_of("'" + kSource + "/scenarios/steady-state.yaml'", plain);
+  dom = chromium("--dump-dom 'file://" + plain + "/index.html'");
+  EXPECT_EQ(attribute(dom, "data-consumer-lanes"), "0");
+  EXPECT_EQ(dom.find("mark-commit"), std::string::npos);
+}
+
 TEST(HtmlReport, AScenarioCannotInjectMarkupOrScript) {
   const std::string evil = "</script><script>document.body.dataset.pwned=1</script><img src=x onerror=document.body.dataset.pwned=2>";
   const std::string file = testing::TempDir() + "/evil.yaml";
