@@ -177,6 +177,14 @@ std::optional<NarrativeLine> narrate_groups(const sim::HistoryEvent& e, bool exp
     line.tone = Tone::Fault;
     return line;
   }
+  if (n == "group-joining") {
+    if (!explain) return std::nullopt;
+    const std::string owned = e.str_or("owned", "[]");
+    line.text = owned == "[]" ? fmt::format("{} (re)joins group {} owning nothing", consumer, group)
+                              : fmt::format("{} rejoins group {} and keeps consuming what it owns, {} (cooperative)", consumer,
+                                            group, owned);
+    return line;
+  }
   if (n == "offset-commit-failed") {
     const std::string error = e.str_or("error", "?");
     const bool refused = error == "ILLEGAL_GENERATION" || error == "UNKNOWN_MEMBER_ID" || error == "REBALANCE_IN_PROGRESS";

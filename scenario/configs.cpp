@@ -93,7 +93,7 @@ const std::vector<ConfigInfo>& all_configs() {
       {"auto.commit.interval.ms", T::Int, "5000", S::Consumer, "how often an auto-committing consumer commits", 0, kMs},
       {"default.api.timeout.ms", T::Int, "60000", S::Consumer, "how long commitSync retries a retriable error", 1, kMs},
       {"partition.assignment.strategy", T::String, "range", S::Consumer,
-       "range | cooperative-sticky: the assignor the group's leader runs (the simulator models RangeAssignor)"},
+       "range | cooperative-sticky: the assignor the group's leader runs; cooperative-sticky is KIP-429's incremental protocol"},
       {"offsets.topic.replication.factor", T::Int, "3", S::Broker,
        "replicas of each __consumer_offsets partition (the topic is not created with fewer brokers)", 1, 32767},
       {"offsets.topic.num.partitions", T::Int, "50", S::Broker,
@@ -169,6 +169,10 @@ std::string validate_config_value(const ConfigInfo& info, std::string& value) {
     case ConfigType::String:
       if (info.name == "auto.offset.reset" && value != "earliest" && value != "latest")
         return fmt::format("auto.offset.reset takes earliest or latest, not '{}'", value);
+      if (info.name == "partition.assignment.strategy" && value != "range" && value != "cooperative-sticky")
+        return fmt::format("partition.assignment.strategy takes range (RangeAssignor) or cooperative-sticky "
+                           "(CooperativeStickyAssignor), not '{}': the simulator models those two",
+                           value);
       if (info.name == "replica.selector.class" && !value.empty() && value != kRackAwareReplicaSelector &&
           value != kLeaderSelector)
         return fmt::format("replica.selector.class takes {} or {} (or nothing: the leader), not '{}'",

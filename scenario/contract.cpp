@@ -110,6 +110,8 @@ const std::vector<HistoryEventInfo>& all_history_events() {
       {"processed", {"consumer", "partition", "offset", "value", "attempt", "group"}},
       {"sink-write", {"sink", "consumer", "partition", "offset", "value", "key", "applied"}},
       {"consumer-evicted", {"group", "consumer", "reason"}},
+      // added: a member sends JoinGroup (the partitions it still owns: cooperative-sticky only)
+      {"group-joining", {"group", "consumer", "owned", "generation"}},
       {"sink-write-fenced", {"sink", "consumer", "partition", "offset", "generation", "owner_generation"}},
       // added: the retry patterns (a fail-processing error, what the consumer did with it)
       {"processing-failed", {"consumer", "group", "partition", "offset", "value", "attempt", "handling"}},

@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "explore/search.h"
 #include "explore_support.h"
+#include "models/groups/assignors.h"
 #include "models/groups/group_coordinator.h"
 #include "scenario/scenario.h"
 
@@ -66,6 +67,47 @@ TEST(Groups, TheCoordinatorPartitionIsJavasStringHashModuloThePartitions) {
   // "analytics".hashCode() overflows to -1693017210: Utils.abs masks the sign bit (38), not Math.abs (10).
   EXPECT_EQ(models::groups::partition_for("analytics", 50), 38);
   EXPECT_EQ(models::groups::partition_for("group-alpha", 50), 42);
+}
+
+TEST(Assignors, RangeGivesEachMemberARangeTheFirstOnesOneMore) {
+  using models::groups::Subscription;
+  const std::map<std::string, Subscription> members = {{"a", {"t", {}, -1}}, {"b", {"t", {}, -1}}, {"c", {"u", {}, -1}}};
+  const auto out = models::groups::range_assign(members, "t", 5);
+  EXPECT_EQ(out.at("a"), (std::vector<std::string>{"t-0", "t-1", "t-2"}));
+  EXPECT_EQ(out.at("b"), (std::vector<std::string>{"t-3", "t-4"}));
+  EXPECT_TRUE(out.at("c").empty());  // subscribes to another topic
+}
+
+TEST(Assignors, CooperativeStickyKeepsWhatMembersOwnAndHoldsBackWhatMoves) {
+  using models::groups::Subscription;
+  using V = std::vector<std::string>;
+  // A first assignment: nobody owns anything, the partitions are dealt round-robin.
+  auto out = models::groups::cooperative_sticky_assign({{"a", {"t", {}, -1}}, {"b", {"t", {}, -1}}}, "t", 6);
+  EXPECT_EQ(out.at("a"), (V{"t-0", "t-2", "t-4"}));
+  EXPECT_EQ(out.at("b"), (V{"t-1", "t-3", "t-5"}));
+  // A third member: a and b keep two each; the two they give up go to nobody this round.
+  out = models::groups::cooperative_sticky_assign(
+      {{"a", {"t", {"t-0", "t-2", "t-4"}, 1}}, {"b", {"t", {"t-1", "t-3", "t-5"}, 1}}, {"c", {"t", {}, -1}}}, "t", 6);
+  EXPECT_EQ(out.at("a"), (V{"t-0", "t-2"}));
+  EXPECT_EQ(out.at("b"), (V{"t-1", "t-3"}));
+  EXPECT_TRUE(out.at("c").empty());
+  // Once they have revoked them, c gets them, and nobody else moves.
+  out = models::groups::cooperative_sticky_assign(
+      {{"a", {"t", {"t-0", "t-2"}, 2}}, {"b", {"t", {"t-1", "t-3"}, 2}}, {"c", {"t", {}, -1}}}, "t", 6);
+  EXPECT_EQ(out.at("a"), (V{"t-0", "t-2"}));
+  EXPECT_EQ(out.at("b"), (V{"t-1", "t-3"}));
+  EXPECT_EQ(out.at("c"), (V{"t-4", "t-5"}));
+  // A member gone: its partitions go straight to the others (no owner to revoke them).
+  out = models::groups::cooperative_sticky_assign({{"a", {"t", {"t-0", "t-2"}, 2}}, {"b", {"t", {"t-1", "t-3"}, 2}}}, "t", 6);
+  EXPECT_EQ(out.at("a").size() + out.at("b").size(), 6u);
+  EXPECT_EQ(out.at("a").size(), 3u);
+  // Claims from an older generation (a zombie's) do not count; a partition two members claim is nobody's.
+  out = models::groups::cooperative_sticky_assign({{"a", {"t", {"t-0", "t-1"}, 3}}, {"z", {"t", {"t-2", "t-3"}, 1}}}, "t", 4);
+  EXPECT_EQ(out.at("a"), (V{"t-0", "t-1"}));
+  EXPECT_EQ(out.at("z"), (V{"t-2", "t-3"}));  // unowned, so given without a revocation round
+  out = models::groups::cooperative_sticky_assign({{"a", {"t", {"t-0", "t-1"}, 3}}, {"b", {"t", {"t-1"}, 3}}}, "t", 2);
+  EXPECT_EQ(out.at("a"), (V{"t-0"}));
+  EXPECT_TRUE(out.at("b").empty()) << "t-1 was claimed twice: it changes hands, so it waits a round";
 }
 
 TEST(Groups, CommitBeforeProcessAndACrashLosesRecords) {
@@ -227,6 +269,68 @@ TEST(Groups, WorkersWithAutoCommitCommitWhatThePoolHasNotProcessed) {
   int most = 0;
   for (const auto& [t, n] : writes_at) most = std::max(most, n);
   EXPECT_EQ(most, 4);
+}
+
+namespace {
+// For each group-joining of `consumer`, the records it processed before the rebalance that answered it.
+std::vector<int> processed_while_joining(const GroupRun& r, const std::string& consumer) {
+  std::vector<int> out;
+  double joined = -1;
+  int n = 0;
+  for (const auto& e : r.history) {
+    const std::string name = e.value("event", "");
+    if (name == "group-joining" && e.value("consumer", "") == consumer) { joined = e.value("t", 0.0); n = 0; }
+    else if (name == "processed" && joined >= 0 && e.value("consumer", "") == consumer) ++n;
+    else if (name == "group-rebalance" && joined >= 0) { out.push_back(n); joined = -1; }
+  }
+  return out;
+}
+}  // namespace
+
+TEST(Groups, CooperativeStickyKeepsConsumingThroughARebalanceWhereEagerStops) {
+  const auto r = run_group("group-cooperative-rebalance.yaml");
+  ASSERT_TRUE(r.failure.empty()) << r.failure;
+  EXPECT_EQ(r.violated, std::set<std::string>{});
+  std::vector<std::string> assignments;
+  for (const auto& e : r.history)
+    if (e.value("event", "") == "group-rebalance") assignments.push_back(e.value("assignment", ""));
+  EXPECT_EQ(assignments, (std::vector<std::string>{"{c1: [orders-0, orders-2, orders-4], c2: [orders-1, orders-3, orders-5]}",
+                                                    "{c1: [orders-0, orders-2], c2: [orders-1, orders-3], c3: []}",
+                                                    "{c1: [orders-0, orders-2], c2: [orders-1, orders-3], c3: [orders-4, orders-5]}"}));
+  EXPECT_EQ(r.count("group-joining", "owned", "[orders-1, orders-3, orders-5]"), 1u);
+  const auto coop = processed_while_joining(r, "c2");
+  ASSERT_GE(coop.size(), 2u);
+  EXPECT_GT(coop[1], 20) << "c2 went on processing while the rebalance waited for c1";
+  EXPECT_EQ(r.count("sink-write", "applied", "duplicate"), 0u);
+  // The same group with the eager protocol: c2 waits as long and processes nothing meanwhile.
+  Scenario s = parse_scenario_file(std::string(KAFKASIM_SOURCE_DIR) + "/scenarios/group-cooperative-rebalance.yaml");
+  for (auto& c : s.consumers) {
+    c.config.set("partition.assignment.strategy", "range");
+    c.config.explicit_values["partition.assignment.strategy"] = "range";
+  }
+  const std::string history = "/tmp/kafkasim-test-groups-eager.jsonl";
+  cli::RunOptions options;
+  options.history_path = history;
+  options.failures_dir = "/tmp/kafkasim-test-failures";
+  const auto report = cli::run_scenario(s, options);
+  ASSERT_TRUE(report.failure.empty()) << report.failure;
+  GroupRun eager;
+  std::ifstream in(history);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) eager.history.push_back(nlohmann::json::parse(line));
+  EXPECT_EQ(eager.count("group-joining", "owned", "[]"), eager.count("group-joining"));
+  EXPECT_EQ(eager.count("group-rebalance"), 2u);
+  const auto stopped = processed_while_joining(eager, "c2");
+  ASSERT_GE(stopped.size(), 2u);
+  EXPECT_EQ(stopped[1], 0);
+}
+
+TEST(Groups, AnUnknownAssignorIsAnInputError) {
+  EXPECT_THROW(parse_scenario_text("name: s\nsummary: x\nduration: 10s\ncluster: {brokers: 3}\n"
+                                   "topics: [{name: t, partitions: 2, replication.factor: 3}]\n"
+                                   "consumers:\n  - {id: c1, topic: t, group: g1, config: {partition.assignment.strategy: sticky}}\n",
+                                   "s.yaml"),
+               InputError);
 }
 
 TEST(Groups, ExploreCrashesAConsumerOnItsOwnAndFindsTheCommitBeforeProcessLoss) {

@@ -129,6 +129,8 @@ void GroupCoordinator::join(const sim::Envelope& e, const JoinGroupRequest& r) {
   Member& m = g->members[id];
   m.client_id = r.client_id;
   m.topic = r.topic;
+  m.owned = r.owned;
+  m.owned_generation = r.owned_generation;
   m.session_timeout = r.session_timeout;
   m.rebalance_timeout = r.rebalance_timeout;
   sim::Envelope address = reply_address(e);
@@ -202,7 +204,11 @@ void GroupCoordinator::maybe_complete_join(Group& g, bool timed_out) {
     resp->member_id = id;
     resp->leader = g.leader;
     if (id == g.leader)
-      for (const auto& [other, om] : g.members) resp->members[other] = om.topic;
+      for (const auto& [other, om] : g.members) {
+        resp->members[other] = om.topic;
+        resp->owned[other] = om.owned;
+        resp->owned_generation[other] = om.owned_generation;
+      }
     broker_.reply(*m.join_waiting, std::move(resp));
     m.join_waiting.reset();
     schedule_expiry(g, id);

@@ -38,6 +38,8 @@ class GroupCoordinator {
   enum class State { Empty, PreparingRebalance, CompletingRebalance, Stable };
   struct Member {
     std::string client_id, topic;
+    std::vector<std::string> owned;  // its subscription's owned partitions (cooperative-sticky)
+    std::int32_t owned_generation = -1;
     Micros session_timeout = 0, rebalance_timeout = 0;
     std::vector<std::string> assignment;
     std::optional<sim::Envelope> join_waiting, sync_waiting;

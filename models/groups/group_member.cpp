@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "models/groups/assignors.h"
 #include "models/groups/group_protocol.h"
 #include "models/kafka_protocol.h"
 #include "models/partition_state.h"
@@ -20,25 +21,6 @@ bool coordinator_moved(const std::string& error) {
 }
 bool retriable_commit_error(const std::string& error) {
   return coordinator_moved(error) || error == "COORDINATOR_LOAD_IN_PROGRESS" || error == "REQUEST_TIMED_OUT";
-}
-// RangeAssignor: members sorted by id, each a range of the topic's partitions, the first ones one more.
-std::map<std::string, std::vector<std::string>> range_assign(const std::map<std::string, std::string>& members,
-                                                             const std::string& topic, int partitions) {
-  std::map<std::string, std::vector<std::string>> out;
-  std::vector<std::string> ids;
-  for (const auto& [id, subscribed] : members) {
-    out[id];
-    if (subscribed == topic) ids.push_back(id);
-  }
-  if (ids.empty()) return out;
-  const int per = partitions / static_cast<int>(ids.size());
-  const int extra = partitions % static_cast<int>(ids.size());
-  for (int i = 0; i < static_cast<int>(ids.size()); ++i) {
-    const int start = per * i + std::min(i, extra);
-    const int length = per + (i + 1 > extra ? 0 : 1);
-    for (int p = start; p < start + length; ++p) out[ids[static_cast<std::size_t>(i)]].push_back(partition_name(topic, p));
-  }
-  return out;
 }
 }  // namespace
 
@@ -59,7 +41,8 @@ GroupMember::GroupMember(sim::World& world, int node, const ConsumerSpec& spec, 
       api_timeout_(from_ms(spec.config.integer("default.api.timeout.ms"))),
       max_poll_records_(static_cast<std::size_t>(spec.config.integer("max.poll.records"))),
       fencing_(world.scenario().design.on("leader-epoch-fencing")),
-      reset_latest_(spec.config.str("auto.offset.reset") == "latest") {
+      reset_latest_(spec.config.str("auto.offset.reset") == "latest"),
+      cooperative_(spec.config.str("partition.assignment.strategy") == "cooperative-sticky") {
   const Scenario& s = world.scenario();
   if (!spec.sink.empty()) {
     sink_ = s.find_sink(spec.sink);
@@ -102,8 +85,22 @@ void GroupMember::poll() {
   last_poll_ = now();
   // ensureCoordinatorReady, then ensureActiveGroup.
   if (coordinator_ < 1) return find_coordinator();
-  if (rejoin_needed_ || generation_ < 0) return join_group();
-  if (!positions_known_) return fetch_committed();
+  // cooperative-sticky: an assignment that came while a batch was being processed takes effect here, in
+  // poll(), where Kafka runs the rebalance listener.
+  if (pending_assignment_) {
+    std::vector<std::string> partitions = std::move(*pending_assignment_);
+    pending_assignment_.reset();
+    return assigned(partitions);
+  }
+  if (rejoin_needed_ || generation_ < 0) {
+    join_group();
+    // The eager protocol has revoked everything; the cooperative one goes on with what it owns meanwhile.
+    if (!cooperative_ || generation_ < 0 || positions_.empty()) return;
+  }
+  if (!positions_known_) {
+    fetch_committed();
+    if (!cooperative_) return;
+  }
   if (spec_.commit == "auto" && now() >= next_auto_commit_) {
     // maybeAutoCommitOffsetsAsync: the positions poll() returned so far, all processed by now.
     next_auto_commit_ = now() + auto_commit_interval_;
@@ -115,6 +112,7 @@ void GroupMember::poll() {
   std::vector<Item> batch;
   for (auto& [p, records] : buffer_) {
     if (paused_until_.count(p) > 0) continue;
+    if (auto pos = positions_.find(p); pos == positions_.end() || pos->second < 0) continue;
     while (!records.empty() && batch.size() < max_poll_records_) {
       batch.emplace_back(p, std::move(records.front()));
       records.pop_front();
@@ -396,13 +394,16 @@ void GroupMember::reset_generation(bool forget_member) {
 void GroupMember::join_group() {
   if (joining_) return;
   joining_ = true;
-  // onJoinPrepare: an auto-committing member commits what it consumed, then every partition is revoked.
+  // onJoinPrepare: an auto-committing member commits what it consumed; then the eager protocol revokes
+  // every partition, the cooperative one none (a member that lost its generation loses them all).
   const bool commit_first = spec_.commit == "auto" && generation_ >= 0 && !positions_.empty();
   auto revoke_and_join = [this](bool) {
-    positions_.clear();
-    buffer_.clear();
-    paused_until_.clear();
-    positions_known_ = false;
+    if (!cooperative_ || generation_ < 0) {
+      positions_.clear();
+      buffer_.clear();
+      paused_until_.clear();
+      positions_known_ = false;
+    }
     send_join();
   };
   if (commit_first) return commit(positions_, true, revoke_and_join);
@@ -421,6 +422,15 @@ void GroupMember::send_join() {
   req->session_timeout = session_timeout_;
   req->rebalance_timeout = max_poll_interval_;
   req->topic = spec_.topic;
+  if (cooperative_ && generation_ >= 0) {
+    for (const auto& [p, position] : positions_) req->owned.push_back(p);
+    req->owned_generation = generation_;
+  }
+  std::string owned = "[";
+  for (const auto& p : req->owned) owned += (owned.size() > 1 ? ", " : "") + p;
+  std::vector<sim::Field> joining = {{"group", spec_.group}, {"consumer", spec_.id}, {"owned", owned + "]"}};
+  if (generation_ >= 0) joining.push_back({"generation", std::int64_t{generation_}});  // the one it was in
+  record("group-joining", std::move(joining));
   // A JoinGroup waits up to the rebalance timeout at the coordinator (the request timeout is raised to it).
   request(world().broker_node(coordinator_), std::move(req), max_poll_interval_ + 5 * kMicrosPerSecond,
           [this](sim::Failure f, const sim::Message* m) {
@@ -437,17 +447,26 @@ void GroupMember::send_join() {
               return wait_and_poll(retry_backoff_);
             }
             member_id_ = resp.member_id;
+            std::map<std::string, Subscription> members;
+            for (const auto& [id, topic] : resp.members) {
+              Subscription& sub = members[id];
+              sub.topic = topic;
+              if (auto o = resp.owned.find(id); o != resp.owned.end()) sub.owned = o->second;
+              if (auto g = resp.owned_generation.find(id); g != resp.owned_generation.end()) sub.owned_generation = g->second;
+            }
             generation_ = resp.generation;
-            sync_group(resp.leader, resp.members);
+            sync_group(resp.leader, members);
           });
 }
 
-void GroupMember::sync_group(const std::string& leader, const std::map<std::string, std::string>& members) {
+void GroupMember::sync_group(const std::string& leader, const std::map<std::string, Subscription>& members) {
   auto req = std::make_unique<SyncGroupRequest>();
   req->group = spec_.group;
   req->member_id = member_id_;
   req->generation = generation_;
-  if (leader == member_id_) req->assignments = range_assign(members, spec_.topic, partitions_);
+  if (leader == member_id_)
+    req->assignments = cooperative_ ? cooperative_sticky_assign(members, spec_.topic, partitions_)
+                                    : range_assign(members, spec_.topic, partitions_);
   request(world().broker_node(coordinator_), std::move(req), request_timeout_, [this](sim::Failure f, const sim::Message* m) {
     joining_ = false;
     if (f != sim::Failure::None) {
@@ -461,15 +480,39 @@ void GroupMember::sync_group(const std::string& leader, const std::map<std::stri
       if (coordinator_moved(resp.error)) coordinator_unknown();
       return wait_and_poll(retry_backoff_);
     }
+    if (cooperative_ && busy_) {
+      pending_assignment_ = resp.partitions;
+      return;
+    }
     assigned(resp.partitions);
   });
 }
 
 void GroupMember::assigned(const std::vector<std::string>& partitions) {
   rejoin_needed_ = false;
-  positions_.clear();
-  for (const auto& p : partitions) positions_[p] = -1;
-  positions_known_ = false;
+  if (!cooperative_) {
+    positions_.clear();
+    for (const auto& p : partitions) positions_[p] = -1;
+    positions_known_ = false;
+    return poll();
+  }
+  // onPartitionsRevoked for what it owned and was not given again; then it rejoins at once, so that the
+  // partitions it gave up can be assigned to their new owners in the next generation.
+  const std::set<std::string> given(partitions.begin(), partitions.end());
+  bool revoked = false;
+  for (auto it = positions_.begin(); it != positions_.end();) {
+    if (given.count(it->first) > 0) {
+      ++it;
+      continue;
+    }
+    buffer_.erase(it->first);
+    paused_until_.erase(it->first);
+    it = positions_.erase(it);
+    revoked = true;
+  }
+  for (const auto& p : partitions)
+    if (positions_.emplace(p, -1).second) positions_known_ = false;  // onPartitionsAssigned: newly added
+  if (revoked) rejoin_needed_ = true;
   poll();
 }
 
@@ -485,7 +528,8 @@ void GroupMember::fetch_committed() {
     // The offsets stored with the records in the sink are where the partitions go on (seek()), and asking
     // for them fences the generations before this one.
     auto req = std::make_unique<SinkOffsetsRequest>();
-    for (const auto& [p, o] : positions_) req->partitions.push_back(p);
+    for (const auto& [p, o] : positions_)
+      if (o < 0) req->partitions.push_back(p);
     req->generation = generation_;
     request(sink_node_, std::move(req), request_timeout_, [this, generation](sim::Failure f, const sim::Message* m) {
       fetching_committed_ = false;
@@ -497,7 +541,8 @@ void GroupMember::fetch_committed() {
   }
   auto req = std::make_unique<OffsetFetchRequest>();
   req->group = spec_.group;
-  for (const auto& [p, o] : positions_) req->partitions.push_back(p);
+  for (const auto& [p, o] : positions_)
+    if (o < 0) req->partitions.push_back(p);
   request(world().broker_node(coordinator_), std::move(req), request_timeout_,
           [this, generation](sim::Failure f, const sim::Message* m) {
             fetching_committed_ = false;
@@ -513,6 +558,7 @@ void GroupMember::fetch_committed() {
 
 void GroupMember::start_at(const std::map<std::string, std::int64_t>& offsets, const char* reason) {
   for (auto& [p, position] : positions_) {
+    if (position >= 0) continue;  // cooperative: a partition it kept goes on from where it is
     auto it = offsets.find(p);
     const std::int64_t start = it == offsets.end() ? -1 : it->second;
     // None stored: auto.offset.reset (earliest: the log start; latest: the next Fetch's HW).

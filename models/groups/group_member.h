@@ -13,11 +13,13 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "models/clients.h"
+#include "models/groups/assignors.h"
 #include "models/groups/processing_faults.h"
 #include "models/log.h"
 #include "scenario/scenario.h"
@@ -61,7 +63,7 @@ class GroupMember : public sim::Node {
   // A rebalance: onJoinPrepare (auto-commit, revoke everything), JoinGroup, SyncGroup.
   void join_group();
   void send_join();
-  void sync_group(const std::string& leader, const std::map<std::string, std::string>& members);
+  void sync_group(const std::string& leader, const std::map<std::string, Subscription>& members);
   void assigned(const std::vector<std::string>& partitions);
   void fetch_committed();
   // Each owned partition starts at its stored offset (committed in the group, or in a transactional sink).
@@ -83,6 +85,8 @@ class GroupMember : public sim::Node {
       retry_backoff_, fetch_wait_, api_timeout_;
   std::size_t max_poll_records_;
   bool fencing_ = false, reset_latest_ = false;
+  bool cooperative_ = false;  // partition.assignment.strategy = cooperative-sticky: the incremental protocol (KIP-429)
+  std::optional<std::vector<std::string>> pending_assignment_;  // cooperative: received mid-batch, applied in poll()
 
   int coordinator_ = -1;  // broker id
   bool finding_ = false;

@@ -26,6 +26,10 @@ struct JoinGroupRequest : sim::Message {
   std::string group, member_id, client_id;
   Micros session_timeout = 0, rebalance_timeout = 0;
   std::string topic;  // the subscription (the consumer protocol's metadata)
+  // cooperative-sticky (ConsumerProtocolSubscription v1+): the partitions the member owns, and the
+  // generation it owned them in (-1: none).
+  std::vector<std::string> owned;
+  std::int32_t owned_generation = -1;
   std::string_view type() const override { return "JoinGroup"; }
 };
 struct JoinGroupResponse : sim::Message {
@@ -33,6 +37,9 @@ struct JoinGroupResponse : sim::Message {
   std::int32_t generation = -1;
   std::string member_id, leader;
   std::map<std::string, std::string> members;  // the leader's answer only: member id -> its subscription
+  // The leader's answer only: what each member owns, and since which generation.
+  std::map<std::string, std::vector<std::string>> owned;
+  std::map<std::string, std::int32_t> owned_generation;
   std::string_view type() const override { return "JoinGroup"; }
 };
 
