@@ -170,6 +170,24 @@ TEST(Groups, ATransactionalSinkFencesTheZombieAndTheNewOwnerSeeksToItsOffsets) {
   EXPECT_GT(nlohmann::json::parse(append.result.dump())["stats"].value("duplicates", 0), 0);
 }
 
+TEST(Groups, ATransactionalSinkIsExactlyOnceThroughConsumerCrashesAndBrokerFailures) {
+  const auto r = run_group("group-transactional-sink-exactly-once.yaml");
+  ASSERT_TRUE(r.failure.empty()) << r.failure;
+  EXPECT_EQ(r.violated, std::set<std::string>{});
+  EXPECT_EQ(r.result["stats"].value("duplicates", -1), 0);
+  EXPECT_EQ(r.count("sink-write"), r.count("produce-acked")) << "each acknowledged record in db once";
+  EXPECT_EQ(r.count("node-crashed", "node", "c1") + r.count("node-crashed", "node", "c2"), 2u);
+  // Into an append sink, the same faults write records twice: the transactional sink is what prevents it.
+  Scenario s = parse_scenario_file(std::string(KAFKASIM_SOURCE_DIR) + "/scenarios/group-transactional-sink-exactly-once.yaml");
+  s.sinks[0].kind = "append";
+  for (auto& c : s.consumers) c.delivery.clear();
+  cli::RunOptions options;
+  options.failures_dir = "/tmp/kafkasim-test-failures";
+  const auto append = cli::run_scenario(s, options);
+  ASSERT_TRUE(append.failure.empty()) << append.failure;
+  EXPECT_GT(nlohmann::json::parse(append.result.dump())["stats"].value("duplicates", 0), 0);
+}
+
 namespace {
 // The time of the first event named `event` whose `field` is `value` (-1: none).
 double first_time(const GroupRun& r, const std::string& event, const std::string& field, const std::string& value) {
