@@ -51,7 +51,22 @@ Coverage coverage_of(const sim::History& history) {
     } else if (e.name == "metadata-truncated") {
       ++c["kraft:metadata-truncated"];
     } else if (e.name == "node-crashed") {
-      ++c["kraft:controller-node-crashed"];
+      // node-crashed is a controller node's or a client's (a consumer, a producer, a sink).
+      ++c[e.str_or("node", "").rfind("controller-", 0) == 0 ? "kraft:controller-node-crashed" : "client:crashed"];
+    } else if (e.name == "group-rebalance") {
+      if (e.int_or("generation", 1) > 1) ++c["group:rebalance"];
+    } else if (e.name == "consumer-evicted") {
+      ++c[fmt::format("group:evicted-{}", e.str_or("reason", "?"))];
+    } else if (e.name == "offset-commit-failed") {
+      const std::string error = e.str_or("error", "");
+      if (error == "ILLEGAL_GENERATION" || error == "UNKNOWN_MEMBER_ID" || error == "REBALANCE_IN_PROGRESS")
+        ++c["group:commit-refused"];
+    } else if (e.name == "sink-write") {
+      if (e.str_or("applied", "") == "duplicate") ++c["group:sink-duplicate"];
+    } else if (e.name == "sink-write-fenced") {
+      ++c["group:zombie-write-fenced"];
+    } else if (e.name == "processing-failed") {
+      ++c["group:processing-failed"];
     } else if (e.name == "broker-crashed") {
       c["power-loss:records-lost"] += e.int_or("lost_records", 0);
     } else if (e.name == "produce-failed") {
@@ -61,7 +76,7 @@ Coverage coverage_of(const sim::History& history) {
   return c;
 }
 
-std::vector<std::string> coverage_keys(const std::vector<std::string>& fault_kinds, bool kraft) {
+std::vector<std::string> coverage_keys(const std::vector<std::string>& fault_kinds, bool kraft, bool groups) {
   std::vector<std::string> keys;
   for (const auto& k : fault_kinds) keys.push_back("fault:" + k);
   for (const char* k : {"truncated:high-watermark", "truncated:leader-epoch", "truncated:diverging-epoch",
@@ -78,6 +93,11 @@ std::vector<std::string> coverage_keys(const std::vector<std::string>& fault_kin
       keys.emplace_back(k);
   else
     for (const char* k : {"rejected:STALE_CONTROLLER_EPOCH", "rejected:STALE_BROKER_EPOCH", "zk:session-expired"})
+      keys.emplace_back(k);
+  // A base with consumer groups: the consumer side's moments.
+  if (groups)
+    for (const char* k : {"client:crashed", "group:rebalance", "group:evicted-session-timeout", "group:evicted-max-poll-interval",
+                          "group:commit-refused", "group:sink-duplicate", "group:zombie-write-fenced"})
       keys.emplace_back(k);
   return keys;
 }

@@ -19,7 +19,7 @@ Coverage coverage_of(const sim::History& history);
 // scheduled event.
 bool is_operator_restart(const sim::HistoryEvent& e);
 // The keys a coverage table always shows, reached or not (a zero is information too).
-std::vector<std::string> coverage_keys(const std::vector<std::string>& fault_kinds, bool kraft = false);
+std::vector<std::string> coverage_keys(const std::vector<std::string>& fault_kinds, bool kraft = false, bool groups = false);
 // The table printed after a search or a merge: each key, how many times, in how many runs.
 std::string coverage_table(const Coverage& times, const Coverage& runs, std::int64_t total_runs);
 

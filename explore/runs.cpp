@@ -202,8 +202,9 @@ Replayed replay_file(const std::string& file, const std::string& text, const Bas
   return out;
 }
 
-void put_coverage(json& summary, Coverage& times, Coverage& runs, const std::vector<std::string>& faults, bool kraft) {
-  for (const auto& key : coverage_keys(faults, kraft)) {
+void put_coverage(json& summary, Coverage& times, Coverage& runs, const std::vector<std::string>& faults, bool kraft,
+                  bool groups) {
+  for (const auto& key : coverage_keys(faults, kraft, groups)) {
     times[key] += 0;
     runs[key] += 0;
   }

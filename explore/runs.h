@@ -100,7 +100,7 @@ Replayed replay_file(const std::string& file, const std::string& text, const Bas
 
 // The summary's `coverage` and `coverage_runs`, with every key the table always shows (a zero included).
 void put_coverage(nlohmann::ordered_json& summary, Coverage& times, Coverage& runs, const std::vector<std::string>& faults,
-                  bool kraft);
+                  bool kraft, bool groups = false);
 
 // The end of a search, after its coverage table: the summary's path (or why it was not written), the exit
 // code: 130/143 when interrupted, 3 after a simulator failure, 1 when something was found (`class_found`

@@ -812,7 +812,7 @@ int command_explore(const ExploreOptions& options_in, std::ostream& out, std::os
   for (const auto& [k, f] : found) violations.push_back(found_entry(f));
   summary["violations"] = violations;
   summary["simulator_failures"] = failures;
-  put_coverage(summary, coverage, coverage_runs, faults, base.scenario.design.kraft());
+  put_coverage(summary, coverage, coverage_runs, faults, base.scenario.design.kraft(), base.scenario.has_groups());
   summary["determinism_checked"] = determinism_checked;
   summary["strategy"] = options.strategy;
   if (options.until_class) {

@@ -564,7 +564,7 @@ int run_systematic(const Base& base, const ExploreOptions& options, const std::v
   }
   summary["violations"] = violations;
   summary["simulator_failures"] = failures;
-  put_coverage(summary, coverage, coverage_runs, faults, base.scenario.design.kraft());
+  put_coverage(summary, coverage, coverage_runs, faults, base.scenario.design.kraft(), base.scenario.has_groups());
   json per_depth = json::array();
   for (std::size_t d = 0; d < stats.size(); ++d)
     per_depth.push_back({{"depth", d}, {"runs", stats[d].runs}, {"new_states", stats[d].new_states},
