@@ -229,7 +229,7 @@ std::optional<NarrativeLine> narrate_groups(const sim::HistoryEvent& e, bool exp
     const std::string what = fmt::format("{} fails to process {} ({} offset {}, attempt {})", consumer, e.str_or("value", "?"),
                                          e.str_or("partition", "?"), e.int_or("offset", 0), attempt);
     line.text = handling == "retry-in-place"
-                    ? what + ": it waits and retries inside its poll loop, and polls nothing meanwhile"
+                    ? what + ": it waits and retries in place (without workers:, inside its poll loop, which polls nothing meanwhile)"
                 : handling == "pause"
                     ? what + ": it seeks back to the record, pauses the partition and polls on"
                 : handling == "retry-topic"

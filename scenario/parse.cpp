@@ -882,7 +882,8 @@ class Parser {
         }
         // Each instance of the application runs its retry consumer too, unless the file declares its own.
         bool declared_reader = false;
-        for (const auto& other : s.consumers) declared_reader = declared_reader || (other.topic == c.retry.topic && other.retry_for.empty());
+        for (const auto& other : s.consumers)
+          declared_reader = declared_reader || (other.topic == c.retry.topic && other.retry_for.empty() && !other.group.empty());
         if (declared_reader) return;
         ConsumerSpec r = c;
         r.id = c.id + "-retry";
@@ -898,6 +899,16 @@ class Parser {
             fail(at, fmt::format("retry topic {} needs a consumer, and the one the simulator would add, {}, has the name "
                                  "of another node: declare the retry topic's consumer yourself (topic: {})",
                                  c.retry.topic, r.id, c.retry.topic));
+        if (r.id.size() > limits::kMaxClientIdChars)
+          fail(at, fmt::format("retry topic {} needs a consumer, and the one the simulator would add, {}, has a name longer "
+                               "than {} characters: give {} a shorter id, or declare the retry topic's consumer yourself",
+                               c.retry.topic, r.id, limits::kMaxClientIdChars, c.id));
+        for (const auto& other : s.consumers)
+          if (other.group == r.group && other.retry_for.empty())
+            fail(at, fmt::format("the retry consumers the simulator adds for {} would be in group {}, which consumer {} "
+                                 "already uses (for topic {}): rename that group, or declare the retry topic's consumer "
+                                 "yourself",
+                                 c.id, r.group, other.id, other.topic));
         if (s.consumers.size() >= static_cast<std::size_t>(limits::kMaxConsumers))
           fail(at, fmt::format("the retry topic's consumer {} would be one client more than the simulator accepts ({})", r.id,
                                limits::kMaxConsumers));
@@ -1282,6 +1293,10 @@ class Parser {
           fail(cn, fmt::format("unknown consumer '{}'{}", id,
                                ids.empty() ? " (the scenario has no group consumers)" : did_you_mean(id, ids)));
         }
+        if (!c->retry_for.empty())
+          fail(cn, fmt::format("{} is the consumer the simulator added to retry {}'s records: a fail-processing for {} "
+                               "fails them here too, as the records' own errors",
+                               id, c->retry_for, c->retry_for));
         if (c->group.empty())
           fail(cn, fmt::format("consumer {} has no group: fail-processing fails a group member's processing of a "
                                "record (add group:, processing: and a sink: to it)",

@@ -268,6 +268,18 @@ TEST(Groups, ARetryPatternThatGivesUpLosesTheRecordAndTheCheckerSaysSo) {
   EXPECT_EQ(where, std::set<std::string>{"orders-retry-0"});
 }
 
+TEST(Groups, ARebalanceDuringAWorkerBatchNeitherPassesAFailedRecordNorMovesARevokedPartitionBack) {
+  for (const char* name : {"group-workers-rebalance-mid-batch.yaml", "group-workers-revoked-partition.yaml"}) {
+    Scenario s = parse_scenario_file(std::string(KAFKASIM_SOURCE_DIR) + "/tests/data/" + name);
+    cli::RunOptions options;
+    options.failures_dir = "/tmp/kafkasim-test-failures";
+    const auto report = cli::run_scenario(s, options);
+    ASSERT_TRUE(report.failure.empty()) << report.failure;
+    const auto result = nlohmann::json::parse(report.result.dump());
+    EXPECT_TRUE(result["violations"].empty()) << name << ": " << result["violations"].dump();
+  }
+}
+
 TEST(Groups, WorkersWithAutoCommitCommitWhatThePoolHasNotProcessed) {
   const auto r = run_group("group-workers-auto-commit-loses.yaml");
   ASSERT_TRUE(r.failure.empty()) << r.failure;

@@ -795,6 +795,14 @@ INSTANTIATE_TEST_SUITE_P(
                      kGroupHead + "  - {id: c1, topic: t, group: g1}\nevents:\n"
                                   "  - {at: 1s, fail-processing: {consumer: c2, value: m1, times: 2}}\n",
                      "s.yaml:13:42: unknown consumer 'c2', did you mean 'c1'?"},
+        GroupBadCase{"fail-processing of a retry consumer the simulator added",
+                     kGroupHead + "  - {id: c1, topic: t, group: g1, retry: {on-error: retry-topic, topic: t-retry}}\nevents:\n"
+                                  "  - {at: 1s, fail-processing: {consumer: c1-retry, value: m1}}\n",
+                     "s.yaml:13:42: c1-retry is the consumer the simulator added to retry c1's records"},
+        GroupBadCase{"the retry group is another consumer's group",
+                     kGroupHead + "  - {id: c1, topic: t, group: g1, retry: {on-error: retry-topic, topic: t-retry}}\n"
+                                  "  - {id: c2, topic: t, group: g1-retry}\n",
+                     "s.yaml:11:73: the retry consumers the simulator adds for c1 would be in group g1-retry, which consumer c2"},
         GroupBadCase{"fail-processing of a standalone consumer",
                      kGroupHead + "  - {id: c1, topic: t}\nevents:\n"
                                   "  - {at: 1s, fail-processing: {consumer: c1, value: m1}}\n",

@@ -230,6 +230,8 @@ void GroupMember::processing_failed(Item item) {
 void GroupMember::pause_partition(const std::string& partition, std::int64_t offset) {
   // consumer.seek(partition, offset) then consumer.pause(partition): the records after it in this batch are
   // dropped, poll() goes on without the partition, and after the backoff it is resumed and read again.
+  // Whatever happens to the partition, this batch's commit must not pass the failed record.
+  if (auto e = run_.ends.find(partition); e != run_.ends.end()) e->second = std::min(e->second, offset);
   auto pos = positions_.find(partition);
   if (pos == positions_.end()) return;  // revoked meanwhile (a rebalance while the workers processed)
   if (run_.seeked.count(partition) == 0 || offset < pos->second) {
@@ -295,8 +297,13 @@ void GroupMember::batch_done() {
     return poll();
   }
   // Without workers nothing moved the positions during the batch; with them a rebalance may have, so
-  // the batch's own ends are committed (with the generation the member is in now, as commitSync does).
-  commit(spec_.workers > 0 ? run_.ends : positions_, true, [this](bool) {
+  // the batch's own ends are committed (with the generation the member is in now, as commitSync does),
+  // for the partitions it still owns: a partition revoked meanwhile is another member's now, and
+  // committing its old end would move the group's offset back.
+  Offsets ends;
+  for (const auto& [p, end] : run_.ends)
+    if (positions_.count(p) > 0) ends[p] = end;
+  commit(spec_.workers > 0 ? ends : positions_, true, [this](bool) {
     busy_ = false;
     poll();
   });
