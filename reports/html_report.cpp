@@ -23,7 +23,7 @@ const char* const kStyle = R"CSS(
 body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1d2330;background:#fafbfc}
 header{padding:16px 24px;background:#fff;border-bottom:1px solid #dde}
 h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:18px 0 8px}
-.summary{color:#445}.desc{color:#556;max-width:70em;white-space:pre-wrap}
+.summary{color:#445}.desc{color:#556;max-width:70em}.desc p{margin:4px 0}
 .verdict{display:inline-block;padding:2px 10px;border-radius:4px;font-weight:600;margin-right:8px}
 .pass{background:#dcf5e3;color:#17652f}.fail{background:#fde2e1;color:#9b1c16}
 main{display:grid;grid-template-columns:minmax(0,3fr) minmax(300px,1.3fr);gap:16px;padding:16px 24px}
@@ -68,7 +68,21 @@ brokers.sort((a, b) => a - b); partitions.sort();
 // ---- header
 document.getElementById('title').textContent = data.scenario.name;
 document.getElementById('summary').textContent = data.scenario.summary;
-document.getElementById('desc').textContent = data.scenario.description || '';
+// The description as paragraphs: the YAML file's line breaks inside a paragraph are not the author's
+// layout, a blank line is; a line starting with "- " starts a list item.
+{
+  const box = document.getElementById('desc');
+  for (const para of String(data.scenario.description || '').split(/\n\s*\n/)) {
+    if (!para.trim()) continue;
+    const lines = para.split('\n').map(l => l.trim()).filter(l => l);
+    const parts = [];
+    for (const l of lines) {
+      if (l.startsWith('- ') || !parts.length) parts.push(l);
+      else parts[parts.length - 1] += ' ' + l;
+    }
+    for (const part of parts) el('p', {}, part, box);
+  }
+}
 const v = document.getElementById('verdict');
 v.textContent = data.result.verdict === 'pass' ? 'PASS' : 'FAIL';
 v.className = 'verdict ' + (data.result.verdict === 'pass' ? 'pass' : 'fail');
@@ -158,7 +172,10 @@ for (const p of partitions) {
     if (e.event === 'isr-changed' && e.partition === p && cur) {
       // The same leader with a new ISR: a new span, so the lane shows every ISR the partition had.
       spans.push({...cur, to: e.t});
-      cur = {...cur, from: e.t, text: cur.text.replace(/isr \[[^\]]*\]/, 'isr [' + e.isr.join(',') + ']')};
+      // An ISR change can come with a new leader epoch (AlterPartition, KRaft): the span says the epoch of now.
+      let text = cur.text.replace(/isr \[[^\]]*\]/, 'isr [' + e.isr.join(',') + ']');
+      if (e.leader_epoch !== undefined) text = text.replace(/ e\d+ /, ' e' + e.leader_epoch + ' ');
+      cur = {...cur, from: e.t, text};
       continue;
     }
     if (e.event !== 'leader-elected' || e.partition !== p) continue;
@@ -175,10 +192,16 @@ for (const p of partitions) for (const b of brokers) {
   const open = (t, text, cls) => { if (cur) spans.push({...cur, to: t}); cur = text ? {from: t, text, cls} : null; };
   for (const e of events) {
     if (e.broker !== b) continue;
-    if ((e.event === 'became-leader' || e.event === 'became-follower') && e.partition === p)
-      open(e.t, (e.event === 'became-leader' ? 'leader' : 'follower') + ' e' + e.leader_epoch + ' LEO ' + e.leo + ' HW ' + e.hw,
+    // The label names the role and epoch; LEO and HW change all the time, so they are in the tooltip as they
+    // were when the role began, and in the log pictures at any moment.
+    if ((e.event === 'became-leader' || e.event === 'became-follower') && e.partition === p) {
+      open(e.t, (e.event === 'became-leader' ? 'leader' : 'follower') + ' e' + e.leader_epoch,
            e.event === 'became-leader' ? '#bcd7f5' : '#e4ecf5');
+      cur.note = 'LEO ' + e.leo + ', HW ' + e.hw + ' when it began';
+    }
     else if (e.event === 'broker-crashed' || e.event === 'broker-shutdown' || e.event === 'broker-exited') open(e.t, 'down', '#f3b9b5');
+    // Running again, not yet told its role (waiting for its registration, its old session, a LeaderAndIsr).
+    else if (e.event === 'broker-started' && e.t > 0 && cur && cur.text === 'down') open(e.t, 'up, no role yet', '#eeeeee');
   }
   open(end, null);
   if (spans.length) lanes.push({label: p + ' b' + b, spans});
@@ -236,19 +259,23 @@ for (const vi of data.result.violations) {
       text: vi.partition + ' offset ' + r.offset + ' (' + r.value + ') is committed past here by ' + past.consumer + ' and never processed'});
   }
 }
+// Scheduled faults, dynamic targets included (their detail says what the target resolved to); not the
+// undo of a `for:`, not a no-op, not the operator restarting a broker that exited.
+const isScheduledFault = e => e.event === 'fault' && !e.undo && !e.noop && !(e.action === 'restart' && e.detail);
 // Partitioned: a broker named in a partition, isolate or cut fault, until it heals (the settle phase heals all).
 const settleAt = (events.find(e => e.event === 'phase' && e.name === 'settle') || {t: end}).t;
 const cutOff = [];
 for (const e of events) {
-  if (e.event !== 'fault' || e.undo || e.detail || !['partition', 'isolate', 'cut'].includes(e.action)) continue;
-  const names = String(e.target).match(/broker-\d+/g) || [];
+  if (!isScheduledFault(e) || !['partition', 'isolate', 'cut'].includes(e.action)) continue;
+  const names = (String(e.target) + ' ' + String(e.detail || '')).match(/broker-\d+/g) || [];
   const until = Math.min(e.for ? e.t + e.for : settleAt, settleAt);
   for (const n of new Set(names)) cutOff.push({lane: n, from: e.t, to: until, text: e.action + ' ' + e.target});
 }
-const faults = events.filter(e => e.event === 'fault' && !e.undo && !e.detail);
+const faults = events.filter(isScheduledFault);
 const violations = data.result.violations;
 const H = 30 + lanes.length * LANE + 40;
-const svg = el('svg:svg', {width: W, height: H, viewBox: '0 0 ' + W + ' ' + H, id: 'timeline-svg'}, null, document.getElementById('timeline'));
+// As wide as its section (the viewBox scales it), never clipped at a narrow window.
+const svg = el('svg:svg', {width: '100%', viewBox: '0 0 ' + W + ' ' + H, id: 'timeline-svg'}, null, document.getElementById('timeline'));
 {
   const defs = el('svg:defs', {}, null, svg);
   const pat = el('svg:pattern', {id: 'hatch', width: 6, height: 6, patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)'}, null, defs);
@@ -261,7 +288,7 @@ lanes.forEach((lane, i) => {
   el('svg:text', {x: 4, y: y + 15, class: 'lane-label'}, lane.label, g);
   for (const s of lane.spans) {
     const r = el('svg:rect', {x: x(s.from), y: y + 2, width: Math.max(1, x(s.to) - x(s.from)), height: LANE - 4, fill: s.cls, rx: 2}, null, g);
-    el('svg:title', {}, lane.label + ': ' + s.text + ' (' + fmtT(s.from) + ' - ' + fmtT(s.to) + ')', r);
+    el('svg:title', {}, lane.label + ': ' + s.text + (s.note ? '; ' + s.note : '') + ' (' + fmtT(s.from) + ' - ' + fmtT(s.to) + ')', r);
     if (x(s.to) - x(s.from) > s.text.length * 6) el('svg:text', {x: x(s.from) + 3, y: y + 15}, s.text, g);
   }
 });
@@ -308,9 +335,25 @@ const fy = 20 + lanes.length * LANE;
 for (const f of faults) {
   const len = f.for ? x(f.t + f.for) - x(f.t) : 2;
   const r = el('svg:rect', {x: x(f.t), y: fy + 2, width: Math.max(2, len), height: 10, fill: '#f0a35e', opacity: 0.8, class: 'fault'}, null, svg);
-  el('svg:title', {}, fmtT(f.t) + ' ' + f.action + ' ' + f.target + (f.for ? ' for ' + f.for + ' s' : ''), r);
+  el('svg:title', {}, fmtT(f.t) + ' ' + f.action + ' ' + f.target + (f.detail ? ' (' + f.detail + ')' : '') +
+     (f.for ? ' for ' + f.for + ' s' : ''), r);
 }
 el('svg:text', {x: 4, y: fy + 12, class: 'lane-label'}, 'faults', svg);
+// The time axis: a tick every 1, 2 or 5 x 10^k seconds, at most about ten of them.
+{
+  const ay = fy + 20, g = el('svg:g', {class: 'time-axis'}, null, svg);
+  el('svg:line', {x1: X0, x2: x(end), y1: ay, y2: ay, stroke: '#99a'}, null, g);
+  let step = 0.001;
+  for (const m of [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000]) {
+    step = m / 1000;
+    if (end / step <= 10) break;
+  }
+  for (let t = 0, i = 0; t <= end + 1e-9 && i < 200; t = ++i * step) {
+    el('svg:line', {x1: x(t), x2: x(t), y1: ay, y2: ay + 4, stroke: '#99a'}, null, g);
+    const anchor = t === 0 ? 'start' : end - t < step / 2 ? 'end' : 'middle';
+    el('svg:text', {x: x(t), y: ay + 15, class: 'tick', 'text-anchor': anchor}, (Math.round(t * 1000) / 1000) + ' s', g);
+  }
+}
 for (const vi of violations) {
   const l = el('svg:line', {x1: x(vi.time), x2: x(vi.time), y1: 10, y2: fy, stroke: '#c0261d', 'stroke-width': 2, class: 'violation-mark'}, null, svg);
   el('svg:title', {}, fmtT(vi.time) + ' ' + vi.property + ': ' + vi.detail, l);
@@ -338,7 +381,11 @@ function drawLogs(t, why) {
   box.textContent = '';
   el('h2', {}, 'Logs at ' + fmtT(t) + ' (' + why + ')', box);
   const st = stateAt(t);
-  const lostValues = new Set(violations.filter(v => v.property === 'acked-write-lost').map(v => (v.detail.match(/^(\S+)/) || [])[1]));
+  // Every record a violation names as lost (not only the first one its detail mentions).
+  const lostValues = new Set();
+  for (const v of violations)
+    if (v.property === 'acked-write-lost' || v.property === 'committed-record-changed')
+      for (const r of v.records || []) if (r.role === 'lost' && r.value) lostValues.add(r.value);
   for (const p of partitions) {
     el('h3', {}, p, box);
     const table = el('table', {class: 'log-picture', 'data-partition': p}, null, box);
@@ -393,7 +440,7 @@ for (const [t, text, tone] of data.narrative) {
 select(violations.length ? violations[0].time : end, violations.length ? 'violation: ' + violations[0].property : 'the end');
 document.body.dataset.lanes = String(document.querySelectorAll('g.lane').length);
 document.body.dataset.consumerLanes = String(members.length);
-if (members.length) document.getElementById('consumer-legend').hidden = false;
+if (members.length) document.getElementById('consumer-legend').style.display = 'inline';
 document.body.dataset.logPictures = String(document.querySelectorAll('table.log-picture').length);
 document.body.dataset.rendered = errors.length ? 'with-errors' : 'ok';
 )JS";
@@ -494,7 +541,7 @@ std::string write_html_report(const std::string& dir, const Scenario& scenario, 
        << "<p><span id=\"verdict\"></span><span id=\"verdict-text\"></span></p><div class=\"desc\" id=\"desc\"></div></header>\n"
        << "<main><div><section><h2>Timeline</h2><div class=\"legend\"><span style=\"background:#cfe8d4\">up</span>"
           "<span style=\"background:#ffe5a8\">paused</span><span style=\"background:#f3b9b5\">down</span>"
-          "<span style=\"background:#e6def7\">partitioned</span><span style=\"color:#2458c8\">&#8213; HW</span><span style=\"color:#777\">- - LEO</span><span style=\"background:#f0a35e\">fault</span><span style=\"color:#c0261d\">| violation</span><span id=\"consumer-legend\" hidden style=\"border:0;padding:0;margin:0\"><span style=\"color:#2e8b57\">| commit</span><span style=\"color:#c0261d\">| refused commit</span><span style=\"color:#e07b00\">&#9679; processing failed</span><span style=\"color:#c0261d\">&#9679; duplicate</span><span style=\"color:#c0261d\">&#215; unprocessed</span></span>"
+          "<span style=\"background:#e6def7\">partitioned</span><span style=\"color:#2458c8\">&#8213; HW</span><span style=\"color:#777\">- - LEO</span><span style=\"background:#f0a35e\">fault</span><span style=\"color:#c0261d\">| violation</span><span id=\"consumer-legend\" style=\"display:none;border:0;padding:0;margin:0\"><span style=\"color:#2e8b57\">| commit</span><span style=\"color:#c0261d\">| refused commit</span><span style=\"color:#e07b00\">&#9679; processing failed</span><span style=\"color:#c0261d\">&#9679; duplicate</span><span style=\"color:#c0261d\">&#215; unprocessed</span></span>"
           " click the timeline, a moment or a narrative line to see the logs then</div><div id=\"timeline\"></div></section>\n"
        << "<section class=\"logs\"><div id=\"moments\"></div><div class=\"legend\"><span class=\"c\" "
           "style=\"background:#d7ecff\">below the replica's HW</span><span style=\"background:#fff7d6\">above it</span>"

@@ -63,6 +63,14 @@ std::string report_of(const std::string& scenario_args, const std::string& dir) 
 
 }  // namespace
 
+namespace {
+// How many times `pattern` matches in `text`.
+long count_matches(const std::string& text, const std::string& pattern) {
+  const std::regex re(pattern);
+  return std::distance(std::sregex_iterator(text.begin(), text.end(), re), std::sregex_iterator());
+}
+}  // namespace
+
 TEST(HtmlReport, RendersLanesAndLogPicturesInHeadlessChromiumWithoutErrors) {
   ASSERT_TRUE(std::filesystem::exists(kChromium)) << "Chromium is part of the test set-up: bash scripts/install-deps.sh --test";
   const std::string dir = testing::TempDir() + "/report-kip101";
@@ -142,6 +150,40 @@ TEST(HtmlReport, AGroupRunHasALanePerConsumerWithItsGenerationsCommitsDuplicates
   dom = chromium("--dump-dom 'file://" + plain + "/index.html'");
   EXPECT_EQ(attribute(dom, "data-consumer-lanes"), "0");
   EXPECT_EQ(dom.find("mark-commit"), std::string::npos);
+  EXPECT_NE(dom.find("id=\"consumer-legend\" style=\"display:none"), std::string::npos) << "no consumer legend";
+}
+
+TEST(HtmlReport, DrawsEveryLostRecordDynamicFaultsATimeAxisAndParagraphs) {
+  ASSERT_TRUE(std::filesystem::exists(kChromium)) << "Chromium is part of the test set-up: bash scripts/install-deps.sh --test";
+  // KIP-101 on 0.10: m1 and m2 are both lost; the log picture at the violation draws both as lost.
+  const std::string kip = testing::TempDir() + "/report-kip101-lost";
+  report_of("'" + kSource + "/scenarios/kip101-hw-truncation.yaml' --design kafka-0.10", kip);
+  std::string dom = chromium("--dump-dom 'file://" + kip + "/index.html'");
+  ASSERT_FALSE(dom.empty()) << "chromium printed nothing";
+  EXPECT_EQ(attribute(dom, "data-rendered"), "ok") << attribute(dom, "data-errors");
+  for (const char* v : {"m1", "m2"})
+    EXPECT_TRUE(std::regex_search(dom, std::regex(std::string("<td class=\"lost\"[^>]*><div>") + v + "</div>"))) << v << " is drawn lost";
+  // The time axis, and an SVG as wide as its section (not 1000 px, clipped in a narrow window).
+  EXPECT_NE(dom.find("class=\"time-axis\""), std::string::npos);
+  EXPECT_GE(count_matches(dom, "class=\"tick\""), 3);
+  EXPECT_TRUE(std::regex_search(dom, std::regex("<svg width=\"100%\" viewBox=\"[^\"]*\" id=\"timeline-svg\">")));
+  // The description as paragraphs, without the file's hard line breaks.
+  const auto desc_at = dom.find("id=\"desc\"><p>");
+  ASSERT_NE(desc_at, std::string::npos) << "the description is drawn as paragraphs";
+  const std::string first = dom.substr(desc_at, dom.find("</p>", desc_at) - desc_at);
+  EXPECT_EQ(first.find('\n'), std::string::npos) << first;
+  EXPECT_NE(first.find("KIP-101's first scenario"), std::string::npos);
+  // A fault with a dynamic target (crash 'leader:__consumer_offsets-2') is in the faults lane, with what it resolved to.
+  const std::string group = testing::TempDir() + "/report-dynamic-fault";
+  report_of("'" + kSource + "/scenarios/group-idempotent-sink-exactly-once.yaml'", group);
+  dom = chromium("--dump-dom 'file://" + group + "/index.html'");
+  EXPECT_EQ(count_matches(dom, "class=\"fault\""), 2) << "crash c1 and crash leader:__consumer_offsets-2";
+  EXPECT_NE(dom.find("leader:__consumer_offsets-2 = broker-"), std::string::npos);
+  // A restarted broker's replica lanes say it is up (and waiting for its role), not down.
+  const std::string restart = testing::TempDir() + "/report-restart";
+  report_of("'" + kSource + "/scenarios/broker-restart.yaml'", restart);
+  dom = chromium("--dump-dom 'file://" + restart + "/index.html'");
+  EXPECT_NE(dom.find("up, no role yet"), std::string::npos);
 }
 
 TEST(HtmlReport, AScenarioCannotInjectMarkupOrScript) {
