@@ -868,10 +868,12 @@ class Parser {
     for (std::size_t i = 0; i < declared; ++i) {
       const ConsumerSpec c = s.consumers[i];
       if (c.retry.on_error != "retry-topic") continue;
-      YAML::Node at = consumers;
+      // A mark, not a YAML::Node: assigning one Node to another overwrites the node it refers to (yaml-cpp),
+      // here the file's consumers: list while it is being walked.
+      YAML::Mark at = mark_of(consumers);
       for (const auto& cn : consumers)
         if (cn.IsMap() && has(cn, "id") && get(cn, "id").IsScalar() && get(cn, "id").Scalar() == c.id && has(cn, "retry"))
-          at = get(get(cn, "retry"), "topic");
+          at = mark_of(get(get(cn, "retry"), "topic"));
       part([&] {
         if (s.find_topic(c.retry.topic) == nullptr) {
           const TopicSpec* source = s.find_topic(c.topic);
@@ -960,10 +962,10 @@ class Parser {
                                         : s.config.integer("sim.offsets.topic.partitions"));
     t.replication_factor = static_cast<int>(s.config.integer("offsets.topic.replication.factor"));
     // A mistake here is reported at the first group: of the file.
-    YAML::Node at = consumers;
+    YAML::Mark at = mark_of(consumers);  // a mark: assigning a YAML::Node would overwrite the consumers: node
     for (const auto& cn : consumers)
       if (cn.IsMap() && has(cn, "group")) {
-        at = get(cn, "group");
+        at = mark_of(get(cn, "group"));
         break;
       }
     // The topic is only registered when it is well formed; a reference to its partitions is then not a mistake.
