@@ -58,6 +58,15 @@ GroupRun run_group(const std::string& name, const std::string& preset = "") {
   return r;
 }
 
+// Runs a scenario built in the test (no history kept) and gives its result JSON; a simulator failure fails the test.
+nlohmann::json result_of(const Scenario& s) {
+  cli::RunOptions options;
+  options.failures_dir = "/tmp/kafkasim-test-failures";
+  const auto report = cli::run_scenario(s, options);
+  EXPECT_TRUE(report.failure.empty()) << report.failure;
+  return nlohmann::json::parse(report.result.dump());
+}
+
 }  // namespace
 
 TEST(Groups, TheCoordinatorPartitionIsJavasStringHashModuloThePartitions) {
@@ -163,11 +172,7 @@ TEST(Groups, ATransactionalSinkFencesTheZombieAndTheNewOwnerSeeksToItsOffsets) {
   Scenario s = parse_scenario_file(std::string(KAFKASIM_SOURCE_DIR) + "/scenarios/group-transactional-sink-fences-zombie.yaml");
   s.sinks[0].kind = "append";
   for (auto& c : s.consumers) c.delivery.clear();
-  cli::RunOptions options;
-  options.failures_dir = "/tmp/kafkasim-test-failures";
-  const auto append = cli::run_scenario(s, options);
-  ASSERT_TRUE(append.failure.empty()) << append.failure;
-  EXPECT_GT(nlohmann::json::parse(append.result.dump())["stats"].value("duplicates", 0), 0);
+  EXPECT_GT(result_of(s)["stats"].value("duplicates", 0), 0);
 }
 
 TEST(Groups, ATransactionalSinkIsExactlyOnceThroughConsumerCrashesAndBrokerFailures) {
@@ -181,11 +186,7 @@ TEST(Groups, ATransactionalSinkIsExactlyOnceThroughConsumerCrashesAndBrokerFailu
   Scenario s = parse_scenario_file(std::string(KAFKASIM_SOURCE_DIR) + "/scenarios/group-transactional-sink-exactly-once.yaml");
   s.sinks[0].kind = "append";
   for (auto& c : s.consumers) c.delivery.clear();
-  cli::RunOptions options;
-  options.failures_dir = "/tmp/kafkasim-test-failures";
-  const auto append = cli::run_scenario(s, options);
-  ASSERT_TRUE(append.failure.empty()) << append.failure;
-  EXPECT_GT(nlohmann::json::parse(append.result.dump())["stats"].value("duplicates", 0), 0);
+  EXPECT_GT(result_of(s)["stats"].value("duplicates", 0), 0);
 }
 
 namespace {
@@ -257,11 +258,7 @@ TEST(Groups, ARetryPatternThatGivesUpLosesTheRecordAndTheCheckerSaysSo) {
   // on a history where the retry group gives up, fires for the retry topic.
   Scenario s = parse_scenario_file(std::string(KAFKASIM_SOURCE_DIR) + "/scenarios/group-retry-topic-poison.yaml");
   for (auto& c : s.consumers) c.retry.attempts = 3;
-  cli::RunOptions options;
-  options.failures_dir = "/tmp/kafkasim-test-failures";
-  const auto lossy = cli::run_scenario(s, options);
-  ASSERT_TRUE(lossy.failure.empty()) << lossy.failure;
-  const auto result = nlohmann::json::parse(lossy.result.dump());
+  const auto result = result_of(s);
   std::set<std::string> where;
   for (const auto& v : result["violations"])
     if (v["property"] == "record-not-processed") where.insert(v.value("partition", ""));
@@ -271,11 +268,7 @@ TEST(Groups, ARetryPatternThatGivesUpLosesTheRecordAndTheCheckerSaysSo) {
 TEST(Groups, ARebalanceDuringAWorkerBatchNeitherPassesAFailedRecordNorMovesARevokedPartitionBack) {
   for (const char* name : {"group-workers-rebalance-mid-batch.yaml", "group-workers-revoked-partition.yaml"}) {
     Scenario s = parse_scenario_file(std::string(KAFKASIM_SOURCE_DIR) + "/tests/data/" + name);
-    cli::RunOptions options;
-    options.failures_dir = "/tmp/kafkasim-test-failures";
-    const auto report = cli::run_scenario(s, options);
-    ASSERT_TRUE(report.failure.empty()) << report.failure;
-    const auto result = nlohmann::json::parse(report.result.dump());
+    const auto result = result_of(s);
     EXPECT_TRUE(result["violations"].empty()) << name << ": " << result["violations"].dump();
   }
 }
