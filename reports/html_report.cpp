@@ -33,13 +33,24 @@ svg text{font:11px system-ui,sans-serif}
 #narrative{max-height:80vh;overflow:auto;font:12px/1.5 ui-monospace,monospace}
 #narrative div{cursor:pointer;padding:1px 4px;border-radius:3px}#narrative div:hover{background:#eef}
 #narrative .sel{background:#dde6ff}.tone-1{color:#8a4b00}.tone-2{color:#17652f}.tone-3{color:#9b1c16;font-weight:600}
-.logs table{border-collapse:collapse;margin:4px 0 10px}.logs td{border:1px solid #ccd;padding:1px 3px;
+.logs table{border-collapse:collapse;margin:4px 0 10px}.logs td{border:1px solid #ccd;padding:1px 3px;white-space:nowrap;
  font:11px ui-monospace,monospace;text-align:center;min-width:34px}
-.logs td.name{border:none;text-align:right;padding-right:8px;font-weight:600}
+.logs td.name{border:none;text-align:right;padding-right:8px;font-weight:600;white-space:nowrap}
+.logs td.name .role{font-weight:400;font-size:10px;color:#445}.logs td .mark{font-size:9px;color:#2458c8;text-align:left}
+.truncation-note{color:#8a4b00}
 .logs td.c{background:#d7ecff}.logs td.u{background:#fff7d6}.logs td.lost{background:#fde2e1}
 .logs .epoch{color:#667;font-size:10px}.legend span{display:inline-block;padding:0 6px;margin-right:6px;border:1px solid #ccd}
 #moments button{margin:0 4px 4px 0}#moments button.sel{background:#dde6ff}
 .violation{color:#9b1c16}
+.cursor-bar{position:sticky;top:0;z-index:5;display:flex;flex-wrap:wrap;align-items:center;gap:4px;padding:6px 24px;
+ background:#eef1fa;border-bottom:1px solid #ccd}
+.cursor-bar button{font-size:14px;min-width:34px}#c-scrub{flex:1 1 240px}
+#c-readout{flex:1 1 100%;font:12px ui-monospace,monospace;color:#223;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.logs td.struck{text-decoration:line-through;color:#777;background:#f1f1f1}
+.logs td.hw-edge{border-left:3px solid #2458c8}.logs td.leo-edge{border-left:3px dashed #555}
+.logs p{margin:2px 0;font-size:12px}#narrative .future{color:#99a}
+@media print{.cursor-bar,#moments{display:none}main{display:block}section{break-inside:avoid;border:0}
+ #narrative{max-height:none;overflow:visible}body{background:#fff}}
 )CSS";
 
 const char* const kScript = R"JS(
@@ -92,22 +103,70 @@ document.getElementById('verdict-text').textContent =
   (data.result.expected.length ? data.result.expected.join(', ') : 'none') + ' — design ' + data.scenario.design +
   ', seed ' + data.result.seed + ', ' + data.result.stats.simulated_s + ' s simulated';
 
-// ---- state at a time: logs, HWs, roles (rebuilt from the history, as the checkers do)
-function stateAt(t) {
-  const logs = {}, hw = {}, role = {};
-  for (const e of events) {
-    if (e.t > t) break;
-    const key = e.broker + '/' + e.partition;
-    if (e.event === 'appended') { (logs[key] = logs[key] || [])[e.offset] = {v: e.value, e: e.leader_epoch}; }
-    else if (e.event === 'truncated') { if (logs[key]) logs[key].length = Math.min(logs[key].length, e.to_offset); hw[key] = Math.min(hw[key] || 0, e.to_offset); }
-    else if (e.event === 'hw-advanced' || e.event === 'hw-lowered') hw[key] = e.hw;
-    else if (e.event === 'became-leader') { role[key] = 'leader e' + e.leader_epoch; if (e.hw !== undefined) hw[key] = e.hw; }
-    else if (e.event === 'became-follower') { role[key] = 'follower e' + e.leader_epoch; if (e.hw !== undefined) hw[key] = e.hw; }
-    else if (e.event === 'broker-crashed' || e.event === 'broker-shutdown' || e.event === 'broker-exited') {
-      for (const p of partitions) role[e.broker + '/' + p] = 'down';
+// ---- the cluster just after history event `idx`, rebuilt from the history as the checkers' replay does:
+// every replica's log (and the records its last truncation removed), HW and role, each broker's process
+// and ZooKeeper session, what ZooKeeper (or the metadata log) says of each partition, the active
+// controller, the quorum, each producer's sends and each consumer's position and group commits.
+function stateAt(idx) {
+  const s = {logs: {}, hw: {}, role: {}, struck: {}, proc: {}, session: {}, view: {}, controller: null,
+             quorum: {}, producers: {}, positions: {}, committed: {}};
+  const downAll = (b, text) => { for (const p of partitions) s.role[b + '/' + p] = {r: text}; };
+  for (let i = 0; i <= idx && i < events.length; i++) {
+    const e = events[i], key = e.broker + '/' + e.partition;
+    switch (e.event) {
+      case 'appended': {
+        const log = s.logs[key] = s.logs[key] || [];
+        log.length = Math.min(log.length, e.offset);
+        log[e.offset] = {v: e.value, e: e.leader_epoch};
+        if (s.struck[key]) delete s.struck[key][e.offset];
+        break;
+      }
+      case 'truncated': {
+        const log = s.logs[key] = s.logs[key] || [];
+        const removed = [];
+        for (let o = e.to_offset; o < log.length; o++) removed[o] = {...log[o], t: e.t, reason: e.reason};
+        if (log.length > e.to_offset) log.length = e.to_offset;
+        s.struck[key] = removed;
+        s.hw[key] = Math.min(s.hw[key] || 0, e.to_offset);
+        break;
+      }
+      case 'hw-advanced': case 'hw-lowered': s.hw[key] = e.hw; break;
+      case 'became-leader': case 'became-follower':
+        s.role[key] = {r: e.event === 'became-leader' ? 'leader' : 'follower', epoch: e.leader_epoch, leader: e.leader};
+        if (e.hw !== undefined) s.hw[key] = e.hw;
+        break;
+      case 'broker-started': s.proc[e.broker] = 'up'; if (e.t > 0) downAll(e.broker, 'no role yet'); break;
+      case 'broker-crashed': s.proc[e.broker] = e.kind === 'power-loss' ? 'powered off' : 'crashed'; downAll(e.broker, 'down'); break;
+      case 'broker-shutdown': s.proc[e.broker] = 'stopped'; downAll(e.broker, 'down'); break;
+      case 'broker-exited': s.proc[e.broker] = 'exited (' + e.reason + ')'; downAll(e.broker, 'down'); break;
+      case 'broker-paused': s.proc[e.broker] = 'paused'; break;
+      case 'broker-resumed': s.proc[e.broker] = 'up'; break;
+      case 'zk-session-created': s.session[e.broker] = 'session ' + e.session; break;
+      case 'zk-session-expired': if (s.session[e.broker] === 'session ' + e.session) s.session[e.broker] = 'session ' + e.session + ' expired'; break;
+      case 'broker-fenced': s.session[e.broker] = 'fenced (' + e.reason + ')'; break;
+      case 'broker-unfenced': s.session[e.broker] = 'unfenced, broker epoch ' + e.broker_epoch; break;
+      case 'leader-elected': s.view[e.partition] = {leader: e.leader, epoch: e.leader_epoch, isr: e.isr, clean: e.clean, elr: (s.view[e.partition] || {}).elr}; break;
+      case 'isr-changed': if (s.view[e.partition]) { s.view[e.partition].isr = e.isr; if (e.leader_epoch !== undefined) s.view[e.partition].epoch = e.leader_epoch; } break;
+      case 'elr-changed': if (s.view[e.partition]) s.view[e.partition].elr = e.elr; break;
+      case 'controller-elected': s.controller = {who: e.node || 'broker-' + e.broker, epoch: e.controller_epoch}; break;
+      case 'controller-resigned': if (s.controller && s.controller.who === (e.node || 'broker-' + e.broker)) s.controller = null; break;
+      case 'quorum-state': s.quorum[e.node] = e.state + ' e' + e.epoch; break;
+      case 'node-crashed': s.quorum[e.node] = 'down'; break;
+      case 'node-stopped': s.quorum[e.node] = 'stopped'; break;
+      case 'produce-sent': case 'produce-acked': case 'produce-failed': {
+        const pr = s.producers[e.producer] = s.producers[e.producer] || {acks: e.acks, sent: 0, acked: 0, failed: 0, waiting: [], last: ''};
+        if (e.event === 'produce-sent') { pr.sent++; pr.waiting.push(e.value); break; }
+        pr.waiting = pr.waiting.filter(v => v !== e.value);
+        if (e.event === 'produce-acked') { pr.acked++; pr.last = e.value + ' acknowledged at ' + e.partition + ' offset ' + e.offset; }
+        else { pr.failed++; pr.last = e.value + ' failed: ' + e.error; }
+        break;
+      }
+      case 'consumed': (s.positions[e.consumer] = s.positions[e.consumer] || {})[e.partition] = e.offset + 1; break;
+      case 'consumer-position-reset': (s.positions[e.consumer] = s.positions[e.consumer] || {})[e.partition] = e.to_offset; break;
+      case 'offset-committed': (s.committed[e.group] = s.committed[e.group] || {})[e.partition] = e.offset + ' (by ' + e.consumer + ', generation ' + e.generation + ')'; break;
     }
   }
-  return {logs, hw, role};
+  return s;
 }
 
 // ---- timeline: lanes for ZooKeeper, each broker, the controller, and each partition's leadership
@@ -365,70 +424,192 @@ svg.addEventListener('click', ev => {
   if (px >= X0) select((px - X0) / (W - X0 - 10) * end, 'the moment you clicked');
 });
 
-// ---- logs as pictures at chosen moments
-const moments = [];
-for (const vi of violations) moments.push({t: vi.time, why: 'violation: ' + vi.property});
-for (const e of events) if (e.event === 'truncated') moments.push({t: e.t, why: 'broker-' + e.broker + ' truncates ' + e.partition + ' (' + e.reason + ')'});
-moments.push({t: end, why: 'the end'});
-const mbox = document.getElementById('moments');
-moments.slice(0, 60).forEach((m, i) => {
-  const b = el('button', {class: 'moment', 'data-t': m.t}, fmtT(m.t) + ' ' + m.why, mbox);
-  b.addEventListener('click', () => select(m.t, m.why));
+// ---- the cursor: one history event at a time; the timeline's dashed line, the cluster panel, the log
+// pictures and the narrative all show the run just after it. Keys: <- and -> step one event, Shift with
+// them jumps to the previous or next key moment (a fault, an election, a truncation, a violation...),
+// Home and End, Space plays at the chosen speed. The address keeps it (#event=N, N from 1), to share.
+const N = events.length;
+let cur = N - 1, playing = null;
+const isKey = e => ['fault', 'violation', 'truncated', 'leader-elected', 'controller-elected', 'controller-resigned',
+  'broker-crashed', 'broker-paused', 'broker-resumed', 'broker-shutdown', 'became-leader', 'zk-session-expired',
+  'node-crashed', 'quorum-state', 'group-rebalance', 'produce-failed', 'consumer-position-reset', 'consumer-evicted',
+  'hw-lowered', 'isr-changed', 'broker-fenced', 'elr-changed', 'phase'].includes(e.event) &&
+  !(e.event === 'fault' && (e.undo || e.noop));
+function describe(e) {
+  if (!e) return 'nothing has happened yet';
+  const parts = [];
+  for (const [k, val] of Object.entries(e)) {
+    if (k === 't' || k === 'event') continue;
+    parts.push(k + ' ' + (Array.isArray(val) ? '[' + val.join(',') + ']' : val !== null && typeof val === 'object' ? JSON.stringify(val) : val));
+  }
+  return e.event + (parts.length ? ': ' + parts.join(', ') : '');
+}
+const epochColour = ['#0072b2', '#e69f00', '#009e73', '#cc79a7', '#56b4e9', '#d55e00', '#f0e442'];  // Okabe-Ito: colour-blind safe
+const scrub = document.getElementById('c-scrub');
+scrub.max = String(Math.max(0, N - 1));
+function setCursor(i, why) {
+  cur = Math.max(0, Math.min(N - 1, i));
+  const e = events[cur] || {t: 0};
+  scrub.value = String(cur);
+  cursor.setAttribute('x1', x(e.t)); cursor.setAttribute('x2', x(e.t));
+  document.getElementById('c-readout').textContent = 'event ' + (cur + 1) + ' of ' + N + ' at ' + fmtT(e.t) + ' \u2014 ' +
+    describe(events[cur]) + (why ? '  (' + why + ')' : '');
+  drawLogs(cur);
+  for (const b of mbox.children) b.classList.toggle('sel', Number(b.dataset.i) === cur);
+  let first = null;
+  for (const d of nar.children) {
+    const on = Math.abs(Number(d.dataset.t) - e.t) < 1e-9;
+    d.classList.toggle('sel', on);
+    d.classList.toggle('future', Number(d.dataset.t) > e.t + 1e-9);
+    if (on && !first) first = d;
+  }
+  if (first && nar.scrollHeight > nar.clientHeight) nar.scrollTop = first.offsetTop - nar.offsetTop - nar.clientHeight / 3;
+  document.body.dataset.cursor = String(cur);
+  if (history.replaceState) try { history.replaceState(null, '', '#event=' + (cur + 1)); } catch (err) { /* file: with no history */ }
+}
+const lastAtOrBefore = t => { let i = -1; for (let k = 0; k < N && events[k].t <= t + 1e-9; k++) i = k; return Math.max(i, 0); };
+function select(t, why) { setCursor(lastAtOrBefore(t), why); }
+function jumpKey(dir) {
+  for (let i = cur + dir; i >= 0 && i < N; i += dir) if (isKey(events[i])) return setCursor(i);
+  setCursor(dir > 0 ? N - 1 : 0);
+}
+function play(on) {
+  if (playing) { clearInterval(playing); playing = null; }
+  if (on) {
+    if (cur >= N - 1) setCursor(0);
+    playing = setInterval(() => { if (cur >= N - 1) play(false); else setCursor(cur + 1); },
+                          1000 / Number(document.getElementById('c-speed').value));
+  }
+  document.getElementById('c-play').textContent = playing ? '|| pause' : '\u25b6 play';
+  document.body.dataset.playing = playing ? '1' : '';
+}
+const on = (id, f) => document.getElementById(id).addEventListener('click', f);
+on('c-first', () => setCursor(0)); on('c-last', () => setCursor(N - 1));
+on('c-prev', () => setCursor(cur - 1)); on('c-next', () => setCursor(cur + 1));
+on('c-prev-key', () => jumpKey(-1)); on('c-next-key', () => jumpKey(1));
+on('c-play', () => play(!playing));
+document.getElementById('c-speed').addEventListener('change', () => { if (playing) play(true); });
+scrub.addEventListener('input', () => setCursor(Number(scrub.value)));
+document.addEventListener('keydown', ev => {
+  const tag = ev.target && ev.target.tagName;
+  if (tag === 'INPUT' || tag === 'SELECT' || tag === 'TEXTAREA' || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+  if (ev.key === 'ArrowRight') ev.shiftKey ? jumpKey(1) : setCursor(cur + 1);
+  else if (ev.key === 'ArrowLeft') ev.shiftKey ? jumpKey(-1) : setCursor(cur - 1);
+  else if (ev.key === 'Home') setCursor(0);
+  else if (ev.key === 'End') setCursor(N - 1);
+  else if (ev.key === ' ') play(!playing);
+  else return;
+  ev.preventDefault();
 });
+window.addEventListener('hashchange', () => { const m = location.hash.match(/event=(\d+)/); if (m) setCursor(Number(m[1]) - 1); });
+
+// ---- key moments, as buttons: each violation, each truncation, the end
+const moments = [];
+events.forEach((e, i) => {
+  if (e.event === 'violation') moments.push({i, why: 'violation: ' + e.property});
+  else if (e.event === 'truncated') moments.push({i, why: 'broker-' + e.broker + ' truncates ' + e.partition + ' (' + e.reason + ')'});
+});
+moments.push({i: N - 1, why: 'the end'});
+const mbox = document.getElementById('moments');
+moments.slice(0, 60).forEach(m => {
+  const b = el('button', {class: 'moment', 'data-i': m.i, 'data-t': (events[m.i] || {t: 0}).t}, fmtT((events[m.i] || {t: 0}).t) + ' ' + m.why, mbox);
+  b.addEventListener('click', () => setCursor(m.i, m.why));
+});
+
+// ---- the cluster panel and the logs as rows of cells, at the cursor
 const MAXCELLS = 40;
-function drawLogs(t, why) {
+const lostValues = new Set();
+for (const vi of violations)
+  if (vi.property === 'acked-write-lost' || vi.property === 'committed-record-changed')
+    for (const r of vi.records || []) if (r.role === 'lost' && r.value) lostValues.add(r.value);
+function drawLogs(idx) {
   const box = document.getElementById('logs');
   box.textContent = '';
-  el('h2', {}, 'Logs at ' + fmtT(t) + ' (' + why + ')', box);
-  const st = stateAt(t);
-  // Every record a violation names as lost (not only the first one its detail mentions).
-  const lostValues = new Set();
-  for (const v of violations)
-    if (v.property === 'acked-write-lost' || v.property === 'committed-record-changed')
-      for (const r of v.records || []) if (r.role === 'lost' && r.value) lostValues.add(r.value);
+  const at = events[idx] || {t: 0};
+  const st = stateAt(idx);
+  el('h2', {}, 'The cluster after event ' + (idx + 1) + ' (' + fmtT(at.t) + ')', box);
+  // The control plane: who is controller, and (KRaft) each controller node's quorum role.
+  const cp = el('p', {class: 'control-plane'}, null, box);
+  cp.textContent = 'active controller: ' + (st.controller ? st.controller.who + ' (epoch ' + st.controller.epoch + ')' : 'none') +
+    (quorumNodes.length ? ' \u00b7 quorum: ' + quorumNodes.map(n => n + ' ' + (st.quorum[n] || 'unattached')).join(', ') : '');
+  const bp = el('p', {class: 'brokers'}, null, box);
+  bp.textContent = brokers.map(b => 'broker-' + b + ' ' + (st.proc[b] || 'not started') + (st.session[b] ? ' (' + st.session[b] + ')' : '')).join(' \u00b7 ');
   for (const p of partitions) {
     el('h3', {}, p, box);
+    // What ZooKeeper (or the metadata log) says, beside what each broker believes (its row's label).
+    const view = st.view[p];
+    el('p', {class: 'partition-view', 'data-partition': p},
+       (quorumNodes.length ? 'the metadata log says: ' : 'ZooKeeper says: ') +
+       (view ? 'leader ' + (view.leader > 0 ? 'broker-' + view.leader : 'none') + ', leader epoch ' + view.epoch +
+               ', ISR [' + view.isr.join(',') + ']' + (view.elr && view.elr.length ? ', ELR [' + view.elr.join(',') + ']' : '') +
+               (view.clean === false ? ' (an unclean election)' : '')
+             : 'no leader elected yet'), box);
     const table = el('table', {class: 'log-picture', 'data-partition': p}, null, box);
-    let longest = 0;
-    for (const b of brokers) longest = Math.max(longest, (st.logs[b + '/' + p] || []).length);
-    const from = Math.max(0, longest - MAXCELLS);
+    let longest = 0, focus = Infinity;
+    for (const b of brokers) {
+      const key = b + '/' + p;
+      longest = Math.max(longest, (st.logs[key] || []).length + 1, (st.struck[key] || []).length);
+      if (st.role[key] && st.role[key].r === 'leader') focus = Math.min(focus, st.hw[key] || 0);
+    }
+    // The window: around the truncation point when the cursor is a truncation, else the leaders' HW.
+    if (at.event === 'truncated' && at.partition === p) focus = at.to_offset;
+    if (!isFinite(focus)) focus = longest;
+    const from = Math.max(0, Math.min(focus - 8, longest - MAXCELLS)), to = Math.min(longest, from + MAXCELLS);
     const head = el('tr', {}, null, table);
     el('td', {class: 'name'}, 'offset', head);
-    if (from > 0) el('td', {}, '…', head);
-    for (let o = from; o < longest; o++) el('td', {}, o, head);
+    if (from > 0) el('td', {}, '\u2026', head);
+    for (let o = from; o < to; o++) el('td', {}, o, head);
     for (const b of brokers) {
-      const key = b + '/' + p, log = st.logs[key] || [], hw = st.hw[key] || 0;
-      const tr = el('tr', {'data-replica': key}, null, table);
-      el('td', {class: 'name'}, 'broker-' + b + (st.role[key] ? ' (' + st.role[key] + ', HW ' + hw + ')' : ''), tr);
-      if (from > 0) el('td', {}, '…', tr);
-      for (let o = from; o < longest; o++) {
-        const r = log[o];
-        const td = el('td', {class: r ? (lostValues.has(r.v) ? 'lost' : o < hw ? 'c' : 'u') : ''}, null, tr);
-        if (r) { el('div', {}, r.v, td); el('div', {class: 'epoch'}, 'e' + r.e, td); td.title = 'offset ' + o + ', epoch ' + r.e + ', ' + r.v + (o < hw ? ' (below the HW: committed here)' : ''); }
+      const key = b + '/' + p, log = st.logs[key] || [], hw = st.hw[key] || 0, role = st.role[key], struck = st.struck[key] || [];
+      const roleText = !role ? 'no role yet' : role.epoch === undefined ? role.r : role.r + ' e' + role.epoch +
+        (role.r === 'follower' && role.leader > 0 ? ' of broker-' + role.leader : '');
+      const tr = el('tr', {'data-replica': key, 'data-leo': log.length, 'data-hw': hw, 'data-role': roleText}, null, table);
+      const name = el('td', {class: 'name'}, null, tr);
+      el('div', {}, 'broker-' + b, name);
+      el('div', {class: 'role'}, roleText + ' \u00b7 LEO ' + log.length + ' \u00b7 HW ' + hw, name);
+      if (from > 0) el('td', {}, '\u2026', tr);
+      for (let o = from; o < to; o++) {
+        const r = log[o], gone = !r && struck[o];
+        let cls = r ? (lostValues.has(r.v) ? 'lost' : o < hw ? 'c' : 'u') : gone ? 'struck' : '';
+        if (o === hw) cls += ' hw-edge';
+        if (o === log.length) cls += ' leo-edge';
+        const td = el('td', {class: cls.trim()}, null, tr);
+        const rec = r || gone;
+        // HW and LEO are named in words as well as drawn (a solid blue and a dashed edge): they often coincide.
+        const marks = (o === hw ? 'HW' : '') + (o === hw && o === log.length ? ' ' : '') + (o === log.length ? 'LEO' : '');
+        if (marks) el('div', {class: 'mark'}, marks + ' \u25b8', td);
+        if (rec) {
+          td.dataset.offset = o; td.dataset.value = rec.v; td.dataset.epoch = rec.e;
+          if (gone) td.dataset.struck = '1';
+          td.style.borderBottom = '4px solid ' + epochColour[rec.e % epochColour.length];
+          el('div', {}, rec.v, td); el('div', {class: 'epoch'}, 'e' + rec.e, td);
+          td.title = 'offset ' + o + ', leader epoch ' + rec.e + ', ' + rec.v +
+            (gone ? ': removed by a truncation at ' + fmtT(gone.t) + ' (' + gone.reason + ')' : o < hw ? ' (below the HW: committed here)' : ' (above the HW)');
+        }
       }
     }
-    // The groups reading the partition: their committed offset and each member's position, at t.
-    const committed = {}, read = {};
-    for (const e of events) {
-      if (e.t > t) break;
-      if (e.partition !== p) continue;
-      if (e.event === 'offset-committed') committed[e.group] = e.offset + ' (by ' + e.consumer + ', generation ' + e.generation + ')';
-      else if (e.event === 'consumed' && groupOf[e.consumer]) read[e.consumer] = e.offset + 1;
-      else if (e.event === 'consumer-position-reset' && groupOf[e.consumer]) read[e.consumer] = e.to_offset;
-    }
-    const groups = [...new Set([...Object.keys(committed), ...Object.keys(read).map(c => groupOf[c])])].sort();
+    if (at.event === 'truncated' && at.partition === p)
+      el('p', {class: 'truncation-note'}, 'broker-' + at.broker + ' has just truncated ' + p + ' from offset ' + at.from_offset + ' to ' +
+         at.to_offset + ' (' + at.reason + '): ' + (at.from_offset - at.to_offset) + ' record(s) removed, struck through above; ' +
+         'the step before shows its log as it was (\u2190)', box);
+    // The groups and consumers reading the partition: committed offsets and positions.
+    const readers = Object.keys(st.positions).filter(c => st.positions[c][p] !== undefined).sort();
+    const groups = [...new Set([...Object.keys(st.committed).filter(g => st.committed[g][p] !== undefined),
+                                ...readers.filter(c => groupOf[c]).map(c => groupOf[c])])].sort();
     for (const g of groups) {
-      const readers = Object.keys(read).filter(c => groupOf[c] === g).sort().map(c => c + ' at ' + read[c]);
-      el('p', {class: 'group-position', 'data-group': g}, 'group ' + g + ': committed ' + (committed[g] || 'nothing yet') +
-         (readers.length ? '; positions: ' + readers.join(', ') : ''), box);
+      const rs = readers.filter(c => groupOf[c] === g).map(c => c + ' at ' + st.positions[c][p]);
+      el('p', {class: 'group-position', 'data-group': g}, 'group ' + g + ': committed ' + ((st.committed[g] || {})[p] || 'nothing yet') +
+         (rs.length ? '; positions: ' + rs.join(', ') : ''), box);
     }
+    const alone = readers.filter(c => !groupOf[c]);
+    if (alone.length) el('p', {class: 'consumer-position'}, 'read up to: ' + alone.map(c => c + ' at ' + st.positions[c][p]).join(', '), box);
   }
-}
-function select(t, why) {
-  cursor.setAttribute('x1', x(t)); cursor.setAttribute('x2', x(t));
-  drawLogs(t, why);
-  for (const b of mbox.children) b.classList.toggle('sel', Math.abs(Number(b.dataset.t) - t) < 1e-9);
-  for (const d of document.getElementById('narrative').children) d.classList.toggle('sel', Math.abs(Number(d.dataset.t) - t) < 1e-9);
+  for (const id of Object.keys(st.producers).sort()) {
+    const pr = st.producers[id];
+    el('p', {class: 'producer-state', 'data-producer': id}, id + ' (acks=' + pr.acks + '): ' + pr.sent + ' sent, ' + pr.acked +
+       ' acknowledged, ' + pr.failed + ' failed' + (pr.waiting.length ? '; waiting for an answer: ' + pr.waiting.join(', ') : '') +
+       (pr.last ? '; last answer: ' + pr.last : ''), box);
+  }
 }
 
 // ---- the narrative, each line linked to its moment
@@ -437,7 +618,14 @@ for (const [t, text, tone] of data.narrative) {
   const d = el('div', {'data-t': t, class: 'tone-' + tone}, fmtT(t) + '  ' + text, nar);
   d.addEventListener('click', () => select(t, text));
 }
-select(violations.length ? violations[0].time : end, violations.length ? 'violation: ' + violations[0].property : 'the end');
+{
+  // The first violation, or the end; or the event the address names.
+  const m = location.hash.match(/event=(\d+)/);
+  const firstViolation = events.findIndex(e => e.event === 'violation');
+  if (m) setCursor(Number(m[1]) - 1);
+  else setCursor(firstViolation >= 0 ? firstViolation : N - 1, firstViolation >= 0 ? 'the first violation' : 'the end');
+}
+document.body.dataset.events = String(N);
 document.body.dataset.lanes = String(document.querySelectorAll('g.lane').length);
 document.body.dataset.consumerLanes = String(members.length);
 if (members.length) document.getElementById('consumer-legend').style.display = 'inline';
@@ -539,13 +727,27 @@ std::string write_html_report(const std::string& dir, const Scenario& scenario, 
        << "<title>kafkasim report</title>\n<style>" << kStyle << "</style></head>\n<body>\n"
        << "<header><h1 id=\"title\"></h1><div class=\"summary\" id=\"summary\"></div>"
        << "<p><span id=\"verdict\"></span><span id=\"verdict-text\"></span></p><div class=\"desc\" id=\"desc\"></div></header>\n"
+       << "<nav class=\"cursor-bar\" aria-label=\"step through the run\">"
+          "<button id=\"c-first\" title=\"the first event (Home)\">|&#9664;</button>"
+          "<button id=\"c-prev-key\" title=\"the previous key moment: a fault, an election, a truncation, a violation (Shift+&#8592;)\">&#9664;&#9664;</button>"
+          "<button id=\"c-prev\" title=\"the previous event (&#8592;)\">&#9664;</button>"
+          "<button id=\"c-play\" title=\"play or pause (Space)\">&#9654; play</button>"
+          "<button id=\"c-next\" title=\"the next event (&#8594;)\">&#9654;</button>"
+          "<button id=\"c-next-key\" title=\"the next key moment (Shift+&#8594;)\">&#9654;&#9654;</button>"
+          "<button id=\"c-last\" title=\"the last event (End)\">&#9654;|</button>"
+          "<label>speed <select id=\"c-speed\"><option value=\"1\">1 event/s</option><option value=\"4\" selected>4 events/s</option>"
+          "<option value=\"16\">16 events/s</option><option value=\"64\">64 events/s</option></select></label>"
+          "<input type=\"range\" id=\"c-scrub\" min=\"0\" max=\"0\" value=\"0\" aria-label=\"scrub through the history\">"
+          "<div id=\"c-readout\" aria-live=\"polite\"></div></nav>\n"
        << "<main><div><section><h2>Timeline</h2><div class=\"legend\"><span style=\"background:#cfe8d4\">up</span>"
           "<span style=\"background:#ffe5a8\">paused</span><span style=\"background:#f3b9b5\">down</span>"
           "<span style=\"background:#e6def7\">partitioned</span><span style=\"color:#2458c8\">&#8213; HW</span><span style=\"color:#777\">- - LEO</span><span style=\"background:#f0a35e\">fault</span><span style=\"color:#c0261d\">| violation</span><span id=\"consumer-legend\" style=\"display:none;border:0;padding:0;margin:0\"><span style=\"color:#2e8b57\">| commit</span><span style=\"color:#c0261d\">| refused commit</span><span style=\"color:#e07b00\">&#9679; processing failed</span><span style=\"color:#c0261d\">&#9679; duplicate</span><span style=\"color:#c0261d\">&#215; unprocessed</span></span>"
-          " click the timeline, a moment or a narrative line to see the logs then</div><div id=\"timeline\"></div></section>\n"
+          " click the timeline, a moment or a narrative line to move the cursor there; &#8592; &#8594; step, Shift jumps to key moments</div><div id=\"timeline\"></div></section>\n"
        << "<section class=\"logs\"><div id=\"moments\"></div><div class=\"legend\"><span class=\"c\" "
           "style=\"background:#d7ecff\">below the replica's HW</span><span style=\"background:#fff7d6\">above it</span>"
-          "<span style=\"background:#fde2e1\">acknowledged, then lost</span></div><div id=\"logs\"></div></section></div>\n"
+          "<span style=\"background:#fde2e1\">acknowledged, then lost</span><span style=\"text-decoration:line-through;color:#777\">removed by a truncation</span>"
+          "<span style=\"border-left:3px solid #2458c8\">HW</span><span style=\"border-left:3px dashed #555\">LEO</span>"
+          "<span style=\"border-bottom:4px solid #0072b2\">leader epoch, by colour</span></div><div id=\"logs\"></div></section></div>\n"
        << "<section><h2>Narrative</h2><div id=\"narrative\"></div></section></main>\n"
        << "<script id=\"kafkasim-data\" type=\"application/json\">" << json_for_script(data) << "</script>\n"
        << "<script>" << kScript << "</script>\n</body></html>\n";

@@ -7,6 +7,7 @@ packages=(cmake g++ make pkg-config libsimgrid-dev libgtest-dev librapidcheck-de
           libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev libjemalloc-dev)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(chromium fonts-liberation)   # the HTML report is checked in a real (headless) browser
+  packages+=(chromium-driver python3-selenium)  # ... and driven there: keys, the cursor, the served pages
   packages+=(zookeeper libzookeeper-mt-dev)  # the ZooKeeper model is checked against a real server
   packages+=(clang libclang-rt-14-dev)       # libFuzzer over the scenario parser (build-fuzz)
   packages+=(slurm-wlm munge)                # array-job sharding is checked on a real one-node Slurm

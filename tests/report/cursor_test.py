@@ -1,0 +1,232 @@
+#!/usr/bin/python3
+# The report's time cursor in a real browser (headless Chromium driven by Selenium): keys and buttons move
+# it, and at every cursor the logs the page draws equal the replicas' logs rebuilt here, independently,
+# from history.jsonl. Saves a screenshot of each lesson at its key moment in the build folder.
+# Usage: cursor_test.py KAFKASIM SOURCE_DIR WORK_DIR
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import unittest
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+KAFKASIM, SOURCE, WORK = sys.argv[1:4]
+del sys.argv[1:4]
+
+
+def make_report(scenario, design, name):
+    out = os.path.join(WORK, name)
+    shutil.rmtree(out, ignore_errors=True)
+    args = [KAFKASIM, "run", os.path.join(SOURCE, "scenarios", scenario), "--report", out]
+    if design:
+        args += ["--design", design]
+    code = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "NO_COLOR": "1"}).returncode
+    assert code in (0, 1), f"{scenario}: kafkasim run exited {code}"
+    with open(os.path.join(out, "history.jsonl")) as f:
+        events = [json.loads(line) for line in f if line.strip()]
+    return "file://" + os.path.join(out, "index.html"), events
+
+
+def replicas_after(events, idx):
+    """Each replica's log [(value, leader epoch)] and HW just after events[idx]: appends, truncations, HW moves."""
+    logs, hws = {}, {}
+    for e in events[: idx + 1]:
+        key = f"{e.get('broker')}/{e.get('partition')}"
+        name = e["event"]
+        if name == "appended":
+            log = logs.setdefault(key, [])
+            del log[e["offset"]:]
+            log.append((e["value"], e["leader_epoch"]))
+        elif name == "truncated":
+            del logs.setdefault(key, [])[e["to_offset"]:]
+            hws[key] = min(hws.get(key, 0), e["to_offset"])
+        elif name in ("hw-advanced", "hw-lowered"):
+            hws[key] = e["hw"]
+        elif name in ("became-leader", "became-follower") and "hw" in e:
+            hws[key] = e["hw"]
+    return logs, hws
+
+
+SHOWN = """
+const out = {cursor: Number(document.body.dataset.cursor), replicas: {}};
+for (const tr of document.querySelectorAll('table.log-picture tr[data-replica]')) {
+  const cells = [];
+  for (const td of tr.querySelectorAll('td[data-offset]'))
+    cells.push([Number(td.dataset.offset), td.dataset.value, Number(td.dataset.epoch), td.dataset.struck === '1']);
+  out.replicas[tr.dataset.replica] = {leo: Number(tr.dataset.leo), hw: Number(tr.dataset.hw), cells};
+}
+return out;
+"""
+
+
+class Browser:
+    def __init__(self):
+        options = webdriver.ChromeOptions()
+        for a in ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--window-size=1400,1000", "--user-data-dir=" + os.path.join(WORK, f"profile-{os.getpid()}")]:
+            options.add_argument(a)
+        options.binary_location = "/usr/bin/chromium"
+        self.driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        self.driver.set_page_load_timeout(60)
+
+    def open(self, url):
+        self.driver.get(url)
+        body = self.driver.find_element(By.TAG_NAME, "body")
+        assert body.get_attribute("data-rendered") == "ok", body.get_attribute("data-errors")
+        return body
+
+    def keys(self, *keys):
+        chain = ActionChains(self.driver)
+        for k in keys:
+            chain.send_keys(k)
+        chain.perform()
+
+    def cursor(self):
+        return int(self.driver.find_element(By.TAG_NAME, "body").get_attribute("data-cursor"))
+
+
+class CursorTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.browser = Browser()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.driver.quit()
+
+    def assert_logs_match(self, events, where):
+        shown = self.browser.driver.execute_script(SHOWN)
+        logs, hws = replicas_after(events, shown["cursor"])
+        self.assertTrue(shown["replicas"], where)
+        for key, row in shown["replicas"].items():
+            log = logs.get(key, [])
+            self.assertEqual(row["leo"], len(log), f"{where}: {key}'s LEO")
+            self.assertEqual(row["hw"], hws.get(key, 0), f"{where}: {key}'s HW")
+            held = [c for c in row["cells"] if not c[3]]
+            for offset, value, epoch, _ in held:
+                self.assertLess(offset, len(log), f"{where}: {key} drawn with offset {offset} past its log end")
+                self.assertEqual((value, epoch), log[offset], f"{where}: {key} offset {offset}")
+            for offset, *_ in (c for c in row["cells"] if c[3]):
+                self.assertGreaterEqual(offset, len(log), f"{where}: {key} offset {offset} struck through but held")
+            if held:  # a window of the log: every offset in it is drawn
+                lo = min(c[0] for c in held)
+                self.assertEqual(sorted(c[0] for c in held), list(range(lo, min(len(log), lo + len(held)))), f"{where}: {key}")
+
+    def test_stepping_through_kip101_shows_every_replica_log_as_the_history_has_it(self):
+        url, events = make_report("kip101-hw-truncation.yaml", "kafka-0.10", "cursor-kip101")
+        body = self.browser.open(url)
+        n = int(body.get_attribute("data-events"))
+        self.assertEqual(n, len(events))
+        first_violation = next(i for i, e in enumerate(events) if e["event"] == "violation")
+        self.assertEqual(self.browser.cursor(), first_violation, "the report opens at the first violation")
+        self.browser.keys(Keys.HOME)
+        self.assertEqual(self.browser.cursor(), 0)
+        for i in range(n):
+            self.assert_logs_match(events, f"event {i + 1}")
+            if i + 1 < n:
+                self.browser.keys(Keys.ARROW_RIGHT)
+                self.assertEqual(self.browser.cursor(), i + 1)
+        self.browser.keys(Keys.ARROW_RIGHT)
+        self.assertEqual(self.browser.cursor(), n - 1, "stepping past the end stays at the end")
+        self.browser.keys(Keys.ARROW_LEFT, Keys.ARROW_LEFT)
+        self.assertEqual(self.browser.cursor(), n - 3)
+        # The truncation: the record it removed is drawn struck through, and the window holds the point.
+        trunc = next(i for i, e in enumerate(events) if e["event"] == "truncated")
+        self.browser.driver.execute_script(f"location.hash = '#event={trunc + 1}'")
+        self.assertEqual(self.browser.cursor(), trunc)
+        shown = self.browser.driver.execute_script(SHOWN)
+        t = events[trunc]
+        row = shown["replicas"][f"{t['broker']}/{t['partition']}"]
+        struck = [c for c in row["cells"] if c[3]]
+        self.assertEqual(len(struck), t["from_offset"] - t["to_offset"], "each removed record is struck through")
+        self.assert_logs_match(events, "the truncation")
+
+    def test_buttons_key_moments_play_and_the_address(self):
+        url, events = make_report("unclean-election.yaml", None, "cursor-unclean")
+        n = len(events)
+        self.browser.open(url + "#event=5")
+        self.assertEqual(self.browser.cursor(), 4, "the address names the event")
+        driver = self.browser.driver
+        driver.find_element(By.ID, "c-next").click()
+        self.assertEqual(self.browser.cursor(), 5)
+        driver.find_element(By.ID, "c-prev").click()
+        self.assertEqual(self.browser.cursor(), 4)
+        driver.find_element(By.ID, "c-last").click()
+        self.assertEqual(self.browser.cursor(), n - 1)
+        driver.find_element(By.ID, "c-first").click()
+        self.assertEqual(self.browser.cursor(), 0)
+        # Shift+-> jumps over routine events to the next key moment.
+        ActionChains(driver).key_down(Keys.SHIFT).send_keys(Keys.ARROW_RIGHT).key_up(Keys.SHIFT).perform()
+        k = self.browser.cursor()
+        self.assertGreater(k, 0)
+        key_names = {"fault", "violation", "truncated", "leader-elected", "controller-elected", "broker-crashed",
+                     "became-leader", "isr-changed", "phase", "zk-session-expired", "broker-paused", "broker-resumed",
+                     "controller-resigned", "broker-shutdown", "hw-lowered"}
+        self.assertIn(events[k]["event"], key_names)
+        self.assertTrue(all(events[i]["event"] not in key_names or events[i]["event"] == "fault" for i in range(1, k)))
+        driver.find_element(By.ID, "c-play").click()
+        self.assertEqual(driver.find_element(By.TAG_NAME, "body").get_attribute("data-playing"), "1")
+        driver.execute_script("document.getElementById('c-speed').value = '64'; document.getElementById('c-speed').dispatchEvent(new Event('change'))")
+        before = self.browser.cursor()
+        time.sleep(0.5)  # a wall-clock wait only to let the page play; the assertion is on order, not speed
+        self.browser.keys(" ")
+        self.assertGreater(self.browser.cursor(), before, "playing moves the cursor")
+        self.assertEqual(driver.find_element(By.TAG_NAME, "body").get_attribute("data-playing"), "")
+        for i in sorted({0, n // 3, n // 2, n - 1} | {i for i, e in enumerate(events) if e["event"] in ("truncated", "leader-elected", "violation")}):
+            driver.execute_script(f"location.hash = '#event={i + 1}'")
+            self.assertEqual(self.browser.cursor(), i)
+            self.assert_logs_match(events, f"unclean-election event {i + 1}")
+        # Clicking a narrative line moves the cursor to its moment.
+        line = driver.find_elements(By.CSS_SELECTOR, "#narrative div")[3]
+        line.click()
+        t = float(line.get_attribute("data-t"))
+        c = self.browser.cursor()
+        self.assertLessEqual(events[c]["t"], t + 1e-9)
+        self.assertTrue(c == n - 1 or events[c + 1]["t"] > t + 1e-9)
+
+    def test_the_panel_shows_zookeeper_producers_and_groups_at_the_cursor(self):
+        url, events = make_report("group-commit-before-process-loses.yaml", None, "cursor-group")
+        self.browser.open(url + f"#event={len(events)}")
+        driver = self.browser.driver
+        self.assertTrue(driver.find_elements(By.CSS_SELECTOR, "p.partition-view"))
+        self.assertTrue(driver.find_elements(By.CSS_SELECTOR, "p.group-position"))
+        producers = {e["producer"] for e in events if e["event"] == "produce-sent"}
+        shown = {p.get_attribute("data-producer") for p in driver.find_elements(By.CSS_SELECTOR, "p.producer-state")}
+        self.assertEqual(shown, producers)
+        acked = sum(1 for e in events if e["event"] == "produce-acked")
+        text = " ".join(p.text for p in driver.find_elements(By.CSS_SELECTOR, "p.producer-state"))
+        self.assertIn(f"{acked} acknowledged" if len(producers) == 1 else "acknowledged", text)
+        self.assert_logs_match(events, "the group run's end")
+
+    def test_each_lesson_renders_and_keeps_a_screenshot_of_its_key_moment(self):
+        shots = os.path.join(WORK, "lesson-screenshots")
+        os.makedirs(shots, exist_ok=True)
+        lessons = sorted(f for f in os.listdir(os.path.join(SOURCE, "scenarios")) if f.startswith("lesson-"))
+        self.assertGreaterEqual(len(lessons), 7)
+        for f in lessons:
+            url, events = make_report(f, None, "cursor-" + f[:-5])
+            self.browser.open(url)
+            # The key moment: the first moment the page offers (a violation, a truncation, else the end).
+            self.browser.driver.find_element(By.CSS_SELECTOR, "#moments button").click()
+            self.assert_logs_match(events, f)
+            path = os.path.join(shots, f[:-5] + ".png")
+            self.browser.driver.save_screenshot(path)
+            self.assertGreater(os.path.getsize(path), 10000, path)
+            driver = self.browser.driver
+            driver.set_window_size(1400, min(6000, driver.execute_script("return document.body.scrollHeight") + 200))
+            panel = driver.find_element(By.CSS_SELECTOR, "section.logs")
+            panel.screenshot(os.path.join(shots, f[:-5] + "-logs.png"))
+            driver.set_window_size(1400, 1000)
+
+
+if __name__ == "__main__":
+    os.makedirs(WORK, exist_ok=True)
+    unittest.main(verbosity=2)
