@@ -37,6 +37,7 @@ bool use_colour(int fd) {
 std::string child_body(const Scenario& scenario, const RunOptions& options) {
   models::KafkaCluster model;
   sim::World world(scenario, model);
+  world.set_record_messages(options.record_messages);
   if (options.progress)
     world.set_progress([](const sim::Progress& p) {
       std::fprintf(stderr, "\r\x1b[2K  running: %.1f s simulated (%s phase), %.0f events/s, %lld MiB, %.0f s wall",
@@ -244,6 +245,7 @@ int command_run(const RunCommand& cmd, std::ostream& out, std::ostream& err) {
     options.history_path = history_paths[i];
     options.progress = ::isatty(STDERR_FILENO) != 0;
     const std::string& report_dir = report_dirs[i];
+    options.record_messages = !report_dir.empty();  // the report's message diagram
     human << fmt::format("{}{}{} ({}, seed {}, design {})\n", colour ? "\x1b[1m" : "", s.name, colour ? "\x1b[0m" : "",
                          s.file, s.seed, s.design.label());
     human << "  " << s.summary << "\n";

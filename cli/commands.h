@@ -24,6 +24,7 @@ struct RunOptions {
   std::string history_path;  // write history.jsonl here when non-empty
   std::string failures_dir = "kafkasim-failures";
   bool progress = false;     // the child shows a progress line on standard error for a long run
+  bool record_messages = false;  // messages in the history (message-sent, -received, -lost): for a report
 };
 
 struct RunReport {

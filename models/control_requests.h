@@ -34,18 +34,21 @@ struct UpdateMetadata : ControlRequest {
   std::set<int> live_brokers;
   std::vector<PartitionStateData> partitions;
   std::string_view type() const override { return "UpdateMetadata"; }
+  std::string describe() const override;
   std::size_t bytes() const override { return 96 + live_brokers.size() * 32 + partitions.size() * 48; }
 };
 
 struct LeaderAndIsr : ControlRequest {
   std::vector<PartitionStateData> partitions;
   std::string_view type() const override { return "LeaderAndIsr"; }
+  std::string describe() const override;
   std::size_t bytes() const override { return 96 + partitions.size() * 48; }
 };
 
 struct StopReplica : ControlRequest {
   std::vector<std::string> partitions;
   std::string_view type() const override { return "StopReplica"; }
+  std::string describe() const override;
 };
 
 // The answer to any of them; `error` is Kafka's error name, "" for none.
@@ -53,6 +56,7 @@ struct ControlResponse : sim::Message {
   std::string request;
   std::string error;
   std::string_view type() const override { return request; }
+  std::string describe() const override;
 };
 
 // A broker asks the controller to move its leaderships away before it stops.
@@ -66,6 +70,7 @@ struct ControlledShutdownResponse : sim::Message {
   std::string error;
   std::vector<std::string> partitions_remaining;  // still led by the broker
   std::string_view type() const override { return "ControlledShutdown"; }
+  std::string describe() const override;
 };
 
 // KIP-497: a leader asks the controller to change the ISR.
@@ -79,6 +84,7 @@ struct AlterPartitionRequest : sim::Message {
   // KIP-903 (3.5): the broker epoch of each new_isr member as its fetches told the leader (-1: unknown).
   std::vector<std::int64_t> broker_epochs;
   std::string_view type() const override { return "AlterPartition"; }
+  std::string describe() const override;
   // BrokerToControllerChannelManager: the broker's own connection to the controller.
   std::uint32_t channel() const override { return sim::channel::kToController; }
 };
@@ -88,6 +94,7 @@ struct AlterPartitionResponse : sim::Message {
   LeaderIsr state;
   std::int32_t partition_epoch = 0;
   std::string_view type() const override { return "AlterPartition"; }
+  std::string describe() const override;
 };
 
 }  // namespace kafkasim::models

@@ -42,6 +42,7 @@ struct ProduceRequest : sim::Message {
   std::vector<ProduceBatch> batches;
   std::size_t record_bytes = 100;
   std::string_view type() const override { return "Produce"; }
+  std::string describe() const override;
   std::size_t bytes() const override {
     std::size_t n = 64;
     for (const auto& b : batches) n += 61 + b.values.size() * record_bytes;
@@ -56,6 +57,7 @@ struct ProducePartitionResponse {
 struct ProduceResponse : sim::Message {
   std::vector<ProducePartitionResponse> partitions;  // in the request's order
   std::string_view type() const override { return "Produce"; }
+  std::string describe() const override;
 };
 // InitProducerId: an idempotent producer asks any broker for its producer id (KIP-98).
 struct InitProducerIdRequest : sim::Message {
@@ -84,6 +86,7 @@ struct FetchRequest : sim::Message {
   std::string client_rack;
   std::vector<FetchPartition> partitions;
   std::string_view type() const override { return "Fetch"; }
+  std::string describe() const override;
   std::size_t bytes() const override { return 64 + partitions.size() * 32; }
   // A follower's fetcher thread has its connection to the leader; a consumer's is its client connection.
   std::uint32_t channel() const override { return replica_id >= 0 ? sim::channel::kFetcher : sim::channel::kDefault; }
@@ -101,6 +104,7 @@ struct FetchResponse : sim::Message {
   std::vector<FetchedPartition> partitions;
   std::size_t record_bytes = 100;
   std::string_view type() const override { return "Fetch"; }
+  std::string describe() const override;
   std::size_t bytes() const override {
     std::size_t n = 64;
     for (const auto& p : partitions) n += 32 + p.records.size() * record_bytes;
@@ -117,6 +121,7 @@ struct OffsetsForLeaderEpochRequest : sim::Message {
   int replica_id = -1;
   std::vector<EpochQuery> partitions;
   std::string_view type() const override { return "OffsetsForLeaderEpoch"; }
+  std::string describe() const override;
   // A follower's fetcher thread sends it on its connection; a consumer (KIP-320) on its client connection.
   std::uint32_t channel() const override { return replica_id >= 0 ? sim::channel::kFetcher : sim::channel::kDefault; }
 };
@@ -129,6 +134,7 @@ struct EpochAnswer {
 struct OffsetsForLeaderEpochResponse : sim::Message {
   std::vector<EpochAnswer> partitions;
   std::string_view type() const override { return "OffsetsForLeaderEpoch"; }
+  std::string describe() const override;
 };
 
 }  // namespace kafkasim::models

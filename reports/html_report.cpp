@@ -48,7 +48,8 @@ svg text{font:11px system-ui,sans-serif}
 #c-readout{flex:1 1 100%;font:12px ui-monospace,monospace;color:#223;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .logs td.struck{text-decoration:line-through;color:#777;background:#f1f1f1}
 .logs td.hw-edge{border-left:3px solid #2458c8}.logs td.leo-edge{border-left:3px dashed #555}
-.logs p{margin:2px 0;font-size:12px}#narrative .future{color:#99a}
+.logs p{margin:2px 0;font-size:12px}.seq-type{display:inline-block;font-size:12px;margin-right:6px;white-space:nowrap}
+.msg{cursor:pointer}.msg-label{font-size:10px;fill:#334}.tick{fill:#556;font-size:10px}#narrative .future{color:#99a}
 @media print{.cursor-bar,#moments{display:none}main{display:block}section{break-inside:avoid;border:0}
  #narrative{max-height:none;overflow:visible}body{background:#fff}}
 )CSS";
@@ -455,6 +456,7 @@ function setCursor(i, why) {
   document.getElementById('c-readout').textContent = 'event ' + (cur + 1) + ' of ' + N + ' at ' + fmtT(e.t) + ' \u2014 ' +
     describe(events[cur]) + (why ? '  (' + why + ')' : '');
   drawLogs(cur);
+  drawSequence();
   for (const b of mbox.children) b.classList.toggle('sel', Number(b.dataset.i) === cur);
   let first = null;
   for (const d of nar.children) {
@@ -469,6 +471,12 @@ function setCursor(i, why) {
 }
 const lastAtOrBefore = t => { let i = -1; for (let k = 0; k < N && events[k].t <= t + 1e-9; k++) i = k; return Math.max(i, 0); };
 function select(t, why) { setCursor(lastAtOrBefore(t), why); }
+// One step: to the next event that is not a message, unless the page is asked to step through those too.
+const isMessage = e => e.event.startsWith('message-');
+function step(dir) {
+  const all = document.getElementById('c-messages').checked;
+  for (let i = cur + dir; i >= 0 && i < N; i += dir) if (all || !isMessage(events[i])) return setCursor(i);
+}
 function jumpKey(dir) {
   for (let i = cur + dir; i >= 0 && i < N; i += dir) if (isKey(events[i])) return setCursor(i);
   setCursor(dir > 0 ? N - 1 : 0);
@@ -477,7 +485,7 @@ function play(on) {
   if (playing) { clearInterval(playing); playing = null; }
   if (on) {
     if (cur >= N - 1) setCursor(0);
-    playing = setInterval(() => { if (cur >= N - 1) play(false); else setCursor(cur + 1); },
+    playing = setInterval(() => { const was = cur; step(1); if (cur === was) play(false); },
                           1000 / Number(document.getElementById('c-speed').value));
   }
   document.getElementById('c-play').textContent = playing ? '|| pause' : '\u25b6 play';
@@ -485,16 +493,18 @@ function play(on) {
 }
 const on = (id, f) => document.getElementById(id).addEventListener('click', f);
 on('c-first', () => setCursor(0)); on('c-last', () => setCursor(N - 1));
-on('c-prev', () => setCursor(cur - 1)); on('c-next', () => setCursor(cur + 1));
+on('c-prev', () => step(-1)); on('c-next', () => step(1));
 on('c-prev-key', () => jumpKey(-1)); on('c-next-key', () => jumpKey(1));
 on('c-play', () => play(!playing));
 document.getElementById('c-speed').addEventListener('change', () => { if (playing) play(true); });
 scrub.addEventListener('input', () => setCursor(Number(scrub.value)));
 document.addEventListener('keydown', ev => {
   const tag = ev.target && ev.target.tagName;
-  if (tag === 'INPUT' || tag === 'SELECT' || tag === 'TEXTAREA' || ev.ctrlKey || ev.metaKey || ev.altKey) return;
-  if (ev.key === 'ArrowRight') ev.shiftKey ? jumpKey(1) : setCursor(cur + 1);
-  else if (ev.key === 'ArrowLeft') ev.shiftKey ? jumpKey(-1) : setCursor(cur - 1);
+  // Keys typed into a field, the scrubber or a menu are theirs; a ticked box leaves the keys to the page.
+  const theirs = tag === 'SELECT' || tag === 'TEXTAREA' || (tag === 'INPUT' && ev.target.type !== 'checkbox');
+  if (theirs || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+  if (ev.key === 'ArrowRight') ev.shiftKey ? jumpKey(1) : step(1);
+  else if (ev.key === 'ArrowLeft') ev.shiftKey ? jumpKey(-1) : step(-1);
   else if (ev.key === 'Home') setCursor(0);
   else if (ev.key === 'End') setCursor(N - 1);
   else if (ev.key === ' ') play(!playing);
@@ -610,6 +620,133 @@ function drawLogs(idx) {
        ' acknowledged, ' + pr.failed + ' failed' + (pr.waiting.length ? '; waiting for an answer: ' + pr.waiting.join(', ') : '') +
        (pr.last ? '; last answer: ' + pr.last : ''), box);
   }
+}
+
+// ---- the message sequence diagram: one vertical line per node, time downwards, an arrow per message
+// from its sending to its arrival (crossed where it was lost, dashed while still in flight), in a time
+// window around the cursor; filtered by type; aggregated per type and link when the window holds more
+// than a few hundred. Messages are in the history when the run recorded them (run --report does).
+const msgs = [], msgById = {};
+events.forEach((e, i) => {
+  if (e.event === 'message-sent') {
+    const m = {id: e.msg, from: e.from, to: e.to, type: e.type, t0: e.t, i, summary: e.summary || '', reply: e.reply_to};
+    msgs.push(m); msgById[e.msg] = m;
+  } else if (e.event === 'message-received' || e.event === 'message-lost') {
+    const m = msgById[e.msg];
+    if (m && m.t1 === undefined) { m.t1 = e.t; m.i1 = i; if (e.event === 'message-lost') m.lost = e.reason; }
+  }
+});
+const nodeRank = n => (n.startsWith('zk-') ? 0 : n.startsWith('controller-') ? 1 : n.startsWith('broker-') ? 2 : 3);
+const naturalKey = n => n.replace(/\d+/g, d => d.padStart(6, '0'));
+const seqNodes = [...new Set(msgs.flatMap(m => [m.from, m.to]))].sort((a, b) => nodeRank(a) - nodeRank(b) || (naturalKey(a) < naturalKey(b) ? -1 : 1));
+const seqTypes = [...new Set(msgs.map(m => m.type))].sort();
+const quietTypes = new Set(['ZkPing', 'Heartbeat', 'BrokerHeartbeat']);  // hidden at first: they drown the rest
+const shownTypes = new Set(seqTypes.filter(t => !quietTypes.has(t)));
+const SW = 1000, SH = 520, SY0 = 30, MAXARROWS = 300;
+function drawSequence() {
+  const box = document.getElementById('sequence');
+  if (!box) return;
+  box.textContent = '';
+  if (!msgs.length) { el('p', {}, 'This history has no messages: run the scenario with --report to record them.', box); return; }
+  const at = (events[cur] || {t: 0}).t;
+  const choice = document.getElementById('seq-span').value;
+  const colX = n => 90 + (SW - 160) * (seqNodes.length > 1 ? seqNodes.indexOf(n) / (seqNodes.length - 1) : 0.5);
+  // The messages to draw: in order mode the `count` shown messages sent nearest the cursor, one row per
+  // send and per arrival (a Lamport diagram: order, not scale); in time mode those of a time window
+  // around the cursor on a time scale, aggregated per type and link and slice when there are many.
+  const shown = msgs.filter(m => shownTypes.has(m.type));
+  let rows = [], window = [], yOf, cursorY, aggregate = false, w0 = 0, w1 = 0, SHnow = SH;
+  if (choice.endsWith('m')) {
+    const count = Number(choice.slice(0, -1));
+    let lo = 0, hi = shown.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (shown[mid].i <= cur) lo = mid + 1; else hi = mid; }
+    const first = Math.max(0, Math.min(lo - Math.floor(count / 2), shown.length - count));
+    window = shown.slice(first, first + count);
+    for (const m of window) { rows.push({i: m.i, t: m.t0}); if (m.i1 !== undefined) rows.push({i: m.i1, t: m.t1}); }
+    rows.sort((a, b) => a.i - b.i);
+    const rowOf = new Map(rows.map((r, k) => [r.i, k]));
+    const rowH = Math.max(9, Math.min(20, 900 / Math.max(rows.length, 1)));
+    SHnow = SY0 + rows.length * rowH + 24;
+    yOf = (i, fallbackEnd) => SY0 + (i === undefined ? (fallbackEnd ? rows.length : 0) : rowOf.get(i) + 0.5) * rowH;
+    let k = 0; while (k < rows.length && rows[k].i <= cur) k++;
+    cursorY = SY0 + k * rowH;
+  } else {
+    const span = choice === 'all' ? Math.max(end, 0.001) : Number(choice);
+    w0 = Math.max(0, at - span / 2); w1 = w0 + span;
+    if (w1 > end) { w1 = Math.max(end, span); w0 = Math.max(0, w1 - span); }
+    window = shown.filter(m => m.t0 <= w1 && (m.t0 >= w0 || m.t1 === undefined || m.t1 >= w0));
+    const yt = t => SY0 + (SH - SY0 - 10) * Math.min(1, Math.max(0, (t - w0) / (w1 - w0)));
+    yOf = (i, fallbackEnd, t) => t === undefined ? yt(fallbackEnd ? w1 : w0) : yt(t);
+    cursorY = yt(at);
+    aggregate = window.length > MAXARROWS;
+  }
+  const svg = el('svg:svg', {width: '100%', viewBox: '0 0 ' + SW + ' ' + SHnow, id: 'sequence-svg'}, null, box);
+  const defs = el('svg:defs', {}, null, svg);
+  const mk = el('svg:marker', {id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 6, markerHeight: 6, orient: 'auto-start-reverse'}, null, defs);
+  el('svg:path', {d: 'M0,0 L10,5 L0,10 z', fill: '#445'}, null, mk);
+  for (const n of seqNodes) {
+    el('svg:text', {x: colX(n), y: 14, 'text-anchor': 'middle', class: 'lane-label'}, n, svg);
+    el('svg:line', {x1: colX(n), x2: colX(n), y1: 20, y2: SHnow - 8, stroke: '#bbc', 'stroke-dasharray': '4 3'}, null, svg);
+  }
+  if (rows.length) {
+    // The time of every few rows, on the left.
+    const every = Math.max(1, Math.ceil(rows.length / 30));
+    rows.forEach((r, k) => { if (k % every === 0) el('svg:text', {x: 4, y: yOf(r.i) + 3, class: 'tick'}, fmtT(r.t), svg); });
+  } else if (w1 > w0) {
+    el('svg:text', {x: 4, y: SY0 + 4, class: 'tick'}, fmtT(w0), svg);
+    el('svg:text', {x: 4, y: SH - 12, class: 'tick'}, fmtT(w1), svg);
+  }
+  const arrow = (m, count) => {
+    const x0 = colX(m.from), x1 = colX(m.to), y0 = yOf(m.i, false, m.t0), y1 = yOf(m.i1, true, m.t1);
+    const past = m.i <= cur;
+    const g = el('svg:g', {class: 'msg' + (m.lost ? ' msg-lost' : '') + (m.t1 === undefined ? ' msg-in-flight' : '') + (count > 1 ? ' msg-aggregate' : ''),
+                           'data-type': m.type, 'data-msg': m.id, opacity: past ? 1 : 0.4}, null, svg);
+    const xe = m.lost ? x0 + (x1 - x0) * 0.6 : x1, ye = m.lost ? y0 + (y1 - y0) * 0.6 : y1;
+    const colour = m.lost ? '#c0261d' : m.reply ? '#2e6b3a' : '#2a3a8c';
+    const line = el('svg:line', {x1: x0, y1: y0, x2: xe, y2: ye, stroke: colour, 'stroke-width': count > 1 ? Math.min(6, 1 + Math.log2(count)) : 1.2,
+                                 'marker-end': m.lost ? '' : 'url(#arrow)'}, null, g);
+    if (m.t1 === undefined) line.setAttribute('stroke-dasharray', '5 4');
+    if (m.lost) el('svg:text', {x: xe - 4, y: ye + 4, fill: '#c0261d', 'font-weight': 'bold', class: 'lost-mark'}, '\u00d7', g);
+    let label = count > 1 ? m.type + ' \u00d7' + count : m.type + (m.summary && rows.length ? ' ' + m.summary : '');
+    const room = Math.abs(x1 - x0) / 5.5;
+    if (label.length > room) label = label.slice(0, Math.max(0, Math.floor(room) - 1)) + '\u2026';
+    if (room > 6) el('svg:text', {x: (x0 + xe) / 2, y: (y0 + ye) / 2 - 3, 'text-anchor': 'middle', class: 'msg-label'}, label, g);
+    el('svg:title', {}, (count > 1 ? count + ' ' + m.type + ' messages ' + m.from + ' \u2192 ' + m.to + ' around ' + fmtT(m.t0)
+      : fmtT(m.t0) + ' ' + m.from + ' \u2192 ' + m.to + ' ' + m.type + (m.reply ? ' (answer)' : '') + (m.summary ? ': ' + m.summary : '') +
+        (m.lost ? '; lost (' + m.lost + ') at ' + fmtT(m.t1) : m.t1 === undefined ? '; still in flight' : '; arrives at ' + fmtT(m.t1))), g);
+    g.addEventListener('click', () => setCursor(m.i, m.type + ' sent'));
+  };
+  let groups = 0;
+  if (!aggregate) window.forEach(m => arrow(m, 1));
+  else {
+    // Zoomed out: one arrow per type and link per slice of the window, as thick as it is many; as many
+    // slices as keep the arrows under MAXARROWS.
+    const links = new Set(window.map(m => m.from + '|' + m.to + '|' + m.type + '|' + (m.lost ? 'x' : ''))).size;
+    const slice = (w1 - w0) / Math.max(1, Math.min(40, Math.floor(MAXARROWS / links))), byKey = new Map();
+    for (const m of window) {
+      const key = m.from + '|' + m.to + '|' + m.type + '|' + Math.floor((m.t0 - w0) / slice) + '|' + (m.lost ? 'x' : '');
+      const gr = byKey.get(key);
+      if (gr) gr.n++; else byKey.set(key, {m, n: 1});
+    }
+    for (const {m, n} of byKey.values()) arrow(m, n);
+    groups = byKey.size;
+  }
+  el('svg:line', {x1: 60, x2: SW - 10, y1: cursorY, y2: cursorY, stroke: '#3050d0', 'stroke-dasharray': '3 3', class: 'seq-cursor'}, null, svg);
+  document.body.dataset.messagesDrawn = String(window.length);
+  document.body.dataset.messagesAggregated = String(groups);
+}
+
+{
+  const filters = document.getElementById('seq-types');
+  for (const t of seqTypes) {
+    const label = el('label', {class: 'seq-type'}, null, filters);
+    const box = el('input', {type: 'checkbox', 'data-type': t}, null, label);
+    box.checked = shownTypes.has(t);
+    label.appendChild(document.createTextNode(' ' + t + ' '));
+    box.addEventListener('change', () => { if (box.checked) shownTypes.add(t); else shownTypes.delete(t); drawSequence(); });
+  }
+  document.getElementById('seq-span').addEventListener('change', drawSequence);
+  document.body.dataset.messages = String(msgs.length);
 }
 
 // ---- the narrative, each line linked to its moment
@@ -737,6 +874,7 @@ std::string write_html_report(const std::string& dir, const Scenario& scenario, 
           "<button id=\"c-last\" title=\"the last event (End)\">&#9654;|</button>"
           "<label>speed <select id=\"c-speed\"><option value=\"1\">1 event/s</option><option value=\"4\" selected>4 events/s</option>"
           "<option value=\"16\">16 events/s</option><option value=\"64\">64 events/s</option></select></label>"
+          "<label title=\"step through the messages too (they are in the history of a run with --report)\"><input type=\"checkbox\" id=\"c-messages\"> messages</label>"
           "<input type=\"range\" id=\"c-scrub\" min=\"0\" max=\"0\" value=\"0\" aria-label=\"scrub through the history\">"
           "<div id=\"c-readout\" aria-live=\"polite\"></div></nav>\n"
        << "<main><div><section><h2>Timeline</h2><div class=\"legend\"><span style=\"background:#cfe8d4\">up</span>"
@@ -747,7 +885,14 @@ std::string write_html_report(const std::string& dir, const Scenario& scenario, 
           "style=\"background:#d7ecff\">below the replica's HW</span><span style=\"background:#fff7d6\">above it</span>"
           "<span style=\"background:#fde2e1\">acknowledged, then lost</span><span style=\"text-decoration:line-through;color:#777\">removed by a truncation</span>"
           "<span style=\"border-left:3px solid #2458c8\">HW</span><span style=\"border-left:3px dashed #555\">LEO</span>"
-          "<span style=\"border-bottom:4px solid #0072b2\">leader epoch, by colour</span></div><div id=\"logs\"></div></section></div>\n"
+          "<span style=\"border-bottom:4px solid #0072b2\">leader epoch, by colour</span></div><div id=\"logs\"></div></section>\n"
+          "<section class=\"sequence\"><h2>Messages</h2><div class=\"legend\"><span style=\"color:#2a3a8c\">&#8594; request</span>"
+          "<span style=\"color:#2e6b3a\">&#8594; answer</span><span style=\"color:#c0261d\">&#215; lost</span><span>- - in flight</span>"
+          " around the cursor: <select id=\"seq-span\" aria-label=\"the window of the diagram\"><option value=\"16m\">16 messages, in order</option>"
+          "<option value=\"40m\" selected>40 messages, in order</option><option value=\"120m\">120 messages, in order</option>"
+          "<option value=\"2\">2 s, to scale</option><option value=\"10\">10 s, to scale</option><option value=\"60\">60 s, to scale</option>"
+          "<option value=\"all\">the whole run, to scale</option></select></div>"
+          "<div id=\"seq-types\"></div><div id=\"sequence\"></div></section></div>\n"
        << "<section><h2>Narrative</h2><div id=\"narrative\"></div></section></main>\n"
        << "<script id=\"kafkasim-data\" type=\"application/json\">" << json_for_script(data) << "</script>\n"
        << "<script>" << kScript << "</script>\n</body></html>\n";

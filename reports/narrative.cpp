@@ -349,6 +349,29 @@ std::optional<NarrativeLine> narrate(const sim::HistoryEvent& e, bool explain) {
   }
   if (auto kraft = narrate_kraft(e, explain)) return kraft;
   if (auto groups = narrate_groups(e, explain)) return groups;
+  if (n == "message-sent" || n == "message-received" || n == "message-lost") {
+    // The messages (recorded for a report) are in its diagram; the narrative tells the ones a lesson turns
+    // on: a follower asking where an epoch ends and the answer (KIP-101, KIP-279), and, with --explain,
+    // the controller's LeaderAndIsr and any control request lost on the way.
+    const std::string type = e.str_or("type", "");
+    if (n == "message-sent" && type == "OffsetsForLeaderEpoch") {
+      const bool answer = e.get("reply_to") != nullptr;
+      line.text = fmt::format("{} {} {}: {}", e.str_or("from", "?"), answer ? "answers" : "asks", e.str_or("to", "?"),
+                              e.str_or("summary", ""));
+      return line;
+    }
+    if (!explain) return std::nullopt;
+    if (n == "message-sent" && type == "LeaderAndIsr") {
+      line.text = fmt::format("{} sends LeaderAndIsr to {}: {}", e.str_or("from", "?"), e.str_or("to", "?"), e.str_or("summary", ""));
+      return line;
+    }
+    if (n == "message-lost" && (type == "LeaderAndIsr" || type == "UpdateMetadata" || type == "StopReplica")) {
+      line.text = fmt::format("{}'s {} to {} is lost ({})", e.str_or("from", "?"), type, e.str_or("to", "?"), e.str_or("reason", "?"));
+      line.tone = Tone::Fault;
+      return line;
+    }
+    return std::nullopt;
+  }
   if (n == "request-rejected" && e.get("producer") != nullptr) {
     // A refused produce request: every retry is one, so the short story counts them at the end instead.
     if (!explain) return std::nullopt;

@@ -127,6 +127,10 @@ const std::vector<HistoryEventInfo>& all_history_events() {
                  "groups", "partition", "producer", "value", "count", "consumer", "times"}},
       {"violation", {"property", "partition", "brokers", "detail"}},
       {"phase", {"name", "converged"}},
+      // added: the transport's messages, recorded when messages are (run --report, or a trigger on one)
+      {"message-sent", {"from", "to", "type", "msg", "reply_to", "summary"}},
+      {"message-received", {"from", "to", "type", "msg"}},
+      {"message-lost", {"from", "to", "type", "msg", "reason"}},
   };
   return table;
 }
@@ -166,6 +170,12 @@ FieldRule field_rule(std::string_view event, std::string_view field) {
     if (field == "probability") return {K::Probability, {}, 0};
     if (field == "type") return one_of(all_message_types());
     if (field == "count") return count(1);
+  }
+  if (event.starts_with("message-")) {
+    if (field == "from" || field == "to") return {K::Node, {}, 0};
+    if (field == "type") return one_of(all_message_types());
+    if (field == "msg" || field == "reply_to") return count(1);
+    if (field == "reason") return one_of({"refused", "no-power", "timed-out", "reset", "connection-reset", "queue-full"});
   }
   if (field == "broker") return {K::BrokerId, {}, 0};
   if (field == "from") return {K::BrokerId, {}, 0};  // request-rejected, control-applied: a broker id

@@ -41,6 +41,8 @@ struct Message {
   virtual std::string_view type() const = 0;
   virtual std::size_t bytes() const { return 64; }
   virtual std::uint32_t channel() const { return channel::kDefault; }
+  // The fields that matter to a reader, in words ("t-0 epoch 0"), for the message diagram of a report.
+  virtual std::string describe() const { return {}; }
 };
 using MessagePtr = std::unique_ptr<Message>;
 

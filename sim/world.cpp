@@ -68,6 +68,9 @@ World::World(const Scenario& scenario, ClusterModel& model)
   }
   for (int n = 0; n < node_count(); ++n) slots_[n].durable = model_.create_durable(*this, n);
   scheduler_ = std::make_unique<Scheduler>(*this, model_);
+  // A trigger on a message event needs the messages recorded (they are otherwise only for reports).
+  for (const auto& e : scenario.events)
+    if (!e.trigger.at_time && e.trigger.event.starts_with("message-")) record_messages_ = messages_triggered_ = true;
   g_world = this;
 }
 
@@ -368,9 +371,26 @@ World::Connection& World::connection(int from, int to, std::uint32_t channel) {
 void World::reset(Connection& c) {
   ++c.generation;
   for (auto& d : c.dir) {
-    outcome_.stats.messages_lost += static_cast<std::int64_t>(d.early.size());
+    for (const auto& [seq, e] : d.early) lose(*e, "connection-reset");
     d = Connection::Direction{};
   }
+}
+
+void World::trace(std::string_view event, const Envelope& e, const char* reason) {
+  std::vector<Field> fields = {{"from", slots_[e.from].name}, {"to", slots_[e.to].name},
+                               {"type", std::string(e.body->type())}, {"msg", static_cast<std::int64_t>(e.id)}};
+  if (event == "message-sent") {
+    if (e.reply_to != 0) fields.push_back({"reply_to", static_cast<std::int64_t>(e.reply_to)});
+    if (std::string what = e.body->describe(); !what.empty()) fields.push_back({"summary", std::move(what)});
+  }
+  if (reason != nullptr) fields.push_back({"reason", std::string(reason)});
+  record(event, std::move(fields));
+}
+
+void World::lose(const Envelope& e, const char* reason) {
+  ++outcome_.stats.messages_lost;
+  if (!record_messages_) return;
+  trace("message-lost", e, reason);
 }
 
 bool World::blocked(const Envelope& e) {
@@ -391,12 +411,17 @@ void World::send(int from, Envelope envelope) {
   Slot& dest = slots_[to];
   envelope.from_incarnation = slots_[from].incarnation;
   envelope.sent_at = now();
+  if (record_messages_) trace("message-sent", envelope);
   if (!up(to)) {
     ++outcome_.stats.messages_lost;
-    if (dest.state != ProcessState::PoweredOff) return refuse(envelope);  // connection refused
+    if (dest.state != ProcessState::PoweredOff) {
+      if (record_messages_) trace("message-lost", envelope, "refused");
+      return refuse(envelope);  // connection refused
+    }
     // A machine without power says nothing: TCP tries again until it is back (then it resets).
     envelope.to_incarnation = dest.incarnation;
     if (envelope.expects_reply) retransmit_later(std::make_unique<Envelope>(std::move(envelope)));
+    else if (record_messages_) trace("message-lost", envelope, "no-power");
     return;
   }
   // The connection's sequence number is taken now, not when a delay rule lets the message go: as on a TCP
@@ -427,7 +452,7 @@ void World::retransmit_later(std::unique_ptr<Envelope> envelope) {
     const Slot& dest = slots_[e.to];
     if (now() - e.sent_at > kRetransmitGiveUp) {
       // TCP gives up: the connection resets, on the sender's side (the peer may never hear of it).
-      ++outcome_.stats.messages_lost;
+      lose(e, "timed-out");
       if (Connection* c = find_connection(e.from, e.to, e.channel); c != nullptr && c->generation == e.generation) reset(*c);
       if (Node* sender = slots_[e.from].process.get()) sender->connection_reset(e.to, e.channel, 0);
       return;
@@ -447,11 +472,12 @@ void World::transmit(std::unique_ptr<Envelope> envelope) {
     ++outcome_.stats.messages_lost;
     if (dest.state == ProcessState::PoweredOff && dest.incarnation == envelope->to_incarnation && envelope->expects_reply)
       return retransmit_later(std::move(envelope));
+    if (record_messages_) trace("message-lost", *envelope, "reset");
     return refuse(*envelope);
   }
   Connection* c = find_connection(from, to, envelope->channel);
   if (c == nullptr || c->generation != envelope->generation) {
-    ++outcome_.stats.messages_lost;  // its connection was reset while it was held back
+    lose(*envelope, "connection-reset");  // its connection was reset while it was held back
     return;
   }
   const std::size_t bytes = envelope->body->bytes();
@@ -463,7 +489,7 @@ void World::receive(int node, std::unique_ptr<Envelope> envelope) {
   const int from = envelope->from;
   Connection* c = find_connection(from, node, envelope->channel);
   if (c == nullptr || c->generation != envelope->generation || envelope->from_incarnation != slots_[from].incarnation) {
-    ++outcome_.stats.messages_lost;  // from a connection that has since been reset, or a dead process's
+    lose(*envelope, "connection-reset");  // from a connection that has since been reset, or a dead process's
     return;
   }
   Connection::Direction& d = c->dir[from < node ? 0 : 1];
@@ -514,25 +540,29 @@ void World::accept(int node, std::unique_ptr<Envelope> envelope) {
   Slot& s = slots_[node];
   // The connection it travelled on belonged to an earlier process.
   if (envelope->to_incarnation != s.incarnation) {
-    ++outcome_.stats.messages_lost;
+    lose(*envelope, "reset");
     return;
   }
   if (envelope->expects_reply && !s.serving_requests) {
     // Start-up not done: the request waits (Kafka's request queue, bounded by queued.max.requests;
     // beyond it the socket is not read, and the sender's timeout ends the request).
     if (s.held_requests.size() < kMaxHeldRequests) s.held_requests.push_back(std::move(envelope));
-    else ++outcome_.stats.messages_lost;
+    else lose(*envelope, "queue-full");
     return;
   }
   if (s.process && phase_ != Phase::Done && runs_now(s)) {
     // What run_work does for an item that runs at once, without wrapping the delivery in a callable.
     count_event();
+    if (record_messages_) trace("message-received", *envelope);
     s.process->deliver(*envelope);
     return;
   }
   auto held = std::make_shared<std::unique_ptr<Envelope>>(std::move(envelope));
   run_work(node, s.incarnation, [this, node, held] {
-    if (Node* p = slots_[node].process.get()) p->deliver(**held);
+    if (Node* p = slots_[node].process.get()) {
+      if (record_messages_) trace("message-received", **held);
+      p->deliver(**held);
+    }
   });
 }
 
@@ -551,7 +581,7 @@ void World::open_for_requests(int node) {
     for (auto& e : held) {
       const Connection* c = find_connection(e->from, node, e->channel);
       if (c == nullptr || c->generation != e->generation || e->from_incarnation != slots_[e->from].incarnation) {
-        ++outcome_.stats.messages_lost;
+        lose(*e, "connection-reset");
         continue;
       }
       accept(node, std::move(e));

@@ -123,6 +123,10 @@ class World {
   void on_node(int node, Micros delay, std::function<void()> fn);
 
   void record(std::string_view event, std::vector<Field> fields) { history_.record(now(), event, std::move(fields)); }
+  // Messages in the history (message-sent, -received, -lost) for the report's sequence diagram: off by
+  // default, the history is otherwise the same event for event; nothing but the history reads them.
+  // A scenario with a trigger on a message event records them whatever is asked.
+  void set_record_messages(bool on) { record_messages_ = on || messages_triggered_; }
   bool in_fault_phase() const { return phase_ == Phase::Fault; }
   void fail_run(const std::string& why);
   // Called about twice a wall second once the run has taken more than `after_wall_s` (never before).
@@ -198,6 +202,9 @@ class World {
   void drain(int node, std::uint32_t incarnation);
   void count_event();
   std::uint64_t next_message_id() { return ++message_seq_; }
+  // A message is lost for `reason` (counted; recorded when messages are).
+  void lose(const Envelope& e, const char* reason);
+  void trace(std::string_view event, const Envelope& e, const char* reason = nullptr);
   std::string start_process(int node);
   void begin_settle();
   std::string end_process(int node, ProcessState why, const std::string& exit_reason);
@@ -219,6 +226,8 @@ class World {
   Phase phase_ = Phase::Fault;
   RunOutcome outcome_;
   std::uint64_t message_seq_ = 0;
+  bool record_messages_ = false;
+  bool messages_triggered_ = false;
   std::uint32_t connection_ids_ = 0;
   std::int64_t max_events_;
   std::int64_t max_wall_ms_;

@@ -6,7 +6,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <set>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -213,4 +215,70 @@ TEST(HtmlReport, EmbeddedJsonCannotCloseItsElement) {
   EXPECT_EQ(s.find('>'), std::string::npos);
   EXPECT_EQ(s.find('&'), std::string::npos);
   EXPECT_EQ(nlohmann::json::parse(s)["text"], "</script><b>&\u2028");
+}
+
+namespace {
+std::vector<nlohmann::json> read_jsonl(const std::string& path) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
+  return out;
+}
+bool is_message_event(const nlohmann::json& e) { return e["event"].get<std::string>().rfind("message-", 0) == 0; }
+}  // namespace
+
+TEST(MessageHistory, AReportRecordsTheMessagesAndOtherwiseTheSameHistoryEventForEvent) {
+  const std::string scenario = "'" + kSource + "/scenarios/kip101-hw-truncation.yaml' --design kafka-0.11";
+  const std::string dir = testing::TempDir() + "/report-messages", plain = testing::TempDir() + "/plain-history.jsonl";
+  report_of(scenario, dir);
+  int code = 0;
+  run("'" + std::string(KAFKASIM_BINARY) + "' run " + scenario + " --history '" + plain + "'", &code);
+  ASSERT_EQ(code, 0);
+  const auto with = read_jsonl(dir + "/history.jsonl"), without = read_jsonl(plain);
+  std::vector<nlohmann::json> filtered;
+  long sent = 0, received = 0, lost = 0;
+  std::set<long> ids;
+  for (const auto& e : with) {
+    if (!is_message_event(e)) { filtered.push_back(e); continue; }
+    const std::string name = e["event"];
+    if (name == "message-sent") { ++sent; EXPECT_TRUE(ids.insert(e["msg"].get<long>()).second) << e; }
+    else { EXPECT_TRUE(ids.count(e["msg"].get<long>())) << "arrives or is lost before it was sent: " << e; }
+    received += name == "message-received";
+    lost += name == "message-lost";
+  }
+  EXPECT_EQ(filtered, without) << "recording the messages changed the run";
+  EXPECT_TRUE(std::none_of(without.begin(), without.end(), is_message_event));
+  EXPECT_GT(sent, 100);
+  EXPECT_GT(received, 0);
+  EXPECT_GT(lost, 0) << "the fetches to the crashed leader";
+  EXPECT_LE(received + lost, sent);
+}
+
+TEST(MessageHistory, ATriggerOnAMessageFiresWhenItIsSent) {
+  // KIP-101's second question: what if the leader dies the moment the follower asks where epoch 0 ends?
+  std::ifstream in(kSource + "/scenarios/kip101-hw-truncation.yaml");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string marker = "  # ... and the leader dies just after";
+  ASSERT_NE(text.find(marker), std::string::npos);
+  text.insert(text.find(marker), "  - when: {event: message-sent, type: OffsetsForLeaderEpoch, from: broker-1}\n    crash: broker-2\n");
+  const std::string file = testing::TempDir() + "/kip101-ask-then-crash.yaml", history = testing::TempDir() + "/ask-then-crash.jsonl";
+  std::ofstream(file) << text;
+  int code = 0;
+  const std::string out = run("'" + std::string(KAFKASIM_BINARY) + "' run '" + file + "' --design kafka-0.11 --history '" + history + "'", &code);
+  ASSERT_TRUE(code == 0 || code == 1) << out;
+  const auto events = read_jsonl(history);
+  auto ask = std::find_if(events.begin(), events.end(), [](const nlohmann::json& e) {
+    return e["event"] == "message-sent" && e["type"] == "OffsetsForLeaderEpoch" && e["from"] == "broker-1";
+  });
+  ASSERT_NE(ask, events.end()) << "a trigger on a message event makes the run record them";
+  auto crash = std::find_if(ask, events.end(), [](const nlohmann::json& e) {
+    return e["event"] == "fault" && e["action"] == "crash" && e["target"] == "broker-2";
+  });
+  ASSERT_NE(crash, events.end());
+  EXPECT_DOUBLE_EQ((*crash)["t"].get<double>(), (*ask)["t"].get<double>());
+  // A message trigger's fields are checked like any other's.
+  std::ofstream(file) << std::string(text).replace(text.find("type: OffsetsForLeaderEpoch"), 27, "type: OffsetsForLeaderEpok");
+  const std::string bad = run("'" + std::string(KAFKASIM_BINARY) + "' run '" + file + "' 2>&1", &code);
+  EXPECT_EQ(code, 2) << bad;
 }

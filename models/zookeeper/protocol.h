@@ -32,6 +32,7 @@ struct ZkRequest : ZkMessage {
   std::vector<std::string> data_watches, exist_watches, child_watches;
   std::int64_t last_zxid = 0;
   std::string_view type() const override { return "ZkRequest"; }
+  std::string describe() const override;
   std::size_t bytes() const override { return 64 + path.size() + data.size() + ops.size() * 64; }
 };
 
@@ -47,6 +48,7 @@ struct ZkResponse : ZkMessage {
   std::vector<OpResult> results;  // Multi
   std::int64_t zxid = 0;          // the server's last zxid when it answered
   std::string_view type() const override { return "ZkResponse"; }
+  std::string describe() const override;
   std::size_t bytes() const override { return 64 + data.size() + children.size() * 16 + results.size() * 32; }
 };
 
@@ -54,6 +56,7 @@ struct ZkWatch : ZkMessage {
   WatchType watch_type = WatchType::NodeCreated;
   std::string path;
   std::string_view type() const override { return "ZkWatch"; }
+  std::string describe() const override;
 };
 
 struct ZkPing : ZkMessage {

@@ -129,15 +129,24 @@ class CursorTest(unittest.TestCase):
         self.assertEqual(self.browser.cursor(), first_violation, "the report opens at the first violation")
         self.browser.keys(Keys.HOME)
         self.assertEqual(self.browser.cursor(), 0)
-        for i in range(n):
+        # A step goes to the next event that is not a message (the report's history has them too).
+        steps = [i for i, e in enumerate(events) if not e["event"].startswith("message-")]
+        self.assertGreater(len(steps), 100)
+        self.assertLess(len(steps), n, "a report's history records the messages")
+        for k, i in enumerate(steps):
+            self.assertEqual(self.browser.cursor(), i)
             self.assert_logs_match(events, f"event {i + 1}")
-            if i + 1 < n:
+            if k + 1 < len(steps):
                 self.browser.keys(Keys.ARROW_RIGHT)
-                self.assertEqual(self.browser.cursor(), i + 1)
         self.browser.keys(Keys.ARROW_RIGHT)
-        self.assertEqual(self.browser.cursor(), n - 1, "stepping past the end stays at the end")
+        self.assertEqual(self.browser.cursor(), steps[-1], "stepping past the end stays at the end")
         self.browser.keys(Keys.ARROW_LEFT, Keys.ARROW_LEFT)
-        self.assertEqual(self.browser.cursor(), n - 3)
+        self.assertEqual(self.browser.cursor(), steps[-3])
+        # Asked to, it steps through the messages too.
+        self.browser.driver.find_element(By.ID, "c-messages").click()
+        self.browser.keys(Keys.HOME, Keys.ARROW_RIGHT, Keys.ARROW_RIGHT)
+        self.assertEqual(self.browser.cursor(), 2)
+        self.browser.driver.find_element(By.ID, "c-messages").click()
         # The truncation: the record it removed is drawn struck through, and the window holds the point.
         trunc = next(i for i, e in enumerate(events) if e["event"] == "truncated")
         self.browser.driver.execute_script(f"location.hash = '#event={trunc + 1}'")
@@ -149,6 +158,51 @@ class CursorTest(unittest.TestCase):
         self.assertEqual(len(struck), t["from_offset"] - t["to_offset"], "each removed record is struck through")
         self.assert_logs_match(events, "the truncation")
 
+    def test_the_message_diagram_shows_the_epoch_question_and_its_answer_and_lost_messages(self):
+        url, events = make_report("kip101-hw-truncation.yaml", "kafka-0.11", "cursor-kip101-fixed")
+        ask = next(i for i, e in enumerate(events) if e["event"] == "message-sent" and e["type"] == "OffsetsForLeaderEpoch")
+        question = events[ask]
+        answer = next(e for e in events if e["event"] == "message-sent" and e.get("reply_to") == question["msg"])
+        self.assertEqual(question["summary"], "t-0: where does leader epoch 0 end?")
+        self.browser.open(url + f"#event={ask + 1}")
+        driver = self.browser.driver
+        self.assertEqual(self.browser.cursor(), ask)
+        titles = {g.get_attribute("data-msg"): g.find_element(By.TAG_NAME, "title").get_attribute("textContent")
+                  for g in driver.find_elements(By.CSS_SELECTOR, "#sequence-svg g.msg")}
+        self.assertIn(str(question["msg"]), titles)
+        self.assertIn("where does leader epoch 0 end", titles[str(question["msg"])])
+        self.assertIn(str(answer["msg"]), titles)
+        self.assertIn(answer["summary"], titles[str(answer["msg"])])
+        # The narrative says it in words.
+        narrative = driver.find_element(By.ID, "narrative").text
+        self.assertIn(f"{question['from']} asks {question['to']}: t-0: where does leader epoch 0 end?", narrative)
+        # A lost message is drawn crossed: the fetches to the crashed leader.
+        lost = next(i for i, e in enumerate(events) if e["event"] == "message-lost" and i > ask)
+        driver.execute_script(f"location.hash = '#event={lost + 1}'")
+        lost_msg = str(events[lost]["msg"])
+        crossed = [g for g in driver.find_elements(By.CSS_SELECTOR, "#sequence-svg g.msg-lost") if g.get_attribute("data-msg") == lost_msg]
+        self.assertEqual(len(crossed), 1)
+        # Clicking an arrow moves the cursor to its sending.
+        driver.execute_script(f"document.querySelector('#sequence-svg g.msg[data-msg=\"{question['msg']}\"]').dispatchEvent(new MouseEvent('click'))")
+        self.assertEqual(self.browser.cursor(), ask)
+        # Filtered by type: unticking Fetch leaves none drawn.
+        driver.find_element(By.CSS_SELECTOR, "#seq-types input[data-type=Fetch]").click()
+        self.assertFalse(driver.find_elements(By.CSS_SELECTOR, "#sequence-svg g.msg[data-type=Fetch]"))
+
+    def test_a_long_run_s_diagram_is_aggregated_when_zoomed_out(self):
+        url, events = make_report("kip101-hw-truncation.yaml", "kafka-0.10", "cursor-kip101-long")
+        sent = sum(1 for e in events if e["event"] == "message-sent" and e["type"] not in ("ZkPing", "Heartbeat", "BrokerHeartbeat"))
+        self.assertGreater(sent, 300)
+        self.browser.open(url)
+        driver = self.browser.driver
+        driver.execute_script("const s = document.getElementById('seq-span'); s.value = 'all'; s.dispatchEvent(new Event('change'))")
+        body = driver.find_element(By.TAG_NAME, "body")
+        self.assertEqual(int(body.get_attribute("data-messages-drawn")), sent)
+        groups = int(body.get_attribute("data-messages-aggregated"))
+        self.assertGreater(groups, 0)
+        self.assertLessEqual(len(driver.find_elements(By.CSS_SELECTOR, "#sequence-svg g.msg")), 300)
+        self.assertTrue(driver.find_elements(By.CSS_SELECTOR, "#sequence-svg g.msg-aggregate"))
+
     def test_buttons_key_moments_play_and_the_address(self):
         url, events = make_report("unclean-election.yaml", None, "cursor-unclean")
         n = len(events)
@@ -156,9 +210,11 @@ class CursorTest(unittest.TestCase):
         self.assertEqual(self.browser.cursor(), 4, "the address names the event")
         driver = self.browser.driver
         driver.find_element(By.ID, "c-next").click()
-        self.assertEqual(self.browser.cursor(), 5)
+        after = next(i for i in range(5, n) if not events[i]["event"].startswith("message-"))
+        self.assertEqual(self.browser.cursor(), after)
         driver.find_element(By.ID, "c-prev").click()
-        self.assertEqual(self.browser.cursor(), 4)
+        before = next(i for i in range(after - 1, -1, -1) if not events[i]["event"].startswith("message-"))
+        self.assertEqual(self.browser.cursor(), before)
         driver.find_element(By.ID, "c-last").click()
         self.assertEqual(self.browser.cursor(), n - 1)
         driver.find_element(By.ID, "c-first").click()
