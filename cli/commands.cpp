@@ -21,6 +21,7 @@
 #include "reports/result_json.h"
 #include "sim/cost.h"
 #include "sim/runner.h"
+#include "sim/scheduler.h"
 #include "sim/world.h"
 
 namespace kafkasim::cli {
@@ -77,6 +78,34 @@ std::string child_body(const Scenario& scenario, const RunOptions& options) {
     const checks::QuorumStats q = checks::quorum_stats(world.history());
     payload["result"]["stats"]["quorum_leader_changes"] = q.leader_changes;
     payload["result"]["stats"]["stale_metadata_s"] = std::round(q.stale_metadata_s * 1000.0) / 1000.0;
+  }
+  if (scenario.lesson && outcome.failure.empty()) {
+    // A lesson: whether its run shows what it says to look for (the first time each occurs).
+    nlohmann::ordered_json lesson = {{"step", scenario.lesson->step}, {"look_for", nlohmann::ordered_json::array()},
+                                     {"questions", nlohmann::ordered_json::array()}};
+    for (const auto& look : scenario.lesson->look_for) {
+      nlohmann::ordered_json item = {{"text", look.text}, {"event", look.match.event}, {"seen_at", nullptr}};
+      nlohmann::ordered_json fields = nlohmann::ordered_json::object();
+      for (const auto& [key, value] : look.match.fields)
+        fields[key] = std::visit([](const auto& x) { return sim::value_text(sim::Value(x)); }, value);
+      item["fields"] = fields;
+      for (const auto& e : world.history().events())
+        if (sim::trigger_matches(look.match, e)) {
+          item["seen_at"] = to_seconds(e.t);
+          break;
+        }
+      lesson["look_for"].push_back(item);
+    }
+    for (const auto& q : scenario.lesson->questions) {
+      nlohmann::ordered_json item = {{"ask", q.ask}, {"answer", q.answer}};
+      if (q.try_design) item["try_design"] = *q.try_design;
+      if (!q.try_config.empty()) {
+        item["try_config"] = nlohmann::ordered_json::object();
+        for (const auto& [k, v] : q.try_config) item["try_config"][k] = v;
+      }
+      lesson["questions"].push_back(item);
+    }
+    payload["result"]["lesson"] = lesson;
   }
   payload["digest"] = world.history().digest();
   nlohmann::ordered_json lines = nlohmann::ordered_json::array();
@@ -289,6 +318,14 @@ int command_run(const RunCommand& cmd, std::ostream& out, std::ostream& err) {
     human << fmt::format("  {:.3f} s simulated in {:.3f} s wall, {} events, {} messages; checked: {}\n",
                          st["simulated_s"].get<double>(), st["wall_s"].get<double>(), st["events"].get<std::int64_t>(),
                          st["messages"].get<std::int64_t>(), fmt::join(res["checked"].get<std::vector<std::string>>(), ", "));
+    if (res.contains("lesson")) {
+      std::vector<std::string> missing;
+      for (const auto& l : res["lesson"]["look_for"])
+        if (l["seen_at"].is_null()) missing.push_back(l["text"].get<std::string>());
+      const std::size_t total = res["lesson"]["look_for"].size();
+      human << fmt::format("  lesson, step {}: {} of {} things to look for happen{}\n", res["lesson"]["step"].get<int>(),
+                           total - missing.size(), total, missing.empty() ? "" : fmt::format(" (not: {})", fmt::join(missing, "; ")));
+    }
     if (!report_dir.empty() && output_errors.empty()) human << fmt::format("  report: {}/index.html\n", report_dir);
     human << '\n';
     json_lines.push_back(res.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));

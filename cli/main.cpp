@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/serve.h"
 #include "explore/search.h"
 #include "explore/sweep.h"
 #include "scenario/limits.h"
@@ -327,6 +328,19 @@ int main(int argc, char** argv) {
                                 "  kafkasim sweep --kubernetes base.yaml --design latest --time 30m --shards 16 --out job.yaml\n") +
                     kExitCodes);
 
+  kafkasim::cli::ServeOptions serve;
+  std::string serve_wall = "60s";
+  auto* serve_cmd = app.add_subcommand("serve", "the classroom: a local web server that runs lessons and forks them from any moment");
+  serve_cmd->add_option("PATH", serve.paths, "folders of scenario files, or files (default: ./scenarios)");
+  serve_cmd->add_option("--port", serve.port, "TCP port (0: any free one, printed)")->capture_default_str();
+  serve_cmd->add_option("--host", serve.host, "address to listen on (the default is this machine only)")->capture_default_str();
+  serve_cmd->add_option("--dir", serve.dir, "folder for the runs and forks (nothing is written elsewhere)")->capture_default_str();
+  serve_cmd->add_option("--max-events", serve.max_events, "a request's run: at most this many events")->capture_default_str();
+  serve_cmd->add_option("--max-wall", serve_wall, "a request's run: at most this much wall time")->capture_default_str();
+  serve_cmd->footer(std::string("Examples:\n  kafkasim serve                       # the bundled scenarios, lessons first\n"
+                                "  kafkasim serve my-scenarios/ --port 9000 --dir /tmp/classroom\n") +
+                    kExitCodes);
+
   // No command: the usage, as a newcomer needs it.
   if (argc < 2) {
     std::cerr << app.help() << '\n';
@@ -429,6 +443,16 @@ int main(int argc, char** argv) {
       sw.has_runs = bool(*s_runs);
       sw.has_time = bool(*s_time);
       return command_sweep_flags(sw, argc, argv);
+    }
+    if (*serve_cmd) {
+      std::string error;
+      const auto wall = kafkasim::parse_duration(serve_wall, error);
+      if (!wall || *wall <= 0) return bad(fmt::format("kafkasim serve: --max-wall {}: {}\n", serve_wall, error.empty() ? "a duration above 0, e.g. 60s" : error));
+      serve.max_wall_ms = *wall / kafkasim::kMicrosPerMs;
+      if (serve.max_events <= 0) return bad("kafkasim serve: --max-events: a count above 0\n");
+      if (serve.port < 0 || serve.port > 65535) return bad(fmt::format("kafkasim serve: --port {}: 0 to 65535\n", serve.port));
+      if (serve.paths.empty()) serve.paths.push_back("scenarios");
+      return kafkasim::cli::command_serve(serve, std::cout, std::cerr);
     }
     if (*merge_cmd) return kafkasim::explore::command_merge(merge_inputs, merge_out, merge_check, std::cout, std::cerr);
   } catch (const std::exception& e) {

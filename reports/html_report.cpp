@@ -42,6 +42,10 @@ svg text{font:11px system-ui,sans-serif}
 .logs .epoch{color:#667;font-size:10px}.legend span{display:inline-block;padding:0 6px;margin-right:6px;border:1px solid #ccd}
 #moments button{margin:0 4px 4px 0}#moments button.sel{background:#dde6ff}
 .violation{color:#9b1c16}
+.lesson{margin-top:8px;padding:6px 10px;border:1px solid #d9e3c6;background:#f6faef;border-radius:4px;max-width:80em}
+.lesson h2{margin:0 0 4px;font-size:15px}.lesson-head{font-weight:600;margin-top:4px}.look{margin:2px 4px 2px 0}
+.look.unseen{color:#9b1c16}.question summary{cursor:pointer}.question code{display:block;margin:2px 0 4px 12px;font-size:12px}
+.fork{border:1px solid #c9d3f0;background:#f4f6fd;margin-bottom:10px}.fork-error{color:#9b1c16;white-space:pre-wrap;font:12px ui-monospace,monospace}
 .cursor-bar{position:sticky;top:0;z-index:5;display:flex;flex-wrap:wrap;align-items:center;gap:4px;padding:6px 24px;
  background:#eef1fa;border-bottom:1px solid #ccd}
 .cursor-bar button{font-size:14px;min-width:34px}#c-scrub{flex:1 1 240px}
@@ -467,10 +471,28 @@ function setCursor(i, why) {
   }
   if (first && nar.scrollHeight > nar.clientHeight) nar.scrollTop = first.offsetTop - nar.offsetTop - nar.clientHeight / 3;
   document.body.dataset.cursor = String(cur);
+  if (window.parent !== window && !seeking) window.parent.postMessage({kafkasim: 'cursor', t: e.t}, '*');
+  const forkAt = document.getElementById('fork-at');
+  if (forkAt) forkAt.textContent = fmtT(e.t);
   if (history.replaceState) try { history.replaceState(null, '', '#event=' + (cur + 1)); } catch (err) { /* file: with no history */ }
 }
 const lastAtOrBefore = t => { let i = -1; for (let k = 0; k < N && events[k].t <= t + 1e-9; k++) i = k; return Math.max(i, 0); };
 function select(t, why) { setCursor(lastAtOrBefore(t), why); }
+// Beside another report (kafkasim serve's comparison, matrix --report's pairs): the other one moves, this
+// one follows to the same time, without telling back.
+let seeking = false;
+window.addEventListener('message', ev => {
+  if (!ev.data || ev.data.kafkasim !== 'seek' || typeof ev.data.t !== 'number') return;
+  seeking = true;
+  try { select(ev.data.t, 'the same time as the run beside it'); } finally { seeking = false; }
+});
+// The address: #event=N (from 1), or #t=SECONDS (the last event at or before it).
+function fromAddress() {
+  const m = location.hash.match(/event=(\d+)/), t = location.hash.match(/[#&]t=([0-9.]+)/);
+  if (m) { setCursor(Number(m[1]) - 1); return true; }
+  if (t) { select(Number(t[1]), 'the time the address names'); return true; }
+  return false;
+}
 // One step: to the next event that is not a message, unless the page is asked to step through those too.
 const isMessage = e => e.event.startsWith('message-');
 function step(dir) {
@@ -511,7 +533,7 @@ document.addEventListener('keydown', ev => {
   else return;
   ev.preventDefault();
 });
-window.addEventListener('hashchange', () => { const m = location.hash.match(/event=(\d+)/); if (m) setCursor(Number(m[1]) - 1); });
+window.addEventListener('hashchange', fromAddress);
 
 // ---- key moments, as buttons: each violation, each truncation, the end
 const moments = [];
@@ -757,12 +779,101 @@ for (const [t, text, tone] of data.narrative) {
 }
 {
   // The first violation, or the end; or the event the address names.
-  const m = location.hash.match(/event=(\d+)/);
   const firstViolation = events.findIndex(e => e.event === 'violation');
-  if (m) setCursor(Number(m[1]) - 1);
-  else setCursor(firstViolation >= 0 ? firstViolation : N - 1, firstViolation >= 0 ? 'the first violation' : 'the end');
+  if (!fromAddress()) setCursor(firstViolation >= 0 ? firstViolation : N - 1, firstViolation >= 0 ? 'the first violation' : 'the end');
 }
 document.body.dataset.events = String(N);
+// ---- a lesson: what to look for (each a button to the moment it happens) and the questions to ask
+if (data.result.lesson) {
+  const L = data.result.lesson, box = document.getElementById('lesson');
+  box.style.display = 'block';
+  el('h2', {}, 'Lesson, step ' + L.step, box);
+  if (L.look_for.length) {
+    el('div', {class: 'lesson-head'}, 'Look for:', box);
+    const list = el('div', {class: 'look-for'}, null, box);
+    for (const item of L.look_for) {
+      const b = el('button', {class: 'look' + (item.seen_at === null ? ' unseen' : ''), 'data-seen-at': item.seen_at === null ? '' : item.seen_at},
+                   item.text + (item.seen_at === null ? ' (not in this run)' : ' \u2014 ' + fmtT(item.seen_at)), list);
+      if (item.seen_at !== null) b.addEventListener('click', () => {
+        // The first event of that name and those values at that time.
+        const k = events.findIndex(e => e.event === item.event && Math.abs(e.t - item.seen_at) < 1e-9 &&
+                                        Object.entries(item.fields).every(([f, v]) => String(Array.isArray(e[f]) ? '[' + e[f].join(',') + ']' : e[f]) === v));
+        setCursor(k >= 0 ? k : lastAtOrBefore(item.seen_at), 'look for: ' + item.text);
+      });
+    }
+  }
+  if (L.questions.length) {
+    el('div', {class: 'lesson-head'}, 'Questions:', box);
+    for (const q of L.questions) {
+      const d = el('details', {class: 'question'}, null, box);
+      el('summary', {}, q.ask, d);
+      if (q.answer) el('p', {}, q.answer, d);
+      const file = data.scenario.file.split('/').pop();
+      if (q.try_design) el('code', {}, 'kafkasim run ' + file + ' --design ' + q.try_design, d);
+      if (q.try_config) el('code', {}, 'under config: ' + Object.entries(q.try_config).map(([k, v]) => k + ': ' + v).join(', '), d);
+      const served = location.protocol.startsWith('http') && location.pathname.match(/^\/runs\/(\d+)\/index\.html$/);
+      if (served && (q.try_design || q.try_config)) {
+        const b = el('button', {class: 'try-it'}, 'try it beside this run', d);
+        b.addEventListener('click', async () => {
+          b.disabled = true; b.textContent = 'running\u2026';
+          const res = await fetch('/api/fork', {method: 'POST', headers: {'Content-Type': 'application/json'},
+            body: JSON.stringify({run: Number(served[1]), t: 0, action: 'variant', target: 'all', design: q.try_design || '', config: q.try_config || {}})});
+          const answer = await res.json();
+          if (res.ok) location.href = answer.compare; else { b.textContent = answer.error || 'failed'; }
+        });
+      }
+    }
+  }
+}
+// ---- fork from here (only when kafkasim serve serves this report: /runs/N/index.html over http)
+{
+  const served = location.protocol.startsWith('http') && location.pathname.match(/^\/runs\/(\d+)\/index\.html$/);
+  const panel = document.getElementById('fork');
+  if (served && panel) {
+    panel.style.display = 'block';
+    const run = Number(served[1]);
+    const target = document.getElementById('fork-target'), action = document.getElementById('fork-action');
+    const nodes = [...new Set([...brokers.map(b => 'broker-' + b), ...quorumNodes, ...seqNodes])];
+    const producers = [...new Set(events.filter(e => e.producer).map(e => e.producer))].sort();
+    const fill = () => {
+      const wanted = action.value === 'produce' ? producers : [...nodes, ...partitions.map(p => 'leader:' + p), 'controller'];
+      const was = target.value;
+      target.textContent = '';
+      for (const n of wanted) el('option', {value: n}, n, target);
+      if (wanted.includes(was)) target.value = was;
+      document.getElementById('fork-produce').style.display = action.value === 'produce' ? 'inline' : 'none';
+    };
+    action.addEventListener('change', fill);
+    fill();
+    // Clicking a node (its timeline lane, its line in the message diagram) makes it the target.
+    const pick = name => { if ([...target.options].some(o => o.value === name)) { target.value = name; panel.scrollIntoView({block: 'nearest'}); } };
+    document.getElementById('timeline').addEventListener('click', ev => {
+      const g = ev.target.closest && ev.target.closest('g.lane');
+      if (g) pick(g.dataset.lane);
+    });
+    document.getElementById('sequence').addEventListener('click', ev => {
+      if (ev.target.classList && ev.target.classList.contains('lane-label')) pick(ev.target.textContent);
+    });
+    document.getElementById('fork-run').addEventListener('click', async () => {
+      const out = document.getElementById('fork-result');
+      out.textContent = 'running the fork\u2026';
+      out.className = '';
+      const body = {run, t: (events[cur] || {t: 0}).t, action: action.value, target: target.value,
+                    for: document.getElementById('fork-for').value.trim(), value: document.getElementById('fork-value').value.trim(),
+                    partition: document.getElementById('fork-partition').value.trim()};
+      try {
+        const res = await fetch('/api/fork', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)});
+        const answer = await res.json();
+        if (!res.ok) { out.textContent = answer.error || ('the server answered ' + res.status); out.className = 'fork-error'; return; }
+        out.textContent = '';
+        el('a', {href: answer.compare, id: 'fork-compare'}, 'see the fork beside this run', out);
+        out.appendChild(document.createTextNode(' \u00b7 '));
+        el('a', {href: answer.scenario, download: ''}, 'the fork as a scenario file', out);
+        location.href = answer.compare;
+      } catch (err) { out.textContent = 'the server did not answer: ' + err; out.className = 'fork-error'; }
+    });
+  }
+}
 document.body.dataset.lanes = String(document.querySelectorAll('g.lane').length);
 document.body.dataset.consumerLanes = String(members.length);
 if (members.length) document.getElementById('consumer-legend').style.display = 'inline';
@@ -794,6 +905,38 @@ std::string path_component(const std::string& text) {
   return out;
 }
 
+namespace {
+// One scenario under two designs, each report in a frame, their cursors at the same time: a student sees
+// where kafka-0.10 and kafka-0.11 part ways. Each report says where its cursor is (postMessage); this page
+// moves the other to the same time.
+std::string side_by_side_page(const std::string& scenario, const std::vector<std::pair<std::string, std::string>>& linked) {
+  std::string options;
+  for (std::size_t k = 0; k < linked.size(); ++k)
+    options += fmt::format("<option value=\"{}\">{}</option>", html_escape(linked[k].second), html_escape(linked[k].first));
+  return fmt::format(
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; frame-src 'self' file:\">\n"
+      "<title>kafkasim: {0} under two designs</title><style>body{{font:14px system-ui,sans-serif;margin:0;color:#1d2330}}"
+      "header{{padding:10px 16px;border-bottom:1px solid #dde}}h1{{font-size:18px;margin:0 0 6px}}"
+      ".pair{{display:grid;grid-template-columns:1fr 1fr;gap:8px;padding:8px}}iframe{{width:100%;height:88vh;border:1px solid #ccd}}</style></head>\n"
+      "<body><header><h1>{0}</h1><a href=\"index.html\">the matrix</a> &middot; left <select id=\"left-design\" aria-label=\"the left design\">{1}</select>"
+      " right <select id=\"right-design\" aria-label=\"the right design\">{1}</select> &middot; step either report: the other follows to the same time</header>"
+      "<div class=\"pair\"><iframe id=\"left\" title=\"left design\"></iframe><iframe id=\"right\" title=\"right design\"></iframe></div>\n"
+      "<script>'use strict';\n"
+      "const frames = [document.getElementById('left'), document.getElementById('right')];\n"
+      "const picks = [document.getElementById('left-design'), document.getElementById('right-design')];\n"
+      "picks[1].selectedIndex = Math.min(1, picks[1].options.length - 1);\n"
+      "let t = null;\n"
+      "picks.forEach((p, k) => {{ const load = () => {{ frames[k].src = p.value + (t === null ? '' : '#t=' + t); }}; p.addEventListener('change', load); load(); }});\n"
+      "window.addEventListener('message', ev => {{\n"
+      "  if (!ev.data || ev.data.kafkasim !== 'cursor') return;\n"
+      "  t = ev.data.t;\n"
+      "  for (const f of frames) if (f.contentWindow !== ev.source) f.contentWindow.postMessage({{kafkasim: 'seek', t}}, '*');\n"
+      "}});\n</script></body></html>\n",
+      html_escape(scenario), options);
+}
+}  // namespace
+
 std::string write_matrix_report(const std::string& dir, const std::vector<std::string>& designs,
                                 const std::vector<std::string>& scenarios, const std::vector<std::vector<MatrixCell>>& cells) {
   if (const std::string why = check_output_dir(dir, "--report"); !why.empty()) return why;
@@ -809,7 +952,16 @@ std::string write_matrix_report(const std::string& dir, const std::vector<std::s
   for (const auto& d : designs) html << "<th>" << html_escape(d) << "</th>";
   html << "</tr>\n";
   for (std::size_t i = 0; i < scenarios.size(); ++i) {
-    html << "<tr><th>" << html_escape(scenarios[i]) << "</th>";
+    html << "<tr><th>" << html_escape(scenarios[i]);
+    std::vector<std::pair<std::string, std::string>> linked;  // (design, report) of the cells that have one
+    for (std::size_t d = 0; d < cells[i].size() && d < designs.size(); ++d)
+      if (!cells[i][d].link.empty()) linked.emplace_back(designs[d], cells[i][d].link);
+    if (linked.size() >= 2) {
+      const std::string page = fmt::format("side-by-side-{}.html", i + 1);
+      if (std::string why = write_file(dir + "/" + page, side_by_side_page(scenarios[i], linked)); !why.empty()) return why;
+      html << "<br><a class=\"pair-link\" href=\"" << page << "\">two designs side by side</a>";
+    }
+    html << "</th>";
     for (const auto& c : cells[i]) {
       html << "<td class=\"" << (c.bad ? "bad" : "ok") << "\">";
       if (!c.link.empty()) html << "<a href=\"" << html_escape(c.link) << "\">" << html_escape(c.text) << "</a>";
@@ -860,10 +1012,10 @@ std::string write_html_report(const std::string& dir, const Scenario& scenario, 
   std::ostringstream html;
   html << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
        << "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
-          "script-src 'unsafe-inline'\">\n"
+          "script-src 'unsafe-inline'; connect-src 'self'\">\n"
        << "<title>kafkasim report</title>\n<style>" << kStyle << "</style></head>\n<body>\n"
        << "<header><h1 id=\"title\"></h1><div class=\"summary\" id=\"summary\"></div>"
-       << "<p><span id=\"verdict\"></span><span id=\"verdict-text\"></span></p><div class=\"desc\" id=\"desc\"></div></header>\n"
+       << "<p><span id=\"verdict\"></span><span id=\"verdict-text\"></span></p><div class=\"desc\" id=\"desc\"></div><div id=\"lesson\" class=\"lesson\" style=\"display:none\"></div></header>\n"
        << "<nav class=\"cursor-bar\" aria-label=\"step through the run\">"
           "<button id=\"c-first\" title=\"the first event (Home)\">|&#9664;</button>"
           "<button id=\"c-prev-key\" title=\"the previous key moment: a fault, an election, a truncation, a violation (Shift+&#8592;)\">&#9664;&#9664;</button>"
@@ -893,7 +1045,19 @@ std::string write_html_report(const std::string& dir, const Scenario& scenario, 
           "<option value=\"2\">2 s, to scale</option><option value=\"10\">10 s, to scale</option><option value=\"60\">60 s, to scale</option>"
           "<option value=\"all\">the whole run, to scale</option></select></div>"
           "<div id=\"seq-types\"></div><div id=\"sequence\"></div></section></div>\n"
-       << "<section><h2>Narrative</h2><div id=\"narrative\"></div></section></main>\n"
+       << "<section><section id=\"fork\" style=\"display:none\" class=\"fork\"><h2>Fork from here</h2>"
+          "<p>What if, at <b id=\"fork-at\"></b>, &hellip; The run is repeated with the same seed, keeping the events scheduled "
+          "up to the cursor, with this one added; then shown beside this one. Click a lane or a node to choose it.</p>"
+          "<select id=\"fork-action\" aria-label=\"what happens\"><option value=\"crash\">crash</option>"
+          "<option value=\"power-loss\">power loss</option><option value=\"pause\">pause</option><option value=\"restart\">restart</option>"
+          "<option value=\"shutdown\">clean shutdown</option><option value=\"isolate\">isolate from the network</option>"
+          "<option value=\"expire-session\">expire its ZooKeeper session</option><option value=\"produce\">a producer sends a record</option></select> "
+          "<select id=\"fork-target\" aria-label=\"to whom\"></select> "
+          "<input id=\"fork-for\" size=\"6\" placeholder=\"for: 5s\" aria-label=\"for how long (optional)\"> "
+          "<span id=\"fork-produce\" style=\"display:none\"><input id=\"fork-value\" size=\"8\" placeholder=\"value\" aria-label=\"the record\">"
+          " <input id=\"fork-partition\" size=\"4\" placeholder=\"partition 0\" aria-label=\"the partition\"></span> "
+          "<button id=\"fork-run\">run the fork</button><div id=\"fork-result\"></div></section>"
+          "<h2>Narrative</h2><div id=\"narrative\"></div></section></main>\n"
        << "<script id=\"kafkasim-data\" type=\"application/json\">" << json_for_script(data) << "</script>\n"
        << "<script>" << kScript << "</script>\n</body></html>\n";
   return write_file(dir + "/index.html", html.str());

@@ -207,6 +207,7 @@ FieldRule field_rule(std::string_view event, std::string_view field) {
   if (field == "to_partition") return {K::Partition, {}, 0};
   if (field == "times") return count(1);
   if (field == "generation" || field == "attempt") return count(0);
+  if (field == "reason" && event == "broker-fenced") return one_of({"heartbeat-timeout", "controlled-shutdown", "unclean-restart"});
   if (field == "reason" && event == "broker-exited") return one_of({"NODE_EXISTS", "LOG_TRUNCATION_NOT_ALLOWED"});
   if (field == "reason" && event == "truncated")
     return one_of({"high-watermark", "leader-epoch", "diverging-epoch", "out-of-range", "power-loss"});

@@ -25,7 +25,7 @@ namespace {
 const std::vector<std::string_view> kTopKeys = {"name",   "summary",   "description", "seed",
                                                 "duration", "settle",  "design",      "cluster",
                                                 "config", "topics",    "producers",   "consumers",
-                                                "events", "expect",    "sinks"};
+                                                "events", "expect",    "sinks",       "lesson"};
 const std::vector<std::string_view> kClusterKeys = {"brokers", "zookeeper", "controllers", "network", "racks"};
 const std::vector<std::string_view> kTopicKeys = {"name", "partitions", "replication.factor", "assignment"};
 const std::vector<std::string_view> kProducerKeys = {"id", "topic", "acks", "rate", "from", "until", "partition"};
@@ -312,6 +312,7 @@ class Parser {
     if (s.has_groups()) part([&] { add_offsets_topic(get(root, "consumers"), s); });
     if (has(root, "events")) part([&] { parse_events(get(root, "events"), s); });
     if (has(root, "expect")) part([&] { parse_expect(get(root, "expect"), s); });
+    if (has(root, "lesson")) part([&] { parse_lesson(get(root, "lesson"), s); });
   }
 
   // Every node once (aliases each time they are used, so a "billion laughs" file is bounded): keys are
@@ -1163,14 +1164,28 @@ class Parser {
     t.at_time = false;
     const YAML::Node w = get(e, "when");
     if (!w.IsMap()) fail(w, "when: is a mapping: {event: produce-acked, producer: p1, value: m2}");
-    const std::string name = scalar(require(w, "event", "when"), "event");
+    parse_match(w, s, t, "when", true);
+    if (has(e, "since")) part([&] { t.since = duration(get(e, "since"), "since"); });
+    if (has(e, "after")) part([&] { t.after = duration(get(e, "after"), "after"); });
+    if (has(e, "times")) part([&] { t.times = static_cast<int>(integer(get(e, "times"), "times", 1, limits::kMaxTimes)); });
+    if (duration_ok_ && t.since >= s.duration)
+      fail(get(e, "since"), fmt::format("since: {} is not inside the fault phase (duration: {}): this trigger could never "
+                                        "fire",
+                                        format_duration(t.since), format_duration(s.duration)));
+    return t;
+  }
+
+  // {event: NAME, field: value, ...}: a history event and the values its fields must have (a `when:`
+  // trigger, a lesson's `look-for`); `in_run` refuses events recorded only after the run.
+  void parse_match(const YAML::Node& w, const Scenario& s, Trigger& t, std::string_view what, bool in_run) {
+    const std::string name = scalar(require(w, "event", what), "event");
     const HistoryEventInfo* info = find_history_event(name);
     if (info == nullptr) {
       std::vector<std::string_view> names;
       for (const auto& h : all_history_events()) names.push_back(h.name);
       fail(get(w, "event"), fmt::format("unknown history event '{}'{}", name, did_you_mean(name, names)));
     }
-    if (const std::string why = never_fires(name); !why.empty())
+    if (const std::string why = never_fires(name); in_run && !why.empty())
       fail(get(w, "event"), fmt::format("a trigger on '{}' could never fire: {}", name, why));
     t.event = name;
     for (auto it = w.begin(); it != w.end(); ++it) {
@@ -1183,14 +1198,61 @@ class Parser {
         t.fields.emplace_back(field, field_value(it->second, name, field, s));
       });
     }
-    if (has(e, "since")) part([&] { t.since = duration(get(e, "since"), "since"); });
-    if (has(e, "after")) part([&] { t.after = duration(get(e, "after"), "after"); });
-    if (has(e, "times")) part([&] { t.times = static_cast<int>(integer(get(e, "times"), "times", 1, limits::kMaxTimes)); });
-    if (duration_ok_ && t.since >= s.duration)
-      fail(get(e, "since"), fmt::format("since: {} is not inside the fault phase (duration: {}): this trigger could never "
-                                        "fire",
-                                        format_duration(t.since), format_duration(s.duration)));
-    return t;
+  }
+
+  // lesson: {step: N, look-for: [{event: ...}, ...], questions: [{ask: ..., answer: ..., try: {design: D} | {config: {...}}}]}
+  void parse_lesson(const YAML::Node& n, Scenario& s) {
+    if (!n.IsMap()) fail(n, "lesson is a mapping: {step: 3, look-for: [{event: truncated}], questions: [{ask: ...}]}");
+    check_keys(n, "lesson", {"step", "look-for", "questions"});
+    LessonSpec lesson;
+    part([&] { lesson.step = static_cast<int>(integer(require(n, "step", "lesson"), "lesson.step", 1, 1000)); });
+    if (YAML::Node lf = get(n, "look-for"); lf.IsDefined()) {
+      if (!lf.IsSequence()) fail(lf, "lesson.look-for is a list of history events: [{event: truncated, broker: 1}]");
+      for (const auto& w : lf)
+        part([&] {
+          if (!w.IsMap()) fail(w, "a look-for item is a history event and field values: {event: leader-elected, leader_epoch: 1}");
+          LessonLook look;
+          look.match.at_time = false;
+          parse_match(w, s, look.match, "look-for", false);
+          look.text = look.match.event;
+          std::vector<std::string> parts;
+          for (auto it = w.begin(); it != w.end(); ++it)
+            if (it->first.Scalar() != "event")
+              parts.push_back(it->first.Scalar() + " " + (it->second.IsScalar() ? it->second.Scalar() : std::string("[...]")));
+          if (!parts.empty()) look.text += fmt::format(" ({})", fmt::join(parts, ", "));
+          lesson.look_for.push_back(std::move(look));
+        });
+    }
+    if (YAML::Node qs = get(n, "questions"); qs.IsDefined()) {
+      if (!qs.IsSequence()) fail(qs, "lesson.questions is a list: [{ask: Why is m2 lost?, answer: ..., try: {design: kafka-0.11}}]");
+      for (const auto& q : qs)
+        part([&] {
+          if (!q.IsMap()) fail(q, "a question is a mapping: {ask: ..., answer: ..., try: {design: kafka-0.11}}");
+          check_keys(q, "question", {"ask", "answer", "try"});
+          LessonQuestion question;
+          question.ask = scalar(require(q, "ask", "question"), "ask", limits::kMaxSummaryChars);
+          if (has(q, "answer")) question.answer = scalar(get(q, "answer"), "answer", limits::kMaxDescriptionChars);
+          if (YAML::Node t = get(q, "try"); t.IsDefined()) {
+            if (!t.IsMap()) fail(t, "try: is {design: kafka-0.11} or {config: {min.insync.replicas: 2}}");
+            check_keys(t, "try", {"design", "config"});
+            if (YAML::Node d = get(t, "design"); d.IsDefined()) {
+              const std::string text = scalar(d, "try.design");
+              std::string error;
+              if (!parse_design_flag(text, error)) fail(d, fmt::format("try.design: {}", error));
+              question.try_design = text;
+            }
+            if (YAML::Node c = get(t, "config"); c.IsDefined()) {
+              Config scratch = s.config;
+              parse_config(c, scratch, "try.config", std::nullopt);
+              if (c.IsMap())
+                for (auto it = c.begin(); it != c.end(); ++it)
+                  question.try_config.emplace_back(it->first.Scalar(), it->second.IsScalar() ? it->second.Scalar() : "");
+            }
+          }
+          lesson.questions.push_back(std::move(question));
+        });
+    }
+    s.lesson = std::move(lesson);
   }
 
   NetworkFilter filter(const YAML::Node& n, const Scenario& s, ActionKind kind) {

@@ -159,6 +159,24 @@ struct DesignExpectation {
   std::vector<std::string> violations;  // sorted
 };
 
+// lesson: a scenario on the classroom's guided path. What its run shows (each item a history event that
+// must occur in it, checked after every run and reported), and the questions to ask with the variant that
+// answers each (the same scenario under another design or configs).
+struct LessonLook {
+  Trigger match;
+  std::string text;  // as written: "truncated (broker 1, reason high-watermark)"
+};
+struct LessonQuestion {
+  std::string ask, answer;
+  std::optional<std::string> try_design;
+  std::vector<std::pair<std::string, std::string>> try_config;
+};
+struct LessonSpec {
+  int step = 0;
+  std::vector<LessonLook> look_for;
+  std::vector<LessonQuestion> questions;
+};
+
 struct Scenario {
   std::string file;
   std::string source_text;
@@ -184,6 +202,7 @@ struct Scenario {
   std::vector<ScenarioEvent> events;
   std::vector<std::string> expected_violations;  // expect.violations: for every design not listed below
   std::vector<DesignExpectation> expected_by_design;
+  std::optional<LessonSpec> lesson;
 
   // The violations expected under `d` (the run's design): its expect.designs entry, else expect.violations.
   const std::vector<std::string>& expected_for(const Design& d) const;

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(cmake g++ make pkg-config libsimgrid-dev libgtest-dev librapidcheck-dev libboost-graph-dev
-          libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev libjemalloc-dev)
+          libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev libjemalloc-dev libcpp-httplib-dev)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(chromium fonts-liberation)   # the HTML report is checked in a real (headless) browser
   packages+=(chromium-driver python3-selenium)  # ... and driven there: keys, the cursor, the served pages

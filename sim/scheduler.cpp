@@ -31,7 +31,9 @@ std::string field_text(const FieldValue& v) {
 }
 }  // namespace
 
-bool Scheduler::matches(const Trigger& trigger, const HistoryEvent& e) const {
+bool Scheduler::matches(const Trigger& trigger, const HistoryEvent& e) const { return trigger_matches(trigger, e); }
+
+bool trigger_matches(const Trigger& trigger, const HistoryEvent& e) {
   if (trigger.event != e.name || e.t < trigger.since) return false;
   for (const auto& [key, wanted] : trigger.fields) {
     const Value* got = e.get(key);

@@ -13,6 +13,10 @@ namespace kafkasim::sim {
 
 class World;
 
+// Whether a recorded event is the one `trigger` names (its name, its field values, not before `since`):
+// what fires a `when:` event, and what a lesson's look-for items are found by.
+bool trigger_matches(const Trigger& trigger, const HistoryEvent& e);
+
 class Scheduler {
  public:
   Scheduler(World& world, ClusterModel& model);

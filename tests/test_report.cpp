@@ -14,6 +14,7 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -279,6 +280,59 @@ TEST(MessageHistory, ATriggerOnAMessageFiresWhenItIsSent) {
   EXPECT_DOUBLE_EQ((*crash)["t"].get<double>(), (*ask)["t"].get<double>());
   // A message trigger's fields are checked like any other's.
   std::ofstream(file) << std::string(text).replace(text.find("type: OffsetsForLeaderEpoch"), 27, "type: OffsetsForLeaderEpok");
-  const std::string bad = run("'" + std::string(KAFKASIM_BINARY) + "' run '" + file + "' 2>&1", &code);
+  const std::string bad = run("( '" + std::string(KAFKASIM_BINARY) + "' run '" + file + "' 2>&1 )", &code);
   EXPECT_EQ(code, 2) << bad;
+  EXPECT_TRUE(std::regex_search(bad, std::regex(":\\d+:\\d+: .*OffsetsForLeaderEpok"))) << bad;
+}
+
+TEST(Lessons, EachLessonShowsWhatItSaysToLookForAndEachVariantRuns) {
+  // The guided path: every bundled scenario with a lesson: block. Its run must show each look-for item
+  // (a lesson that promises what its run lacks teaches wrong), and each question's variant must run.
+  int lessons = 0;
+  std::set<int> steps;
+  for (const auto& entry : std::filesystem::directory_iterator(kSource + "/scenarios")) {
+    if (entry.path().extension() != ".yaml") continue;
+    std::ifstream in(entry.path());
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (text.find("\nlesson:") == std::string::npos) continue;
+    ++lessons;
+    const std::string json = testing::TempDir() + "/lesson-" + entry.path().stem().string() + ".json";
+    int code = 0;
+    run("'" + std::string(KAFKASIM_BINARY) + "' run '" + entry.path().string() + "' --json '" + json + "'", &code);
+    ASSERT_EQ(code, 0) << entry.path() << " passes as it expects";
+    std::ifstream result_in(json);
+    const nlohmann::json result = nlohmann::json::parse(result_in);
+    ASSERT_TRUE(result.contains("lesson")) << entry.path();
+    EXPECT_TRUE(steps.insert(result["lesson"]["step"].get<int>()).second) << "two lessons at step " << result["lesson"]["step"];
+    EXPECT_FALSE(result["lesson"]["look_for"].empty()) << entry.path();
+    for (const auto& look : result["lesson"]["look_for"])
+      EXPECT_FALSE(look["seen_at"].is_null()) << entry.path() << ": its run never shows " << look["text"];
+    for (const auto& q : result["lesson"]["questions"]) {
+      EXPECT_FALSE(q["ask"].get<std::string>().empty());
+      if (!q.contains("try_design")) continue;
+      int variant = 0;
+      run("'" + std::string(KAFKASIM_BINARY) + "' run '" + entry.path().string() + "' --design '" + q["try_design"].get<std::string>() + "'", &variant);
+      EXPECT_TRUE(variant == 0 || variant == 1) << entry.path() << " under " << q["try_design"];
+    }
+  }
+  EXPECT_GE(lessons, 8) << "a guided path of at least eight lessons";
+}
+
+TEST(Lessons, AMistakeInALessonBlockIsReportedAtItsLineAndColumn) {
+  std::ifstream in(kSource + "/scenarios/lesson-slow-follower.yaml");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string file = testing::TempDir() + "/bad-lesson.yaml";
+  for (const auto& [from, to, says] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"{event: isr-changed, partition: t-0, isr: [1, 2]}", "{event: isr-chnged}", "unknown history event 'isr-chnged'"},
+           {"step: 2", "step: 0", "lesson.step"},
+           {"    - ask: Why is the slow follower", "    - asks: Why is the slow follower", "asks"}}) {
+    std::string bad = text;
+    ASSERT_NE(bad.find(from), std::string::npos) << from;
+    bad.replace(bad.find(from), from.size(), to);
+    std::ofstream(file) << bad;
+    int code = 0;
+    const std::string out = run("( '" + std::string(KAFKASIM_BINARY) + "' check '" + file + "' 2>&1 )", &code);
+    EXPECT_EQ(code, 2) << out;
+    EXPECT_TRUE(std::regex_search(out, std::regex(":\\d+:\\d+: .*" + says))) << out;
+  }
 }
