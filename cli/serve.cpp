@@ -43,6 +43,15 @@ struct Run {
   double fork_t = 0;
 };
 
+// Text from the page that goes into a scenario file: no control characters (a newline would end the
+// header comment the fork is described in, and start YAML of its own).
+bool plain_text(const std::string& text) {
+  return std::none_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+bool digits(const std::string& v) {
+  return !v.empty() && v.size() < 8 && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream s;
@@ -74,7 +83,29 @@ class Classroom {
  public:
   Classroom(const ServeOptions& o, std::vector<Entry> entries) : options_(o), entries_(std::move(entries)) {}
 
+  // Requests from this server's own pages only: the Host it listens as (not a rebound name), and for a
+  // POST no Origin but its own (a page elsewhere cannot start runs here).
+  void set_port(int port) { port_ = port; }
+  bool allowed(const httplib::Request& req, httplib::Response& res) const {
+    const std::string host = req.get_header_value("Host");
+    const std::vector<std::string> ok = {fmt::format("{}:{}", options_.host, port_), fmt::format("127.0.0.1:{}", port_),
+                                         fmt::format("localhost:{}", port_)};
+    // Bound to this machine only, a Host of another name is a rebound DNS name; bound wider (--host), the
+    // user chose to be reached by other names.
+    const bool loopback = options_.host == "127.0.0.1" || options_.host == "localhost" || options_.host == "::1";
+    bool good = !loopback || std::find(ok.begin(), ok.end(), host) != ok.end();
+    if (good && req.method == "POST" && req.has_header("Origin")) good = req.get_header_value("Origin") == "http://" + host;
+    if (!good) {
+      res.status = 403;
+      res.set_content("kafkasim serve answers its own pages only", "text/plain");
+    }
+    return good;
+  }
+
   void routes(httplib::Server& server) {
+    server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      return allowed(req, res) ? httplib::Server::HandlerResponse::Unhandled : httplib::Server::HandlerResponse::Handled;
+    });
     server.Get("/", [this](const httplib::Request&, httplib::Response& res) { res.set_content(index_page(), "text/html; charset=utf-8"); });
     server.Post("/run", [this](const httplib::Request& req, httplib::Response& res) { run_entry(req, res); });
     server.Post("/api/fork", [this](const httplib::Request& req, httplib::Response& res) { fork(req, res); });
@@ -154,7 +185,7 @@ class Classroom {
     page_headers(res);
     const std::string which = req.has_param("scenario") ? req.get_param_value("scenario") : "";
     std::size_t k = entries_.size();
-    if (!which.empty() && which.size() < 8 && std::all_of(which.begin(), which.end(), ::isdigit)) k = std::stoul(which);
+    if (digits(which)) k = std::stoul(which);
     if (k >= entries_.size() || !entries_[k].problem.empty()) {
       res.status = 400;
       res.set_content("no such scenario", "text/plain");
@@ -195,6 +226,8 @@ class Classroom {
     std::lock_guard lock(mutex_);
     res.set_header("X-Content-Type-Options", "nosniff");
     auto answer = [&](int status, nlohmann::json body) { res.status = status; res.set_content(body.dump(), "application/json"); };
+    if (req.get_header_value("Content-Type").rfind("application/json", 0) != 0)
+      return answer(415, {{"error", "a fork is sent as application/json"}});
     const nlohmann::json in = nlohmann::json::parse(req.body, nullptr, false);
     if (!in.is_object() || !in.contains("run") || !in["run"].is_number_integer() || !in.contains("t") || !in["t"].is_number() ||
         !in.contains("action") || !in["action"].is_string())
@@ -213,6 +246,8 @@ class Classroom {
     if (target.empty()) return answer(400, {{"error", "target: the node (or, for produce, the producer) to act on"}});
     if (target.size() > 200 || for_text.size() > 40 || value.size() > 200 || partition.size() > 40)
       return answer(400, {{"error", "a field of the fork is too long"}});
+    if (!plain_text(target) || !plain_text(for_text) || !plain_text(value) || !plain_text(partition) || !plain_text(text("design")))
+      return answer(400, {{"error", "a field of the fork holds a control character"}});
 
     YAML::Node doc;
     try {
@@ -230,7 +265,8 @@ class Classroom {
         if (in["config"].size() > 20) return answer(400, {{"error", "config: too many"}});
         std::vector<std::string> parts;
         for (const auto& [k, v] : in["config"].items()) {
-          if (!v.is_string() || k.size() > 100 || v.get<std::string>().size() > 100) return answer(400, {{"error", "config: names and values as text"}});
+          if (!v.is_string() || k.size() > 100 || v.get<std::string>().size() > 100 || !plain_text(k) || !plain_text(v.get<std::string>()))
+            return answer(400, {{"error", "config: names and values as text"}});
           doc["config"][k] = v.get<std::string>();
           parts.push_back(k + ": " + v.get<std::string>());
         }
@@ -271,10 +307,12 @@ class Classroom {
       doc["events"] = kept;
     }
     const std::string base_name = runs_[base].name;
+    // A fork of a fork says what it adds to the first one's summary, not to a growing chain of them.
+    std::string base_summary = doc["summary"] && doc["summary"].IsScalar() ? doc["summary"].as<std::string>() : base_name;
+    if (const auto at = base_summary.find(", forked at "); at != std::string::npos) base_summary.resize(at);
     doc["name"] = base_name.ends_with("-fork") ? base_name : base_name + "-fork";
-    doc["summary"] = action == "variant" ? fmt::format("{}, {}", doc["summary"] ? doc["summary"].as<std::string>("") : base_name, words)
-                                         : fmt::format("{}, forked at {} s: {}", doc["summary"] ? doc["summary"].as<std::string>("") : base_name,
-                                                       format_seconds(t), words);
+    doc["summary"] = action == "variant" ? fmt::format("{}, forked at 0 s: {}", base_summary, words)
+                                         : fmt::format("{}, forked at {} s: {}", base_summary, format_seconds(t), words);
     // A fork's expectations are those of another schedule: it is run to see what happens.
     doc.remove("expect");
     YAML::Emitter out;
@@ -306,7 +344,7 @@ class Classroom {
     page_headers(res);
     auto id = [&](const char* key) {
       const std::string v = req.has_param(key) ? req.get_param_value(key) : "";
-      return !v.empty() && v.size() < 8 && std::all_of(v.begin(), v.end(), ::isdigit) ? std::stoi(v) : -1;
+      return digits(v) ? std::stoi(v) : -1;
     };
     const int a = id("a"), b = id("b");
     if (!runs_.count(a) || !runs_.count(b)) { res.status = 404; res.set_content("no such runs", "text/plain"); return; }
@@ -319,7 +357,7 @@ class Classroom {
     if (k == ha.size() && k == hb.size()) part = "The two runs have the same history.";
     else {
       part_t = std::min(k < ha.size() ? ha[k]["t"].get<double>() : 1e18, k < hb.size() ? hb[k]["t"].get<double>() : 1e18);
-      part = fmt::format("They part at {:.6g} s, after {} events in common.\nrun {}: {}\nrun {}: {}", part_t, k, a,
+      part = fmt::format("They part at {:.6f} s, after {} events in common.\nrun {}: {}\nrun {}: {}", part_t, k, a,
                          k < ha.size() ? ha[k].dump() : "(ends)", b, k < hb.size() ? hb[k].dump() : "(ends)");
     }
     const Run& rb = runs_[b];
@@ -327,11 +365,11 @@ class Classroom {
                                              : fmt::format("run {} beside run {}", a, b);
     res.set_content(
         fmt::format("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>kafkasim: {0}</title><style>{1}</style></head>"
-                    "<body data-part-index=\"{2}\" data-part-t=\"{3}\"><header><h1>{0}</h1><p><a href=\"/\">all scenarios</a> · "
+                    "<body data-part-index=\"{2}\" data-part-t=\"{3:.6f}\"><header><h1>{0}</h1><p><a href=\"/\">all scenarios</a> · "
                     "<a id=\"download\" href=\"/runs/{5}/scenario.yaml\" download>the fork as a scenario file</a> (kafkasim run replays it)</p>"
                     "<div class=\"part\" id=\"part\">{4}</div></header>"
-                    "<div class=\"pair\"><iframe id=\"left\" title=\"run {6}\" src=\"/runs/{6}/index.html#t={3}\"></iframe>"
-                    "<iframe id=\"right\" title=\"run {5}\" src=\"/runs/{5}/index.html#t={3}\"></iframe></div>"
+                    "<div class=\"pair\"><iframe id=\"left\" title=\"run {6}\" src=\"/runs/{6}/index.html#t={3:.6f}\"></iframe>"
+                    "<iframe id=\"right\" title=\"run {5}\" src=\"/runs/{5}/index.html#t={3:.6f}\"></iframe></div>"
                     "<script>'use strict';\n"
                     "// Each report says where its cursor is; the other is moved to the same time.\n"
                     "const frames = [document.getElementById('left'), document.getElementById('right')];\n"
@@ -347,6 +385,7 @@ class Classroom {
   std::vector<Entry> entries_;
   std::map<int, Run> runs_;
   int next_id_ = 1;
+  int port_ = 0;
   std::mutex mutex_;  // one run at a time (each in a forked child), and the run table
 };
 
@@ -409,6 +448,7 @@ int command_serve(const ServeOptions& options, std::ostream& out, std::ostream& 
   server.new_task_queue = [] { return new httplib::ThreadPool(1); };
   server.set_payload_max_length(64 * 1024);
   server.set_read_timeout(30, 0);
+  server.set_keep_alive_max_count(1);  // one worker: an idle keep-alive connection must not hold it
   room.routes(server);
   int port = options.port;
   if (port == 0) port = server.bind_to_any_port(options.host);
@@ -417,6 +457,7 @@ int command_serve(const ServeOptions& options, std::ostream& out, std::ostream& 
     err << fmt::format("kafkasim serve: cannot listen on {}:{} (in use, or not an address of this machine)\n", options.host, options.port);
     return kExitBadInput;
   }
+  room.set_port(port);
   out << fmt::format("kafkasim serve: http://{}:{}/ ({} scenarios; runs are written in {}; Ctrl-C stops it)\n", options.host, port,
                      files.size(), options.dir)
       << std::flush;

@@ -488,7 +488,7 @@ window.addEventListener('message', ev => {
 });
 // The address: #event=N (from 1), or #t=SECONDS (the last event at or before it).
 function fromAddress() {
-  const m = location.hash.match(/event=(\d+)/), t = location.hash.match(/[#&]t=([0-9.]+)/);
+  const m = location.hash.match(/event=(\d+)/), t = location.hash.match(/[#&]t=([0-9.eE+-]+)/);
   if (m) { setCursor(Number(m[1]) - 1); return true; }
   if (t) { select(Number(t[1]), 'the time the address names'); return true; }
   return false;
@@ -506,7 +506,9 @@ function jumpKey(dir) {
 function play(on) {
   if (playing) { clearInterval(playing); playing = null; }
   if (on) {
-    if (cur >= N - 1) setCursor(0);
+    // At the last step already (messages may follow it): start again from the beginning.
+    const was = cur; step(1);
+    if (cur === was) setCursor(0); else setCursor(was);
     playing = setInterval(() => { const was = cur; step(1); if (cur === was) play(false); },
                           1000 / Number(document.getElementById('c-speed').value));
   }

@@ -156,6 +156,19 @@ class ServeTest(unittest.TestCase):
             with self.assertRaises(urllib.error.HTTPError) as e:
                 urllib.request.urlopen(req, timeout=60)
             self.assertEqual(e.exception.code, 400, body)
+        # Another site's page cannot start runs, a rebound name is refused, and no field can add YAML.
+        for headers in [{"Content-Type": "application/json", "Origin": "http://evil.example"},
+                        {"Content-Type": "application/json", "Host": "evil.example:80"}, {"Content-Type": "text/plain"}]:
+            req = urllib.request.Request(self.base + "/api/fork", headers=headers,
+                                         data=json.dumps({"run": run, "t": 1, "action": "crash", "target": "broker-1"}).encode())
+            with self.assertRaises(urllib.error.HTTPError) as e:
+                urllib.request.urlopen(req, timeout=60)
+            self.assertIn(e.exception.code, (403, 415), headers)
+        req = urllib.request.Request(self.base + "/api/fork", headers={"Content-Type": "application/json"},
+                                     data=json.dumps({"run": run, "t": 1, "action": "produce", "target": "p1", "value": "m\nseed: 7"}).encode())
+        with self.assertRaises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(req, timeout=60)
+        self.assertEqual(e.exception.code, 400)
         # Everything it wrote is in its folder.
         self.assertEqual(os.listdir(os.path.join(WORK, "cwd")), [])
 
