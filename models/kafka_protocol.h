@@ -16,12 +16,14 @@ namespace kafkasim::models {
 struct MetadataRequest : sim::Message {
   std::string topic;
   std::string_view type() const override { return "Metadata"; }
+  std::string describe() const override;
 };
 struct MetadataResponse : sim::Message {
   std::map<std::string, int> leaders;  // partition -> leader id (-1: none known)
   std::map<std::string, std::int64_t> leader_epochs;
   std::set<int> brokers;  // the live brokers in the answering broker's metadata cache
   std::string_view type() const override { return "Metadata"; }
+  std::string describe() const override;
   std::size_t bytes() const override { return 64 + leaders.size() * 32; }
 };
 
@@ -62,11 +64,13 @@ struct ProduceResponse : sim::Message {
 // InitProducerId: an idempotent producer asks any broker for its producer id (KIP-98).
 struct InitProducerIdRequest : sim::Message {
   std::string_view type() const override { return "InitProducerId"; }
+  std::string describe() const override;
 };
 struct InitProducerIdResponse : sim::Message {
   std::int64_t producer_id = -1;
   std::int32_t producer_epoch = 0;
   std::string_view type() const override { return "InitProducerId"; }
+  std::string describe() const override;
 };
 
 struct FetchPartition {

@@ -5,6 +5,8 @@
 
 #include "models/control_requests.h"
 #include "models/kafka_protocol.h"
+#include "models/kraft/broker_messages.h"
+#include "models/kraft/raft_messages.h"
 #include "models/zookeeper/protocol.h"
 
 namespace kafkasim::models {
@@ -16,6 +18,25 @@ std::string leader_isr(const PartitionStateData& p) {
 }
 std::string or_ok(const std::string& error) { return error.empty() ? "ok" : error; }
 }  // namespace
+
+std::string MetadataRequest::describe() const { return fmt::format("who leads {}?", topic.empty() ? "every topic" : topic); }
+
+std::string MetadataResponse::describe() const {
+  std::vector<std::string> parts;
+  for (const auto& [partition, leader] : leaders) {
+    const auto epoch = leader_epochs.find(partition);
+    parts.push_back(leader < 0 ? fmt::format("{}: no leader", partition)
+                               : epoch == leader_epochs.end() ? fmt::format("{}: broker-{}", partition, leader)
+                                                              : fmt::format("{}: broker-{} (epoch {})", partition, leader, epoch->second));
+  }
+  return parts.empty() ? std::string("no partitions known") : fmt::format("{}", fmt::join(parts, "; "));
+}
+
+std::string InitProducerIdRequest::describe() const { return "give me a producer id"; }
+
+std::string InitProducerIdResponse::describe() const {
+  return producer_id < 0 ? std::string("no producer id") : fmt::format("producer id {}, epoch {}", producer_id, producer_epoch);
+}
 
 std::string ProduceRequest::describe() const {
   std::vector<std::string> parts;
@@ -98,6 +119,57 @@ std::string AlterPartitionResponse::describe() const {
   if (!error.empty()) return error;
   return fmt::format("{} epoch {} isr [{}], partition epoch {}", partition, state.leader_epoch, fmt::join(state.isr, ","), partition_epoch);
 }
+
+namespace kraft {
+
+std::string VoteRequest::describe() const {
+  return fmt::format("{} for epoch {}: my log ends at epoch {}, offset {}", pre_vote ? "a pre-vote (would you vote?)" : "vote for me",
+                     candidate_epoch, last_epoch, end_offset);
+}
+
+std::string VoteResponse::describe() const {
+  if (!error.empty()) return fmt::format("{} (epoch {})", error, epoch);
+  return fmt::format("{} (epoch {})", granted ? "granted" : "refused", epoch);
+}
+
+std::string BeginQuorumEpochRequest::describe() const { return fmt::format("I lead epoch {}", epoch); }
+
+std::string EndQuorumEpochRequest::describe() const { return fmt::format("I resign as leader of epoch {}", epoch); }
+
+std::string QuorumAck::describe() const { return fmt::format("{} (epoch {})", or_ok(error), epoch); }
+
+std::string QuorumFetchRequest::describe() const {
+  return fmt::format("metadata from offset {}, last fetched epoch {} (my epoch {}{})", fetch_offset, last_fetched_epoch, epoch,
+                     voter ? "" : ", an observer");
+}
+
+std::string QuorumFetchResponse::describe() const {
+  if (!error.empty()) return fmt::format("{} (epoch {})", error, epoch);
+  if (diverging) return fmt::format("diverging: epoch {} ends at {}", diverging->first, diverging->second);
+  return fmt::format("{} record(s) from offset {}, HW {}", records.size(), base_offset,
+                     high_watermark >= 0 ? std::to_string(high_watermark) : std::string("unknown"));
+}
+
+std::string BrokerRegistrationRequest::describe() const {
+  return previous_broker_epoch >= 0 ? fmt::format("register broker-{} (a clean restart: previous broker epoch {})", broker, previous_broker_epoch)
+                                    : fmt::format("register broker-{}", broker);
+}
+
+std::string BrokerRegistrationResponse::describe() const {
+  return error.empty() ? fmt::format("registered: broker epoch {}", broker_epoch) : error;
+}
+
+std::string BrokerHeartbeatRequest::describe() const {
+  return fmt::format("broker-{} alive, broker epoch {}, metadata applied up to offset {}{}", broker, broker_epoch, metadata_offset,
+                     want_shutdown ? "; wants to shut down" : "");
+}
+
+std::string BrokerHeartbeatResponse::describe() const {
+  if (!error.empty()) return error;
+  return fmt::format("{}{}{}", is_fenced ? "fenced" : "unfenced", is_caught_up ? ", caught up" : "", should_shutdown ? "; shut down now" : "");
+}
+
+}  // namespace kraft
 
 namespace zk {
 

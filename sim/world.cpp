@@ -74,7 +74,12 @@ World::World(const Scenario& scenario, ClusterModel& model)
   g_world = this;
 }
 
-World::~World() { g_world = nullptr; }
+World::~World() {
+  // Work still deferred at the end is not a loss: the messages in it were in flight when the run ended.
+  tearing_down_ = true;
+  for (auto& s : slots_) s.deferred.clear();
+  g_world = nullptr;
+}
 
 Micros World::now() const { return engine_->now(); }
 
@@ -207,7 +212,7 @@ std::string World::crash(int node, bool power_loss) {
   s.state = power_loss ? ProcessState::PoweredOff : ProcessState::Crashed;
   engine_->close_loop(s.loop);
   engine_->unlisten(node);
-  s.deferred.clear();
+  s.deferred.clear();  // the messages waiting in it are lost (recorded just before the process's end)
   s.process.reset();  // volatile state is gone with the process
   std::int64_t lost = 0;
   if (power_loss && s.durable) lost = s.durable->lose_unwritten(now());
@@ -216,6 +221,8 @@ std::string World::crash(int node, bool power_loss) {
                                                            : Field{"node", s.name});
   if (power_loss) fields.push_back({"lost_records", lost});
   record(s.kind == NodeKind::Broker ? "broker-crashed" : "node-crashed", std::move(fields));
+  for (auto& e : s.held_requests) lose(*e, "process-ended");
+  s.held_requests.clear();
   // A crashed process's OS resets its connections; a machine without power says nothing.
   if (!power_loss)
     for (int n = 0; n < node_count(); ++n)
@@ -233,7 +240,7 @@ std::string World::end_process(int node, ProcessState why, const std::string& ex
   s.state = why;
   engine_->close_loop(s.loop);
   engine_->unlisten(node);
-  s.deferred.clear();
+  s.deferred.clear();  // the messages waiting in it are lost (recorded just before the process's end)
   s.process.reset();
   if (s.kind == NodeKind::Broker) {
     if (why == ProcessState::Exited)
@@ -243,6 +250,8 @@ std::string World::end_process(int node, ProcessState why, const std::string& ex
   } else if (s.kind == NodeKind::Controller) {
     record("node-stopped", {{"node", s.name}, {"reason", why == ProcessState::Exited ? exit_reason : std::string("shutdown")}});
   }
+  for (auto& e : s.held_requests) lose(*e, "process-ended");
+  s.held_requests.clear();
   // The OS closes its connections.
   for (int n = 0; n < node_count(); ++n)
     if (n != node && slots_[n].process && network_.reachable(node, n)) slots_[n].process->peer_reset(node);
@@ -557,11 +566,21 @@ void World::accept(int node, std::unique_ptr<Envelope> envelope) {
     s.process->deliver(*envelope);
     return;
   }
-  auto held = std::make_shared<std::unique_ptr<Envelope>>(std::move(envelope));
+  // Waiting behind a pause or earlier work: if its process ends first (a crash, a stop) the message is
+  // never read, and the history says so, as for any other loss.
+  struct Held {
+    std::unique_ptr<Envelope> envelope;
+    bool delivered = false;
+  };
+  std::shared_ptr<Held> held(new Held{std::move(envelope)}, [this](Held* h) {
+    if (!h->delivered && !tearing_down_ && phase_ != Phase::Done) lose(*h->envelope, "process-ended");
+    delete h;
+  });
   run_work(node, s.incarnation, [this, node, held] {
     if (Node* p = slots_[node].process.get()) {
-      if (record_messages_) trace("message-received", **held);
-      p->deliver(**held);
+      held->delivered = true;
+      if (record_messages_) trace("message-received", *held->envelope);
+      p->deliver(*held->envelope);
     }
   });
 }

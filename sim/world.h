@@ -228,6 +228,7 @@ class World {
   std::uint64_t message_seq_ = 0;
   bool record_messages_ = false;
   bool messages_triggered_ = false;
+  bool tearing_down_ = false;  // in ~World: dropped work is not a loss then
   std::uint32_t connection_ids_ = 0;
   std::int64_t max_events_;
   std::int64_t max_wall_ms_;

@@ -16,12 +16,14 @@ struct BrokerRegistrationRequest : sim::Message {
   std::string incarnation;
   std::int64_t previous_broker_epoch = -1;  // -1: the last stop was not clean (or none)
   std::string_view type() const override { return "BrokerRegistration"; }
+  std::string describe() const override;
   std::uint32_t channel() const override { return sim::channel::kToController; }
 };
 struct BrokerRegistrationResponse : sim::Message {
   std::string error;  // "", NOT_CONTROLLER, DUPLICATE_BROKER_REGISTRATION
   std::int64_t broker_epoch = -1;
   std::string_view type() const override { return "BrokerRegistration"; }
+  std::string describe() const override;
 };
 
 struct BrokerHeartbeatRequest : sim::Message {
@@ -30,6 +32,7 @@ struct BrokerHeartbeatRequest : sim::Message {
   std::int64_t metadata_offset = 0;  // the next metadata offset it has not applied
   bool want_shutdown = false;
   std::string_view type() const override { return "BrokerHeartbeat"; }
+  std::string describe() const override;
   std::uint32_t channel() const override { return sim::channel::kToController; }
 };
 struct BrokerHeartbeatResponse : sim::Message {
@@ -38,6 +41,7 @@ struct BrokerHeartbeatResponse : sim::Message {
   bool is_caught_up = false;
   bool should_shutdown = false;
   std::string_view type() const override { return "BrokerHeartbeat"; }
+  std::string describe() const override;
 };
 
 }  // namespace kafkasim::models::kraft

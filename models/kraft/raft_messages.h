@@ -24,6 +24,7 @@ struct VoteRequest : sim::Message {
   std::int64_t end_offset = 0;   // of the candidate's log
   bool pre_vote = false;
   std::string_view type() const override { return "Vote"; }
+  std::string describe() const override;
   std::uint32_t channel() const override { return kQuorumChannel; }
 };
 struct VoteResponse : sim::Message {
@@ -32,12 +33,14 @@ struct VoteResponse : sim::Message {
   int leader = -1;
   bool granted = false;
   std::string_view type() const override { return "Vote"; }
+  std::string describe() const override;
 };
 
 struct BeginQuorumEpochRequest : sim::Message {
   std::int64_t epoch = 0;
   int leader = -1;
   std::string_view type() const override { return "BeginQuorumEpoch"; }
+  std::string describe() const override;
   std::uint32_t channel() const override { return kQuorumChannel; }
 };
 struct EndQuorumEpochRequest : sim::Message {
@@ -45,6 +48,7 @@ struct EndQuorumEpochRequest : sim::Message {
   int leader = -1;
   std::vector<int> preferred_successors;
   std::string_view type() const override { return "EndQuorumEpoch"; }
+  std::string describe() const override;
   std::uint32_t channel() const override { return kQuorumChannel; }
 };
 struct QuorumAck : sim::Message {  // BeginQuorumEpoch / EndQuorumEpoch responses
@@ -53,6 +57,7 @@ struct QuorumAck : sim::Message {  // BeginQuorumEpoch / EndQuorumEpoch response
   std::int64_t epoch = 0;
   int leader = -1;
   std::string_view type() const override { return request; }
+  std::string describe() const override;
 };
 
 struct QuorumFetchRequest : sim::Message {
@@ -62,6 +67,7 @@ struct QuorumFetchRequest : sim::Message {
   std::int64_t fetch_offset = 0;
   std::int64_t last_fetched_epoch = 0;
   std::string_view type() const override { return "Fetch"; }
+  std::string describe() const override;
   std::uint32_t channel() const override { return kQuorumChannel; }
   std::size_t bytes() const override { return 96; }
 };
@@ -74,6 +80,7 @@ struct QuorumFetchResponse : sim::Message {
   std::int64_t base_offset = 0;
   std::vector<MetadataRecord> records;
   std::string_view type() const override { return "Fetch"; }
+  std::string describe() const override;
   std::size_t bytes() const override { return 96 + records.size() * 64; }
 };
 
