@@ -81,7 +81,14 @@ const char* const kPageStyle =
 
 class Classroom {
  public:
-  Classroom(const ServeOptions& o, std::vector<Entry> entries) : options_(o), entries_(std::move(entries)) {}
+  Classroom(const ServeOptions& o, std::vector<Entry> entries) : options_(o), entries_(std::move(entries)) {
+    // A --dir used before keeps its runs: new ones are numbered after the highest there.
+    std::error_code ec;
+    for (const auto& d : fs::directory_iterator(options_.dir + "/runs", ec)) {
+      const std::string name = d.path().filename().string();
+      if (digits(name) && name.size() < 9) next_id_ = std::max(next_id_, std::stoi(name) + 1);
+    }
+  }
 
   // Requests from this server's own pages only: the Host it listens as (not a rebound name), and for a
   // POST no Origin but its own (a page elsewhere cannot start runs here).
@@ -332,8 +339,18 @@ class Classroom {
     meta.fork_t = to_seconds(t);
     const std::string why = execute(dir + "/scenario.yaml", meta, ran, bad);
     if (!why.empty()) {
-      if (bad) fs::remove_all(dir, ec);  // nothing ran: the number is used again
-      return answer(bad ? 400 : 500, {{"error", why}});
+      if (!bad) return answer(500, {{"error", why}});
+      // Nothing ran, so the run number is used again; the file the error names is kept, under rejected/.
+      std::string kept_as;
+      do kept_as = fmt::format("{}/rejected/fork-{}.yaml", options_.dir, ++rejected_);
+      while (fs::exists(kept_as, ec) && rejected_ < 100000);
+      fs::create_directories(options_.dir + "/rejected", ec);
+      fs::rename(dir + "/scenario.yaml", kept_as, ec);
+      std::string error = why;
+      for (std::size_t at; !ec && (at = error.find(dir + "/scenario.yaml")) != std::string::npos;)
+        error.replace(at, dir.size() + 14, kept_as);
+      fs::remove_all(dir, ec);
+      return answer(400, {{"error", error}});
     }
     answer(200, {{"run", ran}, {"report", fmt::format("/runs/{}/index.html", ran)}, {"scenario", fmt::format("/runs/{}/scenario.yaml", ran)},
                  {"compare", fmt::format("/compare?a={}&b={}", base, ran)}});
@@ -385,6 +402,7 @@ class Classroom {
   std::vector<Entry> entries_;
   std::map<int, Run> runs_;
   int next_id_ = 1;
+  int rejected_ = 0;  // forks refused as bad input, kept as DIR/rejected/fork-N.yaml
   int port_ = 0;
   std::mutex mutex_;  // one run at a time (each in a forked child), and the run table
 };

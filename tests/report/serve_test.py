@@ -16,12 +16,12 @@ import unittest
 import urllib.error
 import urllib.request
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
+
+from chromium import chromium
 
 KAFKASIM, SOURCE, WORK = sys.argv[1:4]
 del sys.argv[1:4]
@@ -48,14 +48,7 @@ class ServeTest(unittest.TestCase):
         m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
         assert m, f"the server said: {line!r}"
         cls.base = m.group(0).rstrip("/")
-        options = webdriver.ChromeOptions()
-        for a in ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--window-size=1400,1000", "--user-data-dir=" + os.path.join(WORK, "profile")]:
-            options.add_argument(a)
-        options.binary_location = "/usr/bin/chromium"
-        cls.driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-        cls.driver.set_page_load_timeout(120)
+        cls.driver = chromium(os.path.join(WORK, "profile"), page_load_timeout_s=120)
 
     @classmethod
     def tearDownClass(cls):
@@ -134,6 +127,29 @@ class ServeTest(unittest.TestCase):
         with open(hist) as f:
             self.assertEqual(without_messages(f.read()), b, "the downloaded fork replays to the same history")
 
+    def test_zz_a_folder_used_again_keeps_its_runs(self):
+        # A second server on the same --dir numbers its runs after those there: nothing is overwritten.
+        run = self.run_lesson("lesson-acks1-loss")
+        before = sorted(int(d) for d in os.listdir(os.path.join(self.room, "runs")) if d.isdigit())
+        self.assertIn(run, before)
+        with open(os.path.join(self.room, "runs", str(run), "history.jsonl")) as f:
+            kept = f.read()
+        again = subprocess.Popen([KAFKASIM, "serve", os.path.join(SOURCE, "scenarios"), "--port", "0", "--dir", self.room],
+                                 cwd=os.path.join(WORK, "cwd"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            base = re.search(r"http://127\.0\.0\.1:(\d+)", again.stdout.readline()).group(0)
+            _, page = get(base + "/")
+            k = re.search(r'name="scenario" value="(\d+)"', page).group(1)
+            req = urllib.request.Request(base + "/run", data=f"scenario={k}".encode(), method="POST")
+            with urllib.request.urlopen(req, timeout=120) as r:
+                new = int(re.search(r"/runs/(\d+)/", r.geturl()).group(1))
+            self.assertGreater(new, max(before))
+            with open(os.path.join(self.room, "runs", str(run), "history.jsonl")) as f:
+                self.assertEqual(f.read(), kept, "the earlier run is untouched")
+        finally:
+            again.terminate()
+            again.wait(timeout=30)
+
     def test_bad_input_from_the_page_comes_back_at_its_line_and_column(self):
         run = self.run_lesson("lesson-acks1-loss")
         self.driver.execute_script("""
@@ -142,7 +158,9 @@ class ServeTest(unittest.TestCase):
         self.driver.find_element(By.ID, "fork-run").click()
         WebDriverWait(self.driver, 60).until(lambda d: d.find_element(By.ID, "fork-result").get_attribute("class") == "fork-error")
         error = self.driver.find_element(By.ID, "fork-result").text
-        self.assertRegex(error, r"scenario\.yaml:\d+:\d+: .*broker-9")
+        m = re.search(r"(\S*rejected/fork-\d+\.yaml):\d+:\d+: .*broker-9", error)
+        self.assertTrue(m, error)
+        self.assertTrue(os.path.isfile(m.group(1)), "the file the error names is kept: " + m.group(1))
         self.assertIn("/runs/", self.driver.current_url, "the page stays")
         # Hostile requests: junk, a run that does not exist, paths out of the folder.
         for url in [f"{self.base}/runs/{run}/../../../../etc/passwd", f"{self.base}/runs/999/index.html",
