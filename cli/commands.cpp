@@ -110,7 +110,7 @@ std::string child_body(const Scenario& scenario, const RunOptions& options) {
   payload["digest"] = world.history().digest();
   nlohmann::ordered_json lines = nlohmann::ordered_json::array();
   for (const auto& l : reports::narrate_all(world.history(), options.explain))
-    lines.push_back({l.t, l.text, static_cast<int>(l.tone)});
+    lines.push_back({l.t, l.text, static_cast<int>(l.tone), l.event});
   payload["narrative"] = lines;
   return payload.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
@@ -141,7 +141,8 @@ RunReport read_child(const sim::ChildOutcome& child, const Scenario& scenario, c
       report.result = payload["result"];
       report.history_digest = payload["digest"].get<std::uint64_t>();
       for (const auto& l : payload["narrative"])
-        report.lines.push_back({l[0].get<Micros>(), l[1].get<std::string>(), static_cast<reports::Tone>(l[2].get<int>())});
+        report.lines.push_back({l[0].get<Micros>(), l[1].get<std::string>(), static_cast<reports::Tone>(l[2].get<int>()),
+                                l.size() > 3 ? l[3].get<std::int64_t>() : -1});
     } catch (const std::exception& e) {
       report.failure = fmt::format("the simulator sent back a result that could not be read ({})", e.what());
     }

@@ -1088,7 +1088,14 @@ void ReplicaManager::flush_logs() {
 }
 
 void ReplicaManager::checkpoint_hw() {
-  for (const auto& [name, r] : replicas_) storage_.hw_checkpoint[name] = r.hw;
+  // The history tells when the file's value changes (a file never written reads as 0), not every write:
+  // what a restart reads back is what the report marks as the checkpointed HW.
+  for (const auto& [name, r] : replicas_) {
+    auto [it, fresh] = storage_.hw_checkpoint.try_emplace(name, r.hw);
+    if (fresh ? r.hw == 0 : it->second == r.hw) continue;
+    it->second = r.hw;
+    broker_.record("hw-checkpointed", {{"broker", i64(broker_.broker_id())}, {"partition", name}, {"hw", r.hw}});
+  }
 }
 
 }  // namespace kafkasim::models

@@ -46,6 +46,7 @@ svg text{font:11px system-ui,sans-serif}
 .lesson h2{margin:0 0 4px;font-size:15px}.lesson-head{font-weight:600;margin-top:4px}.look{margin:2px 4px 2px 0}
 .look.unseen{color:#9b1c16}.question summary{cursor:pointer}.question code{display:block;margin:2px 0 4px 12px;font-size:12px}
 .fork{border:1px solid #c9d3f0;background:#f4f6fd;margin-bottom:10px}.fork-error{color:#9b1c16;white-space:pre-wrap;font:12px ui-monospace,monospace}
+html{scroll-padding-top:90px}
 .cursor-bar{position:sticky;top:0;z-index:5;display:flex;flex-wrap:wrap;align-items:center;gap:4px;padding:6px 24px;
  background:#eef1fa;border-bottom:1px solid #ccd}
 .cursor-bar button{font-size:14px;min-width:34px}#c-scrub{flex:1 1 240px}
@@ -53,6 +54,12 @@ svg text{font:11px system-ui,sans-serif}
 .logs td.struck{text-decoration:line-through;color:#777;background:#f1f1f1}
 .logs td.hw-edge{border-left:3px solid #2458c8}.logs td.leo-edge{border-left:3px dashed #555}
 .logs p{margin:2px 0;font-size:12px}.seq-type{display:inline-block;font-size:12px;margin-right:6px;white-space:nowrap}
+.logs td.cp-edge{border-left:3px dotted #009e73}.logs td.concerned{outline:2px solid #c0261d;outline-offset:-2px}
+.logs td.point{background:#fbe3c9;font-weight:600}.logs td.diverges{box-shadow:inset 0 -3px #d55e00}
+.why-records{border-collapse:collapse;margin:6px 0}.why-records td,.why-records th{border:1px solid #ccd;padding:2px 6px;font-size:12px;text-align:left}
+.why-records td.has{background:#eaf7ee}.why-records td.lacks{background:#fde9e8}.why-records td.jump,.why-chain li{cursor:pointer}
+.why-chain{font:12px/1.5 ui-monospace,monospace;margin:4px 0;padding-left:28px}.why-chain li.key{font-weight:700}.why-chain li:hover{background:#eef}
+.trunc summary{cursor:pointer;font:12px ui-monospace,monospace}.op{cursor:pointer}
 .msg{cursor:pointer}.msg-label{font-size:10px;fill:#334}.tick{fill:#556;font-size:10px}#narrative .future{color:#99a}
 @media print{.cursor-bar,#moments{display:none}main{display:block}section{break-inside:avoid;border:0}
  #narrative{max-height:none;overflow:visible}body{background:#fff}}
@@ -112,12 +119,26 @@ document.getElementById('verdict-text').textContent =
 // every replica's log (and the records its last truncation removed), HW and role, each broker's process
 // and ZooKeeper session, what ZooKeeper (or the metadata log) says of each partition, the active
 // controller, the quorum, each producer's sends and each consumer's position and group commits.
+const freshState = () => ({logs: {}, hw: {}, cp: {}, role: {}, struck: {}, proc: {}, session: {}, view: {}, controller: null,
+                            quorum: {}, producers: {}, positions: {}, committed: {}});
+// A copy of the state after every SNAP events, so that a step rebuilds at most SNAP events, not the run.
+const SNAP = 256, snapshots = [];
 function stateAt(idx) {
-  const s = {logs: {}, hw: {}, role: {}, struck: {}, proc: {}, session: {}, view: {}, controller: null,
-             quorum: {}, producers: {}, positions: {}, committed: {}};
+  idx = Math.min(idx, events.length - 1);
+  const k = Math.floor((idx + 1) / SNAP);
+  while (snapshots.length < k) {
+    const j = snapshots.length, base = j ? structuredClone(snapshots[j - 1]) : freshState();
+    for (let i = j * SNAP; i < (j + 1) * SNAP; i++) applyEvent(base, events[i]);
+    snapshots.push(base);
+  }
+  const s = k ? structuredClone(snapshots[k - 1]) : freshState();
+  for (let i = k * SNAP; i <= idx; i++) applyEvent(s, events[i]);
+  return s;
+}
+function applyEvent(s, e) {
   const downAll = (b, text) => { for (const p of partitions) s.role[b + '/' + p] = {r: text}; };
-  for (let i = 0; i <= idx && i < events.length; i++) {
-    const e = events[i], key = e.broker + '/' + e.partition;
+  const key = e.broker + '/' + e.partition;
+  {
     switch (e.event) {
       case 'appended': {
         const log = s.logs[key] = s.logs[key] || [];
@@ -136,6 +157,7 @@ function stateAt(idx) {
         break;
       }
       case 'hw-advanced': case 'hw-lowered': s.hw[key] = e.hw; break;
+      case 'hw-checkpointed': s.cp[key] = e.hw; break;
       case 'became-leader': case 'became-follower':
         s.role[key] = {r: e.event === 'became-leader' ? 'leader' : 'follower', epoch: e.leader_epoch, leader: e.leader};
         if (e.hw !== undefined) s.hw[key] = e.hw;
@@ -171,8 +193,40 @@ function stateAt(idx) {
       case 'offset-committed': (s.committed[e.group] = s.committed[e.group] || {})[e.partition] = e.offset + ' (by ' + e.consumer + ', generation ' + e.generation + ')'; break;
     }
   }
-  return s;
 }
+
+// ---- losses: acknowledged records the final log of their partition (its last leader's, the leader of
+// the highest epoch) does not hold at their offset, as the acked-write-lost checker finds them. acks=all
+// ones are violations; acks=1 ones, and those an unclean election of a later epoch took, are losses
+// Kafka allows; all are drawn, each saying which it is.
+const losses = [], lossOf = new Map();  // partition + value -> its loss
+{
+  const last = stateAt(events.length - 1), leaderOf = {}, topEpoch = {}, epochOf = new Map(), unclean = {};
+  for (const e of events) {
+    if (e.event === 'became-leader' && (topEpoch[e.partition] === undefined || e.leader_epoch >= topEpoch[e.partition])) {
+      topEpoch[e.partition] = e.leader_epoch; leaderOf[e.partition] = e.broker;
+    }
+    if (e.event === 'appended' && !epochOf.has(e.partition + '/' + e.offset + '/' + e.value)) epochOf.set(e.partition + '/' + e.offset + '/' + e.value, e.leader_epoch);
+    if (e.event === 'leader-elected' && e.clean === false) (unclean[e.partition] = unclean[e.partition] || []).push({t: e.t, epoch: e.leader_epoch});
+  }
+  const seen = new Set();
+  for (const e of events) {
+    if (e.event !== 'produce-acked' || seen.has(e.producer + '/' + e.value)) continue;
+    seen.add(e.producer + '/' + e.value);
+    const log = last.logs[leaderOf[e.partition] + '/' + e.partition] || [];
+    if (log[e.offset] && log[e.offset].v === e.value) continue;
+    const epoch = epochOf.has(e.partition + '/' + e.offset + '/' + e.value) ? epochOf.get(e.partition + '/' + e.offset + '/' + e.value) : -1;
+    const afterUnclean = (unclean[e.partition] || []).some(u => epoch >= 0 ? u.epoch > epoch : u.t >= e.t);
+    const l = {value: e.value, producer: e.producer, partition: e.partition, offset: e.offset, acks: String(e.acks), t: e.t,
+               epoch, kind: afterUnclean ? 'unclean' : String(e.acks) === '1' ? 'acks=1' : 'acks=all',
+               holds: log[e.offset] ? log[e.offset].v : null, leader: leaderOf[e.partition]};
+    losses.push(l); lossOf.set(e.partition + '/' + e.value, l);
+  }
+}
+const lossText = l => 'acknowledged to ' + l.producer + ' (acks=' + l.acks + ') at ' + fmtT(l.t) + ' at offset ' + l.offset +
+  ', not in the final log of ' + l.partition + ' (broker-' + l.leader + (l.holds ? ' holds ' + l.holds + ' there' : ' ends before it') + '): ' +
+  (l.kind === 'unclean' ? 'lost to an unclean election (allowed when unclean.leader.election.enable is on)'
+   : l.kind === 'acks=1' ? 'lost with acks=1 (allowed: only the leader had it)' : 'an acks=all record lost (a violation)');
 
 // ---- timeline: lanes for ZooKeeper, each broker, the controller, and each partition's leadership
 const W = 1000, X0 = 150, LANE = 22;
@@ -323,6 +377,40 @@ for (const vi of data.result.violations) {
       text: vi.partition + ' offset ' + r.offset + ' (' + r.value + ') is committed past here by ' + past.consumer + ' and never processed'});
   }
 }
+// Client lanes, as Jepsen draws operations: per producer each send an interval from its sending to its
+// answer (acknowledged, failed, or still pending at the end), stacked in rows when they overlap; a loss is
+// crossed at its end; the leader's refusals (request-rejected) are red ticks. Per consumer outside a group,
+// each record it read is a tick and each position reset a diamond.
+const clientOps = {}, clientMarks = [];
+{
+  const waiting = {};
+  events.forEach((e, i) => {
+    if (e.producer === undefined) return;
+    const k = e.producer + '\u0000' + e.value;
+    if (e.event === 'produce-sent') {
+      const op = {p: e.producer, value: e.value, partition: e.partition, acks: e.acks, t0: e.t, i};
+      (clientOps[e.producer] = clientOps[e.producer] || []).push(op);
+      (waiting[k] = waiting[k] || []).push(op);
+    } else if (e.event === 'produce-acked' || e.event === 'produce-failed') {
+      const op = (waiting[k] || []).shift();
+      if (!op) return;  // a second answer, to a retry of a request answered already
+      op.t1 = e.t; op.i1 = i; op.offset = e.offset; op.error = e.error;
+      op.outcome = e.event === 'produce-failed' ? 'failed' : lossOf.has(e.partition + '/' + e.value) ? 'lost' : 'acked';
+    } else if (e.event === 'request-rejected') {
+      clientMarks.push({c: e.producer, t: e.t, i, kind: 'refused', text: 'broker-' + e.broker + ' refuses ' + (e.request || 'the request') +
+                        (e.partition ? ' for ' + e.partition : '') + ': ' + e.reason});
+    }
+  });
+  for (const p of Object.keys(clientOps).sort()) lanes.push({label: p, spans: [], client: 'producer'});
+  const readers = [...new Set(events.filter(e => e.event === 'consumed' && !groupOf[e.consumer]).map(e => e.consumer))].sort();
+  events.forEach((e, i) => {
+    if (!readers.includes(e.consumer)) return;
+    if (e.event === 'consumed') clientMarks.push({c: e.consumer, t: e.t, i, kind: 'read', text: 'reads ' + e.value + ' (' + e.partition + ' offset ' + e.offset + ')'});
+    else if (e.event === 'consumer-position-reset')
+      clientMarks.push({c: e.consumer, t: e.t, i, kind: 'reset', text: 'moves its position in ' + e.partition + ' from ' + e.from_offset + ' to ' + e.to_offset + ' (' + e.reason + ')'});
+  });
+  for (const c of readers) lanes.push({label: c, spans: [], client: 'consumer'});
+}
 // Scheduled faults, dynamic targets included (their detail says what the target resolved to); not the
 // undo of a `for:`, not a no-op, not the operator restarting a broker that exited.
 const isScheduledFault = e => e.event === 'fault' && !e.undo && !e.noop && !(e.action === 'restart' && e.detail);
@@ -374,6 +462,46 @@ for (const m of consumerMarks) {
   else if (where === 'cross') shape = el('svg:text', {x: x(m.t) - 4, y: y + 16, fill: colour, 'font-weight': 'bold'}, '\u00d7', svg);
   else shape = el('svg:circle', {cx: x(m.t), cy: where === 'top' ? y + 5 : y + LANE / 2, r: 2.5, fill: colour}, null, svg);
   shape.setAttribute('class', 'consumer-mark mark-' + m.kind);
+  el('svg:title', {}, fmtT(m.t) + ' ' + m.c + ': ' + m.text, shape);
+}
+const opStyle = {acked: '#8fcf9f', lost: '#8fcf9f', failed: '#e69f00', pending: '#dddddd'};
+for (const [p, ops] of Object.entries(clientOps)) {
+  const li = lanes.findIndex(l => l.label === p && l.client);
+  if (li < 0) continue;
+  // Rows: each send in the first row free at its start (at most four; then the emptiest).
+  const rowsEnd = [], ROWS = 4;
+  const placed = ops.map(op => {
+    const t1 = op.t1 === undefined ? end : op.t1;
+    let r = rowsEnd.findIndex(t => t <= op.t0);
+    if (r < 0) r = rowsEnd.length < ROWS ? rowsEnd.length : rowsEnd.indexOf(Math.min(...rowsEnd));
+    rowsEnd[r] = Math.max(rowsEnd[r] || 0, t1);
+    return {op, r, t1};
+  });
+  const n = Math.max(1, rowsEnd.length), h = (LANE - 4) / n, y0 = 20 + li * LANE + 2;
+  const g = el('svg:g', {class: 'client-ops', 'data-producer': p}, null, svg);
+  for (const {op, r, t1} of placed) {
+    const outcome = op.outcome || 'pending';
+    const rect = el('svg:rect', {x: x(op.t0), y: y0 + r * h, width: Math.max(1.5, x(t1) - x(op.t0)), height: Math.max(1, h - 1),
+                                 fill: opStyle[outcome], stroke: outcome === 'pending' ? '#888' : outcome === 'lost' ? '#c0261d' : 'none',
+                                 'stroke-dasharray': outcome === 'pending' ? '2 2' : '', class: 'op op-' + outcome,
+                                 'data-value': op.value, 'data-outcome': outcome}, null, g);
+    el('svg:title', {}, p + ' sends ' + op.value + ' to ' + op.partition + ' (acks=' + op.acks + ') at ' + fmtT(op.t0) + ': ' +
+       (outcome === 'pending' ? 'no answer by the end' : outcome === 'failed' ? 'failed at ' + fmtT(op.t1) + ': ' + op.error
+        : 'acknowledged at ' + fmtT(op.t1) + ' at offset ' + op.offset + (outcome === 'lost' ? '; ' + lossText(lossOf.get(op.partition + '/' + op.value)) : '')), rect);
+    rect.addEventListener('click', ev => { ev.stopPropagation(); setCursor(op.i, p + ' sends ' + op.value); });
+    if (outcome === 'lost')
+      el('svg:text', {x: x(t1) - 3, y: y0 + r * h + h, fill: '#c0261d', 'font-weight': 'bold', class: 'op-lost-mark'}, '\u00d7', g);
+  }
+}
+for (const m of clientMarks) {
+  const li = lanes.findIndex(l => l.label === m.c && l.client);
+  if (li < 0) continue;
+  const y = 20 + li * LANE;
+  const shape = m.kind === 'reset'
+    ? el('svg:polygon', {points: [[0, -4], [4, 0], [0, 4], [-4, 0]].map(([a, b]) => (x(m.t) + a) + ',' + (y + LANE / 2 + b)).join(' '), fill: '#d55e00'}, null, svg)
+    : el('svg:rect', {x: x(m.t) - 0.5, y: m.kind === 'refused' ? y + 1 : y + 5, width: 1.5, height: m.kind === 'refused' ? LANE - 2 : LANE - 10,
+                      fill: m.kind === 'refused' ? '#c0261d' : '#0072b2'}, null, svg);
+  shape.setAttribute('class', 'client-mark mark-' + m.kind);
   el('svg:title', {}, fmtT(m.t) + ' ' + m.c + ': ' + m.text, shape);
 }
 // Each partition's leader lane also carries its log end (grey) and high watermark (blue) over time, as the
@@ -473,10 +601,20 @@ function setCursor(i, why) {
   document.body.dataset.cursor = String(cur);
   if (window.parent !== window && !seeking) window.parent.postMessage({kafkasim: 'cursor', t: e.t}, '*');
   const forkAt = document.getElementById('fork-at');
-  if (forkAt) forkAt.textContent = fmtT(e.t);
+  if (forkAt) {
+    // The settle phase heals and restarts everything; a fork adds its event within the fault phase only.
+    const late = settleAt < end && e.t >= settleAt - 1e-9;
+    forkAt.textContent = fmtT(e.t) + (late ? ' (the settle phase, from ' + fmtT(settleAt) + ': step back before it to fork)' : '');
+    document.getElementById('fork-run').disabled = late;
+  }
   if (history.replaceState) try { history.replaceState(null, '', '#event=' + (cur + 1)); } catch (err) { /* file: with no history */ }
 }
-const lastAtOrBefore = t => { let i = -1; for (let k = 0; k < N && events[k].t <= t + 1e-9; k++) i = k; return Math.max(i, 0); };
+// The history is in time order: a binary search for the last event at or before t.
+const lastAtOrBefore = t => {
+  let lo = 0, hi = N;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (events[mid].t <= t + 1e-9) lo = mid + 1; else hi = mid; }
+  return Math.max(lo - 1, 0);
+};
 function select(t, why) { setCursor(lastAtOrBefore(t), why); }
 // Beside another report (kafkasim serve's comparison, matrix --report's pairs): the other one moves, this
 // one follows to the same time, without telling back.
@@ -495,10 +633,12 @@ function fromAddress() {
 }
 // One step: to the next event that is not a message, unless the page is asked to step through those too.
 const isMessage = e => e.event.startsWith('message-');
-function step(dir) {
+function nextStep(dir) {
   const all = document.getElementById('c-messages').checked;
-  for (let i = cur + dir; i >= 0 && i < N; i += dir) if (all || !isMessage(events[i])) return setCursor(i);
+  for (let i = cur + dir; i >= 0 && i < N; i += dir) if (all || !isMessage(events[i])) return i;
+  return -1;
 }
+function step(dir) { const i = nextStep(dir); if (i >= 0) setCursor(i); }
 function jumpKey(dir) {
   for (let i = cur + dir; i >= 0 && i < N; i += dir) if (isKey(events[i])) return setCursor(i);
   setCursor(dir > 0 ? N - 1 : 0);
@@ -507,9 +647,8 @@ function play(on) {
   if (playing) { clearInterval(playing); playing = null; }
   if (on) {
     // At the last step already (messages may follow it): start again from the beginning.
-    const was = cur; step(1);
-    if (cur === was) setCursor(0); else setCursor(was);
-    playing = setInterval(() => { const was = cur; step(1); if (cur === was) play(false); },
+    if (nextStep(1) < 0) setCursor(0);
+    playing = setInterval(() => { const i = nextStep(1); if (i < 0) play(false); else setCursor(i); },
                           1000 / Number(document.getElementById('c-speed').value));
   }
   document.getElementById('c-play').textContent = playing ? '|| pause' : '\u25b6 play';
@@ -556,6 +695,61 @@ const lostValues = new Set();
 for (const vi of violations)
   if (vi.property === 'acked-write-lost' || vi.property === 'committed-record-changed')
     for (const r of vi.records || []) if (r.role === 'lost' && r.value) lostValues.add(r.value);
+// Records a violation names (lost, changed, processed twice...): outlined in every log that has them.
+const concerned = new Set();
+for (const vi of violations) for (const r of vi.records || []) if (r.value) concerned.add(vi.partition + '/' + r.value);
+// One partition's logs as rows of cells over offsets [from, to): each replica's role, LEO, HW and
+// checkpointed HW; each record with its leader epoch as a colour and as text; HW, LEO and the checkpoint
+// marked in words and as edges; what the last truncation removed struck through; `opts.point` marks a
+// column (the truncation point) and `opts.diverges` the first offset where a follower's log differs.
+function logTable(box, st, p, from, to, opts) {
+  const table = el('table', {class: opts.cls, 'data-partition': p}, null, box);
+  const head = el('tr', {}, null, table);
+  el('td', {class: 'name'}, 'offset', head);
+  if (from > 0) el('td', {}, '\u2026', head);
+  for (let o = from; o < to; o++) {
+    const td = el('td', {}, o, head);
+    if (o === opts.point) { td.className = 'point'; td.title = 'the truncation point'; td.textContent = o + ' \u2193'; }
+    if (o === opts.diverges) { td.className += ' diverges'; td.title = 'the first offset where the logs differ'; }
+  }
+  for (const b of brokers) {
+    const key = b + '/' + p, log = st.logs[key] || [], hw = st.hw[key] || 0, role = st.role[key], struck = st.struck[key] || [];
+    const cp = st.cp[key];
+    const roleText = !role ? 'no role yet' : role.epoch === undefined ? role.r : role.r + ' e' + role.epoch +
+      (role.r === 'follower' && role.leader > 0 ? ' of broker-' + role.leader : '');
+    const tr = el('tr', {'data-replica': key, 'data-leo': log.length, 'data-hw': hw, 'data-role': roleText,
+                         'data-checkpoint': cp === undefined ? '' : cp}, null, table);
+    const name = el('td', {class: 'name'}, null, tr);
+    el('div', {}, 'broker-' + b, name);
+    el('div', {class: 'role'}, roleText + ' \u00b7 LEO ' + log.length + ' \u00b7 HW ' + hw +
+       (cp === undefined ? '' : ' \u00b7 checkpoint ' + cp), name);
+    if (from > 0) el('td', {}, '\u2026', tr);
+    for (let o = from; o < to; o++) {
+      const r = log[o], gone = !r && struck[o];
+      const loss = r && lossOf.get(p + '/' + r.v);
+      let cls = r ? (lostValues.has(r.v) || loss ? 'lost' : o < hw ? 'c' : 'u') : gone ? 'struck' : '';
+      if (o === hw) cls += ' hw-edge';
+      if (o === log.length) cls += ' leo-edge';
+      if (o === cp && cp !== hw) cls += ' cp-edge';
+      const rec = r || gone;
+      if (rec && concerned.has(p + '/' + rec.v)) cls += ' concerned';
+      const td = el('td', {class: cls.trim()}, null, tr);
+      // HW, LEO and the checkpoint are named in words as well as drawn (edges): they often coincide.
+      const marks = [o === hw ? 'HW' : '', o === log.length ? 'LEO' : '', o === cp ? 'CP' : ''].filter(m => m).join(' ');
+      if (marks) el('div', {class: 'mark'}, marks + ' \u25b8', td);
+      if (rec) {
+        td.dataset.offset = o; td.dataset.value = rec.v; td.dataset.epoch = rec.e;
+        if (gone) td.dataset.struck = '1';
+        td.style.borderBottom = '4px solid ' + epochColour[rec.e % epochColour.length];
+        el('div', {}, rec.v, td); el('div', {class: 'epoch'}, 'e' + rec.e, td);
+        td.title = 'offset ' + o + ', leader epoch ' + rec.e + ', ' + rec.v +
+          (gone ? ': removed by a truncation at ' + fmtT(gone.t) + ' (' + gone.reason + ')' : o < hw ? ' (below the HW: committed here)' : ' (above the HW)') +
+          (loss ? '; ' + lossText(loss) : '');
+      }
+    }
+  }
+  return table;
+}
 function drawLogs(idx) {
   const box = document.getElementById('logs');
   box.textContent = '';
@@ -578,7 +772,6 @@ function drawLogs(idx) {
                ', ISR [' + view.isr.join(',') + ']' + (view.elr && view.elr.length ? ', ELR [' + view.elr.join(',') + ']' : '') +
                (view.clean === false ? ' (an unclean election)' : '')
              : 'no leader elected yet'), box);
-    const table = el('table', {class: 'log-picture', 'data-partition': p}, null, box);
     let longest = 0, focus = Infinity;
     for (const b of brokers) {
       const key = b + '/' + p;
@@ -589,39 +782,7 @@ function drawLogs(idx) {
     if (at.event === 'truncated' && at.partition === p) focus = at.to_offset;
     if (!isFinite(focus)) focus = longest;
     const from = Math.max(0, Math.min(focus - 8, longest - MAXCELLS)), to = Math.min(longest, from + MAXCELLS);
-    const head = el('tr', {}, null, table);
-    el('td', {class: 'name'}, 'offset', head);
-    if (from > 0) el('td', {}, '\u2026', head);
-    for (let o = from; o < to; o++) el('td', {}, o, head);
-    for (const b of brokers) {
-      const key = b + '/' + p, log = st.logs[key] || [], hw = st.hw[key] || 0, role = st.role[key], struck = st.struck[key] || [];
-      const roleText = !role ? 'no role yet' : role.epoch === undefined ? role.r : role.r + ' e' + role.epoch +
-        (role.r === 'follower' && role.leader > 0 ? ' of broker-' + role.leader : '');
-      const tr = el('tr', {'data-replica': key, 'data-leo': log.length, 'data-hw': hw, 'data-role': roleText}, null, table);
-      const name = el('td', {class: 'name'}, null, tr);
-      el('div', {}, 'broker-' + b, name);
-      el('div', {class: 'role'}, roleText + ' \u00b7 LEO ' + log.length + ' \u00b7 HW ' + hw, name);
-      if (from > 0) el('td', {}, '\u2026', tr);
-      for (let o = from; o < to; o++) {
-        const r = log[o], gone = !r && struck[o];
-        let cls = r ? (lostValues.has(r.v) ? 'lost' : o < hw ? 'c' : 'u') : gone ? 'struck' : '';
-        if (o === hw) cls += ' hw-edge';
-        if (o === log.length) cls += ' leo-edge';
-        const td = el('td', {class: cls.trim()}, null, tr);
-        const rec = r || gone;
-        // HW and LEO are named in words as well as drawn (a solid blue and a dashed edge): they often coincide.
-        const marks = (o === hw ? 'HW' : '') + (o === hw && o === log.length ? ' ' : '') + (o === log.length ? 'LEO' : '');
-        if (marks) el('div', {class: 'mark'}, marks + ' \u25b8', td);
-        if (rec) {
-          td.dataset.offset = o; td.dataset.value = rec.v; td.dataset.epoch = rec.e;
-          if (gone) td.dataset.struck = '1';
-          td.style.borderBottom = '4px solid ' + epochColour[rec.e % epochColour.length];
-          el('div', {}, rec.v, td); el('div', {class: 'epoch'}, 'e' + rec.e, td);
-          td.title = 'offset ' + o + ', leader epoch ' + rec.e + ', ' + rec.v +
-            (gone ? ': removed by a truncation at ' + fmtT(gone.t) + ' (' + gone.reason + ')' : o < hw ? ' (below the HW: committed here)' : ' (above the HW)');
-        }
-      }
-    }
+    logTable(box, st, p, from, to, {cls: 'log-picture', point: at.event === 'truncated' && at.partition === p ? at.to_offset : undefined});
     if (at.event === 'truncated' && at.partition === p)
       el('p', {class: 'truncation-note'}, 'broker-' + at.broker + ' has just truncated ' + p + ' from offset ' + at.from_offset + ' to ' +
          at.to_offset + ' (' + at.reason + '): ' + (at.from_offset - at.to_offset) + ' record(s) removed, struck through above; ' +
@@ -667,6 +828,7 @@ const seqTypes = [...new Set(msgs.map(m => m.type))].sort();
 const quietTypes = new Set(['ZkPing', 'Heartbeat', 'BrokerHeartbeat']);  // hidden at first: they drown the rest
 const shownTypes = new Set(seqTypes.filter(t => !quietTypes.has(t)));
 const SW = 1000, SH = 520, SY0 = 30, MAXARROWS = 300;
+const shownCache = {key: null, list: []};
 function drawSequence() {
   const box = document.getElementById('sequence');
   if (!box) return;
@@ -678,7 +840,10 @@ function drawSequence() {
   // The messages to draw: in order mode the `count` shown messages sent nearest the cursor, one row per
   // send and per arrival (a Lamport diagram: order, not scale); in time mode those of a time window
   // around the cursor on a time scale, aggregated per type and link and slice when there are many.
-  const shown = msgs.filter(m => shownTypes.has(m.type));
+  // The shown messages, filtered again only when the ticked types change (not at every step).
+  const typesKey = [...shownTypes].sort().join(',');
+  if (shownCache.key !== typesKey) { shownCache.key = typesKey; shownCache.list = msgs.filter(m => shownTypes.has(m.type)); }
+  const shown = shownCache.list;
   let rows = [], window = [], yOf, cursorY, aggregate = false, w0 = 0, w1 = 0, SHnow = SH;
   if (choice.endsWith('m')) {
     const count = Number(choice.slice(0, -1));
@@ -775,9 +940,165 @@ function drawSequence() {
 
 // ---- the narrative, each line linked to its moment
 const nar = document.getElementById('narrative');
-for (const [t, text, tone] of data.narrative) {
-  const d = el('div', {'data-t': t, class: 'tone-' + tone}, fmtT(t) + '  ' + text, nar);
-  d.addEventListener('click', () => select(t, text));
+const sentenceOf = new Map();  // history event index -> its narrative sentence
+for (const [t, text, tone, i] of data.narrative) {
+  // A line that tells one event moves the cursor to that event; a closing summary line, to its time.
+  const exact = i !== undefined && i >= 0 && events[i] && Math.abs(events[i].t - t) < 1e-9;
+  if (exact) sentenceOf.set(i, text);
+  const d = el('div', {'data-t': t, 'data-i': exact ? i : '', class: 'tone-' + tone}, fmtT(t) + '  ' + text, nar);
+  d.addEventListener('click', () => exact ? setCursor(i, text) : select(t, text));
+}
+const tell = i => sentenceOf.get(i) || describe(events[i]);
+
+// ---- why it broke: for each violation, a button to its moment, the records it names in every log (what
+// each broker holds there at the violation and when it got or lost it), and the chain of events that led
+// there: from the first of those records being written, the faults, the process and session events, the
+// partition's elections, ISR changes and truncations, and the acknowledgements of the records.
+{
+  const box = document.getElementById('why');
+  const vIdx = events.map((e, i) => e.event === 'violation' ? i : -1).filter(i => i >= 0);
+  // What an event is, without its time and counters: two turns of a loop have the same signatures.
+  const signature = i => {
+    const e = events[i];
+    return [e.event, e.broker, e.node, e.action, e.target, e.reason, e.kind, e.partition, e.leader, e.session === undefined ? '' : 's'].join('|');
+  };
+  // The chain with each run of three or more turns of the same cycle (1 to 4 events) kept as its first
+  // and last turns and, between them, {cycle, repeats, until}.
+  const foldRepeats = chain => {
+    const out = [];
+    for (let pos = 0; pos < chain.length;) {
+      let best = null;
+      for (let p = 1; p <= 4 && !best; p++) {
+        let turns = 1;
+        while (pos + (turns + 1) * p <= chain.length &&
+               chain.slice(pos + turns * p, pos + (turns + 1) * p).every((c, j) => signature(c) === signature(chain[pos + j]))) turns++;
+        if (turns >= 3) best = {p, turns};
+      }
+      if (!best) { out.push(chain[pos++]); continue; }
+      const {p, turns} = best, last = pos + (turns - 1) * p;
+      out.push(...chain.slice(pos, pos + p));
+      out.push({cycle: p, repeats: turns - 2, until: events[chain[last - 1]].t});
+      out.push(...chain.slice(last, last + p));
+      pos += turns * p;
+    }
+    return out;
+  };
+  violations.forEach((vi, k) => {
+    const at = vIdx.find(i => events[i].property === vi.property && Math.abs(events[i].t - vi.time) < 1e-6 &&
+                              (events[i].partition || '') === (vi.partition || ''));
+    const idx = at === undefined ? (vIdx[k] !== undefined ? vIdx[k] : N - 1) : at;
+    const div = el('div', {class: 'why', 'data-property': vi.property}, null, box);
+    el('h3', {class: 'violation'}, vi.property + (vi.partition ? ' (' + vi.partition + ')' : '') + ' at ' + fmtT(vi.time), div);
+    el('p', {}, vi.detail, div);
+    const go = el('button', {class: 'why-go'}, 'go to the moment', div);
+    go.addEventListener('click', () => setCursor(idx, 'violation: ' + vi.property));
+    const P = vi.partition, recs = (vi.records || []).filter(r => r.value);
+    const values = new Set(recs.map(r => r.value));
+    if (recs.length && P) {
+      const st = stateAt(idx);
+      const t = el('table', {class: 'why-records'}, null, div);
+      const hr = el('tr', {}, null, t);
+      el('th', {}, 'record', hr);
+      for (const b of brokers) el('th', {}, 'broker-' + b, hr);
+      for (const r of recs.slice(0, 12)) {
+        const tr = el('tr', {'data-value': r.value}, null, t);
+        el('th', {}, r.value + ' @' + r.offset + (r.leader_epoch !== null && r.leader_epoch !== undefined ? ' e' + r.leader_epoch : '') + ' (' + r.role + ')', tr);
+        for (const b of brokers) {
+          const key = b + '/' + P, log = st.logs[key] || [];
+          const here = log.findIndex(c => c && c.v === r.value);
+          const got = events.findIndex((e, i) => i <= idx && e.event === 'appended' && e.broker === b && e.partition === P && e.value === r.value);
+          const lost = events.findIndex((e, i) => i <= idx && e.event === 'truncated' && e.broker === b && e.partition === P &&
+                                                   got >= 0 && i > got && e.to_offset <= (events[got].offset) && e.from_offset > events[got].offset);
+          const held = log[r.offset];
+          const text = here >= 0 ? 'holds it at ' + here + (here < (st.hw[key] || 0) ? ', below its HW' : ', above its HW')
+            : lost >= 0 ? 'removed at ' + fmtT(events[lost].t) + ' (' + events[lost].reason + ')' +
+                          (held ? '; holds ' + held.v + ' e' + held.e + ' there' : '')
+            : got >= 0 ? 'had it (' + fmtT(events[got].t) + ')'
+            : held ? 'never had it; holds ' + held.v + ' e' + held.e + ' there' : 'never had it';
+          const td = el('td', {class: here >= 0 ? 'has' : 'lacks'}, text, tr);
+          const jump = lost >= 0 ? lost : got;
+          if (jump >= 0) { td.classList.add('jump'); td.addEventListener('click', () => setCursor(jump, 'broker-' + b + ' and ' + r.value)); }
+        }
+      }
+    }
+    // The chain of events.
+    const first = events.findIndex(e => e.event === 'appended' && e.partition === P && values.has(e.value));
+    const from = first >= 0 ? first : 0;
+    const chain = [];
+    const touches = e => values.has(e.value) || (e.event === 'truncated' && recs.some(r => e.to_offset <= r.offset && e.from_offset > r.offset));
+    const seenAppend = new Set();
+    for (let i = from; i <= idx && i < N; i++) {
+      const e = events[i];
+      let pick = false;
+      if (e.event === 'fault') pick = !e.undo && !e.noop;
+      else if (['broker-crashed', 'broker-exited', 'zk-session-expired', 'controller-elected', 'broker-fenced', 'node-crashed'].includes(e.event)) pick = true;
+      else if (e.event === 'broker-started') pick = e.incarnation > 1;
+      else if (P && e.partition === P && ['leader-elected', 'isr-changed', 'truncated', 'hw-lowered', 'elr-changed'].includes(e.event)) pick = true;
+      else if (e.event === 'appended' && e.partition === P && values.has(e.value) && !seenAppend.has(e.value)) { pick = true; seenAppend.add(e.value); }
+      else if (e.event === 'produce-acked' && e.partition === P && values.has(e.value)) pick = true;
+      else if (i === idx) pick = true;
+      if (pick) chain.push(i);
+    }
+    el('div', {class: 'lesson-head'}, 'What led there (' + chain.length + ' event' + (chain.length === 1 ? '' : 's') + '; the ones touching these records in bold):', div);
+    const ol = el('ol', {class: 'why-chain'}, null, div);
+    // A loop (a broker restarted, exiting, restarted again...) is told once, then how often it repeats.
+    const folded = foldRepeats(chain);
+    const hidden = folded.length > 40 ? folded.slice(5, -34) : [];
+    const more = hidden.reduce((n, x) => n + (x.repeats ? x.cycle * x.repeats : 1), 0);
+    const shown = hidden.length ? [...folded.slice(0, 5), {more}, ...folded.slice(-34)] : folded;
+    for (const i of shown) {
+      if (i.more) { el('li', {class: 'gap'}, '\u2026 ' + i.more + ' more event' + (i.more === 1 ? '' : 's'), ol); continue; }
+      if (i.repeats) {
+        el('li', {class: 'gap'}, '\u2026 the ' + (i.cycle === 1 ? 'same event' : 'same ' + i.cycle + ' events') + ' again ' +
+           i.repeats + ' more time' + (i.repeats === 1 ? '' : 's') + ', to ' + fmtT(i.until), ol);
+        continue;
+      }
+      const li = el('li', {'data-i': i, class: touches(events[i]) || i === idx ? 'key' : ''}, fmtT(events[i].t) + '  ' + tell(i), ol);
+      li.addEventListener('click', () => setCursor(i, 'a step on the way to ' + vi.property));
+    }
+  });
+  if (violations.length) document.getElementById('why-section').style.display = '';
+  document.body.dataset.whyPanels = String(violations.length);
+}
+
+// ---- truncations, before and after: each drawn on demand (open its line) around the offsets that
+// matter, from just below the truncation point, the HW and the checkpoint to the longest log end, with
+// the truncation point and the first offset where the truncating follower's log differs from its
+// leader's marked.
+{
+  const box = document.getElementById('truncations');
+  const list = events.map((e, i) => e.event === 'truncated' ? i : -1).filter(i => i >= 0);
+  list.slice(0, 60).forEach((i, k) => {
+    const e = events[i], P = e.partition, key = e.broker + '/' + P;
+    const d = el('details', {class: 'trunc', 'data-i': i}, null, box);
+    el('summary', {}, fmtT(e.t) + '  ' + tell(i), d);
+    const draw = () => {
+      if (d.dataset.drawn) return;
+      d.dataset.drawn = '1';
+      const before = stateAt(i - 1), after = stateAt(i);
+      const mine = before.logs[key] || [], role = before.role[key] || {};
+      const leaderLog = role.leader > 0 ? before.logs[role.leader + '/' + P] || [] : [];
+      let diverges;
+      for (let o = 0; o < Math.min(mine.length, leaderLog.length); o++)
+        if (!mine[o] || !leaderLog[o] || mine[o].v !== leaderLog[o].v || mine[o].e !== leaderLog[o].e) { diverges = o; break; }
+      let longest = 0;
+      for (const b of brokers) longest = Math.max(longest, (before.logs[b + '/' + P] || []).length + 1);
+      const low = Math.min(e.to_offset, before.hw[key] || 0, before.cp[key] === undefined ? Infinity : before.cp[key], diverges === undefined ? Infinity : diverges);
+      const lo = Math.max(0, low - 2), hi = Math.min(longest, Math.max(lo + 6, e.from_offset + 2), lo + 30);
+      const go = el('button', {class: 'why-go'}, 'go to it', d);
+      go.addEventListener('click', () => setCursor(i, 'the truncation'));
+      el('div', {class: 'lesson-head'}, 'before (event ' + i + ')', d);
+      logTable(d, before, P, lo, hi, {cls: 'trunc-before', point: e.to_offset, diverges});
+      el('div', {class: 'lesson-head'}, 'after: broker-' + e.broker + ' keeps offsets below ' + e.to_offset +
+         (diverges !== undefined ? '; its log differed from its leader\'s from offset ' + diverges : ''), d);
+      logTable(d, after, P, lo, hi, {cls: 'trunc-after', point: e.to_offset, diverges});
+    };
+    d.addEventListener('toggle', () => { if (d.open) draw(); });
+    if (k < 3) { d.open = true; draw(); }
+  });
+  if (list.length > 60) el('p', {}, (list.length - 60) + ' more truncations: step to them with Shift+\u2192', box);
+  if (list.length) document.getElementById('trunc-section').style.display = '';
+  document.body.dataset.truncations = String(list.length);
 }
 {
   // The first violation, or the end; or the event the address names.
@@ -879,6 +1200,9 @@ if (data.result.lesson) {
 document.body.dataset.lanes = String(document.querySelectorAll('g.lane').length);
 document.body.dataset.consumerLanes = String(members.length);
 if (members.length) document.getElementById('consumer-legend').style.display = 'inline';
+if (lanes.some(l => l.client)) document.getElementById('client-legend').style.display = 'inline';
+document.body.dataset.clientLanes = String(lanes.filter(l => l.client).length);
+document.body.dataset.losses = String(losses.length);
 document.body.dataset.logPictures = String(document.querySelectorAll('table.log-picture').length);
 document.body.dataset.rendered = errors.length ? 'with-errors' : 'ok';
 )JS";
@@ -1010,7 +1334,7 @@ std::string write_html_report(const std::string& dir, const Scenario& scenario, 
     if (!line.empty()) data["events"].push_back(nlohmann::ordered_json::parse(line));
   data["narrative"] = nlohmann::ordered_json::array();
   for (const auto& l : narrative)
-    data["narrative"].push_back({static_cast<double>(l.t) / kMicrosPerSecond, l.text, static_cast<int>(l.tone)});
+    data["narrative"].push_back({static_cast<double>(l.t) / kMicrosPerSecond, l.text, static_cast<int>(l.tone), l.event});
   std::ostringstream html;
   html << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
        << "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
@@ -1034,12 +1358,16 @@ std::string write_html_report(const std::string& dir, const Scenario& scenario, 
        << "<main><div><section><h2>Timeline</h2><div class=\"legend\"><span style=\"background:#cfe8d4\">up</span>"
           "<span style=\"background:#ffe5a8\">paused</span><span style=\"background:#f3b9b5\">down</span>"
           "<span style=\"background:#e6def7\">partitioned</span><span style=\"color:#2458c8\">&#8213; HW</span><span style=\"color:#777\">- - LEO</span><span style=\"background:#f0a35e\">fault</span><span style=\"color:#c0261d\">| violation</span><span id=\"consumer-legend\" style=\"display:none;border:0;padding:0;margin:0\"><span style=\"color:#2e8b57\">| commit</span><span style=\"color:#c0261d\">| refused commit</span><span style=\"color:#e07b00\">&#9679; processing failed</span><span style=\"color:#c0261d\">&#9679; duplicate</span><span style=\"color:#c0261d\">&#215; unprocessed</span></span>"
+          "<span id=\"client-legend\" style=\"display:none;border:0;padding:0;margin:0\"><span style=\"background:#8fcf9f\">send, acknowledged</span><span style=\"background:#e69f00\">failed</span><span style=\"border:1px dashed #888\">no answer</span><span style=\"color:#c0261d\">&#215; acknowledged, then lost</span><span style=\"color:#c0261d\">| refused</span></span>"
           " click the timeline, a moment or a narrative line to move the cursor there; &#8592; &#8594; step, Shift jumps to key moments</div><div id=\"timeline\"></div></section>\n"
+          "<section id=\"why-section\" style=\"display:none\"><h2>Why it broke</h2><div id=\"why\"></div></section>\n"
        << "<section class=\"logs\"><div id=\"moments\"></div><div class=\"legend\"><span class=\"c\" "
           "style=\"background:#d7ecff\">below the replica's HW</span><span style=\"background:#fff7d6\">above it</span>"
           "<span style=\"background:#fde2e1\">acknowledged, then lost</span><span style=\"text-decoration:line-through;color:#777\">removed by a truncation</span>"
           "<span style=\"border-left:3px solid #2458c8\">HW</span><span style=\"border-left:3px dashed #555\">LEO</span>"
+          "<span style=\"border-left:3px dotted #009e73\">checkpointed HW (CP)</span><span style=\"outline:2px solid #c0261d\">a record a violation names</span>"
           "<span style=\"border-bottom:4px solid #0072b2\">leader epoch, by colour</span></div><div id=\"logs\"></div></section>\n"
+          "<section id=\"trunc-section\" class=\"logs\" style=\"display:none\"><h2>Truncations, before and after</h2><div id=\"truncations\"></div></section>\n"
           "<section class=\"sequence\"><h2>Messages</h2><div class=\"legend\"><span style=\"color:#2a3a8c\">&#8594; request</span>"
           "<span style=\"color:#2e6b3a\">&#8594; answer</span><span style=\"color:#c0261d\">&#215; lost</span><span>- - in flight</span>"
           " around the cursor: <select id=\"seq-span\" aria-label=\"the window of the diagram\"><option value=\"16m\">16 messages, in order</option>"

@@ -461,6 +461,12 @@ std::optional<NarrativeLine> narrate(const sim::HistoryEvent& e, bool explain) {
                             e.int_or("controller_epoch", 0));
     return line;
   }
+  if (n == "hw-checkpointed") {
+    if (!explain) return std::nullopt;
+    line.text = fmt::format("{} writes HW {} for {} to its checkpoint file (what a restart starts from)", broker_name(e),
+                            e.int_or("hw", 0), e.str_or("partition", "?"));
+    return line;
+  }
   if (n == "violation") {
     line.text = fmt::format("VIOLATION {}: {}", e.str_or("property", "?"), e.str_or("detail", ""));
     line.tone = Tone::Bad;
@@ -474,8 +480,11 @@ std::optional<NarrativeLine> narrate(const sim::HistoryEvent& e, bool explain) {
 std::vector<NarrativeLine> narrate_all(const sim::History& history, bool explain) {
   std::vector<NarrativeLine> out;
   std::map<std::pair<std::int64_t, std::string>, std::vector<std::string>> logs;  // (broker, partition) -> values
+  std::int64_t index = -1;
   for (const auto& e : history.events()) {
+    ++index;
     auto line = narrate(e, explain);
+    if (line) line->event = index;
     const std::pair<std::int64_t, std::string> key{e.int_or("broker", -1), e.str_or("partition", "")};
     if (e.name == "appended") {
       auto& log = logs[key];

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
 #include <set>
 #include <cstdio>
 #include <filesystem>
@@ -94,7 +95,7 @@ TEST(HtmlReport, RendersLanesAndLogPicturesInHeadlessChromiumWithoutErrors) {
   EXPECT_GE(std::stoi("0" + attribute(dom, "data-lanes")), 5);  // zk-1, two brokers, controller, t-0
   EXPECT_GE(std::stoi("0" + attribute(dom, "data-log-pictures")), 1);
   EXPECT_NE(dom.find("acked-write-lost"), std::string::npos);
-  EXPECT_NE(dom.find("class=\"lost\""), std::string::npos) << "the lost record is drawn as lost";
+  EXPECT_TRUE(std::regex_search(dom, std::regex("class=\"lost( concerned)?\""))) << "the lost record is drawn as lost";
   EXPECT_NE(dom.find("class=\"hw-line\""), std::string::npos) << "the HW over time";
 
   const std::string shot = std::string(KAFKASIM_BINARY_DIR) + "/report-kip101.png";
@@ -165,7 +166,7 @@ TEST(HtmlReport, DrawsEveryLostRecordDynamicFaultsATimeAxisAndParagraphs) {
   ASSERT_FALSE(dom.empty()) << "chromium printed nothing";
   EXPECT_EQ(attribute(dom, "data-rendered"), "ok") << attribute(dom, "data-errors");
   for (const char* v : {"m1", "m2"})
-    EXPECT_TRUE(std::regex_search(dom, std::regex(std::string("<td class=\"lost\"[^>]*><div>") + v + "</div>"))) << v << " is drawn lost";
+    EXPECT_TRUE(std::regex_search(dom, std::regex(std::string("<td class=\"lost( concerned)?\"[^>]*><div>") + v + "</div>"))) << v << " is drawn lost";
   // The time axis, and an SVG as wide as its section (not 1000 px, clipped in a narrow window).
   EXPECT_NE(dom.find("class=\"time-axis\""), std::string::npos);
   EXPECT_GE(count_matches(dom, "class=\"tick\""), 3);
@@ -254,6 +255,56 @@ TEST(MessageHistory, AReportRecordsTheMessagesAndOtherwiseTheSameHistoryEventFor
   EXPECT_GT(received, 0);
   EXPECT_GT(lost, 0) << "the fetches to the crashed leader";
   EXPECT_LE(received + lost, sent);
+}
+
+TEST(MessageHistory, MessagesWaitingInAPausedBrokerThatCrashesAreLostNotLeftInFlight) {
+  // broker-2 pauses at 5 s and crashes at 8 s: what reached it meanwhile waited, unread, and is lost with
+  // the process; every message sent to it before the crash arrives or is lost, none stays in flight.
+  const std::string file = testing::TempDir() + "/pause-then-crash.yaml", dir = testing::TempDir() + "/report-pause-crash";
+  std::ofstream(file) << "name: pause-then-crash\nsummary: broker-2 pauses, then crashes\nseed: 1\nduration: 20s\ndesign: latest\ncluster: {brokers: 3, zookeeper: 1}\n"
+                         "topics:\n  - {name: orders, partitions: 1, replication.factor: 3}\n"
+                         "producers:\n  - {id: p1, topic: orders, acks: all, rate: 20/s}\n"
+                         "events:\n  - {at: 5s, pause: broker-2}\n  - {at: 8s, crash: broker-2}\n";
+  report_of("'" + file + "'", dir);
+  const auto events = read_jsonl(dir + "/history.jsonl");
+  std::map<long, double> sent_to_2;  // msg -> when sent
+  std::set<long> ended;
+  long process_ended = 0;
+  double crash_t = -1;
+  for (const auto& e : events) {
+    if (e["event"] == "broker-crashed" && e["broker"] == 2) crash_t = e["t"].get<double>();
+    if (e["event"] == "message-sent" && e["to"] == "broker-2") sent_to_2[e["msg"].get<long>()] = e["t"].get<double>();
+    if (e["event"] == "message-received" || e["event"] == "message-lost") ended.insert(e["msg"].get<long>());
+    if (e["event"] == "message-lost" && e["reason"] == "process-ended") {
+      ++process_ended;
+      EXPECT_EQ(e["to"], "broker-2") << e;
+    }
+  }
+  ASSERT_GT(crash_t, 0);
+  EXPECT_GT(process_ended, 0) << "fetches from the followers reached the paused broker-2 and were never read";
+  for (const auto& [msg, t] : sent_to_2) {
+    if (t < crash_t - 0.5) {
+      EXPECT_TRUE(ended.count(msg)) << "message " << msg << " sent to broker-2 at " << t << " s is in flight forever";
+    }
+  }
+}
+
+TEST(MessageHistory, KRaftMessagesSayWhatTheyDecideOn) {
+  // The quorum's and the brokers' requests to it: each type has a summary in words in the report's history.
+  const std::string dir = testing::TempDir() + "/report-kraft-messages";
+  report_of("'" + kSource + "/scenarios/lesson-failover-kraft.yaml'", dir);
+  std::map<std::string, std::string> example;  // type -> a summary of a request of that type
+  for (const auto& e : read_jsonl(dir + "/history.jsonl")) {
+    if (e["event"] != "message-sent") continue;
+    const std::string type = e["type"], summary = e.value("summary", "");
+    EXPECT_FALSE(summary.empty()) << e;
+    if (!e.contains("reply_to")) example.emplace(type, summary);
+  }
+  for (const char* type : {"Vote", "BeginQuorumEpoch", "Fetch", "BrokerRegistration", "BrokerHeartbeat"})
+    ASSERT_TRUE(example.count(type)) << type << " is not sent in lesson-failover-kraft";
+  EXPECT_TRUE(std::regex_search(example["Vote"], std::regex("epoch \\d+: my log ends at epoch \\d+, offset \\d+"))) << example["Vote"];
+  EXPECT_TRUE(std::regex_search(example["BeginQuorumEpoch"], std::regex("^I lead epoch \\d+$"))) << example["BeginQuorumEpoch"];
+  EXPECT_TRUE(std::regex_search(example["BrokerHeartbeat"], std::regex("^broker-\\d+ alive, broker epoch"))) << example["BrokerHeartbeat"];
 }
 
 TEST(MessageHistory, ATriggerOnAMessageFiresWhenItIsSent) {

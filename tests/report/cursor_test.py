@@ -5,17 +5,18 @@
 # Usage: cursor_test.py KAFKASIM SOURCE_DIR WORK_DIR
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
 import unittest
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+
+from chromium import chromium
 
 KAFKASIM, SOURCE, WORK = sys.argv[1:4]
 del sys.argv[1:4]
@@ -36,6 +37,13 @@ def make_report(scenario, design, name):
 
 def replicas_after(events, idx):
     """Each replica's log [(value, leader epoch)] and HW just after events[idx]: appends, truncations, HW moves."""
+    logs, hws, _ = replicas_with_checkpoints(events, idx)
+    return logs, hws
+
+
+def replicas_with_checkpoints(events, idx):
+    """replicas_after, with each replica's checkpointed HW (the last hw-checkpointed) as well."""
+    cps = {}
     logs, hws = {}, {}
     for e in events[: idx + 1]:
         key = f"{e.get('broker')}/{e.get('partition')}"
@@ -51,7 +59,27 @@ def replicas_after(events, idx):
             hws[key] = e["hw"]
         elif name in ("became-leader", "became-follower") and "hw" in e:
             hws[key] = e["hw"]
-    return logs, hws
+        elif name == "hw-checkpointed":
+            cps[key] = e["hw"]
+    return logs, hws, cps
+
+
+def losses(events):
+    """Acknowledged records the final log of their partition (the leader of the highest epoch's) lacks at their offset."""
+    logs, _ = replicas_after(events, len(events) - 1)
+    leader, top = {}, {}
+    for e in events:
+        if e["event"] == "became-leader" and (e["partition"] not in top or e["leader_epoch"] >= top[e["partition"]]):
+            top[e["partition"]], leader[e["partition"]] = e["leader_epoch"], e["broker"]
+    lost, seen = {}, set()
+    for e in events:
+        if e["event"] != "produce-acked" or (e["producer"], e["value"]) in seen:
+            continue
+        seen.add((e["producer"], e["value"]))
+        log = logs.get(f"{leader[e['partition']]}/{e['partition']}", [])
+        if e["offset"] >= len(log) or log[e["offset"]][0] != e["value"]:
+            lost[e["value"]] = e
+    return lost
 
 
 SHOWN = """
@@ -60,7 +88,7 @@ for (const tr of document.querySelectorAll('table.log-picture tr[data-replica]')
   const cells = [];
   for (const td of tr.querySelectorAll('td[data-offset]'))
     cells.push([Number(td.dataset.offset), td.dataset.value, Number(td.dataset.epoch), td.dataset.struck === '1']);
-  out.replicas[tr.dataset.replica] = {leo: Number(tr.dataset.leo), hw: Number(tr.dataset.hw), cells};
+  out.replicas[tr.dataset.replica] = {leo: Number(tr.dataset.leo), hw: Number(tr.dataset.hw), cp: tr.dataset.checkpoint, cells};
 }
 return out;
 """
@@ -68,14 +96,7 @@ return out;
 
 class Browser:
     def __init__(self):
-        options = webdriver.ChromeOptions()
-        for a in ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--window-size=1400,1000", "--user-data-dir=" + os.path.join(WORK, f"profile-{os.getpid()}")]:
-            options.add_argument(a)
-        options.binary_location = "/usr/bin/chromium"
-        self.driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-        self.driver.set_page_load_timeout(60)
+        self.driver = chromium(os.path.join(WORK, f"profile-{os.getpid()}"))
 
     def open(self, url):
         self.driver.get(url)
@@ -102,14 +123,15 @@ class CursorTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.browser.driver.quit()
 
-    def assert_logs_match(self, events, where):
-        shown = self.browser.driver.execute_script(SHOWN)
-        logs, hws = replicas_after(events, shown["cursor"])
+    def assert_logs_match(self, events, where, shown=None, idx=None):
+        shown = shown or self.browser.driver.execute_script(SHOWN)
+        logs, hws, cps = replicas_with_checkpoints(events, shown["cursor"] if idx is None else idx)
         self.assertTrue(shown["replicas"], where)
         for key, row in shown["replicas"].items():
             log = logs.get(key, [])
             self.assertEqual(row["leo"], len(log), f"{where}: {key}'s LEO")
             self.assertEqual(row["hw"], hws.get(key, 0), f"{where}: {key}'s HW")
+            self.assertEqual(row["cp"], str(cps[key]) if key in cps else "", f"{where}: {key}'s checkpointed HW")
             held = [c for c in row["cells"] if not c[3]]
             for offset, value, epoch, _ in held:
                 self.assertLess(offset, len(log), f"{where}: {key} drawn with offset {offset} past its log end")
@@ -240,13 +262,111 @@ class CursorTest(unittest.TestCase):
             driver.execute_script(f"location.hash = '#event={i + 1}'")
             self.assertEqual(self.browser.cursor(), i)
             self.assert_logs_match(events, f"unclean-election event {i + 1}")
-        # Clicking a narrative line moves the cursor to its moment.
-        line = driver.find_elements(By.CSS_SELECTOR, "#narrative div")[3]
-        line.click()
-        t = float(line.get_attribute("data-t"))
+        # Clicking a narrative line moves the cursor to the event it tells; a closing summary line, to its time.
+        lines = driver.find_elements(By.CSS_SELECTOR, "#narrative div")
+        told = [d for d in lines if d.get_attribute("data-i")]
+        self.assertGreater(len(told), 3)
+        for line in (told[3], told[-1]):
+            driver.execute_script("arguments[0].scrollIntoView()", line)
+            line.click()
+            i = int(line.get_attribute("data-i"))
+            self.assertEqual(self.browser.cursor(), i)
+            self.assertAlmostEqual(events[i]["t"], float(line.get_attribute("data-t")), places=6)
+        summary = lines[-1]
+        self.assertEqual(summary.get_attribute("data-i"), "")
+        driver.execute_script("arguments[0].scrollIntoView()", summary)
+        summary.click()
+        t = float(summary.get_attribute("data-t"))
         c = self.browser.cursor()
         self.assertLessEqual(events[c]["t"], t + 1e-9)
         self.assertTrue(c == n - 1 or events[c + 1]["t"] > t + 1e-9)
+
+    def test_client_lanes_why_it_broke_and_truncations_before_and_after(self):
+        url, events = make_report("kip101-hw-truncation.yaml", "kafka-0.10", "cursor-kip101-why")
+        with open(os.path.join(WORK, "cursor-kip101-why", "result.json")) as f:
+            result = json.load(f)
+        body = self.browser.open(url)
+        driver = self.browser.driver
+        # A lane per producer: each send an interval, its outcome as the history has it.
+        sends = {}
+        for e in events:
+            if e["event"] == "produce-sent":
+                sends.setdefault(e["producer"], []).append(e["value"])
+        self.assertTrue(sends)
+        self.assertEqual(int(body.get_attribute("data-client-lanes")), len(sends))
+        lost = losses(events)
+        self.assertTrue(lost, "kip101 on kafka-0.10 loses acknowledged records")
+        self.assertEqual(int(body.get_attribute("data-losses")), len(lost))
+        for producer, values in sends.items():
+            ops = driver.find_elements(By.CSS_SELECTOR, f"g.client-ops[data-producer='{producer}'] rect.op")
+            self.assertEqual([o.get_attribute("data-value") for o in ops], values)
+            for o in ops:
+                v = o.get_attribute("data-value")
+                answers = [e["event"] for e in events if e.get("producer") == producer and e.get("value") == v
+                           and e["event"] in ("produce-acked", "produce-failed")]
+                want = ("lost" if v in lost else "acked") if answers and answers[0] == "produce-acked" else \
+                       "failed" if answers else "pending"
+                self.assertEqual(o.get_attribute("data-outcome"), want, f"{producer} {v}")
+        # Clicking a send moves the cursor to it.
+        first = driver.find_elements(By.CSS_SELECTOR, "rect.op")[0]
+        driver.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", first)
+        sent = next(i for i, e in enumerate(events) if e["event"] == "produce-sent")
+        self.assertEqual(self.browser.cursor(), sent)
+        # Why it broke: a panel per violation; its chain holds the truncation that removed a lost record,
+        # and its button goes to the violation.
+        self.assertEqual(int(body.get_attribute("data-why-panels")), len(result["violations"]))
+        panel = driver.find_element(By.CSS_SELECTOR, "div.why[data-property='acked-write-lost']")
+        chain = [int(li.get_attribute("data-i")) for li in panel.find_elements(By.CSS_SELECTOR, "ol.why-chain li[data-i]")]
+        value, ack = next(iter(lost.items()))
+        removed = [i for i, e in enumerate(events) if e["event"] == "truncated" and e["partition"] == ack["partition"]
+                   and e["to_offset"] <= ack["offset"] < e["from_offset"]]
+        self.assertTrue(removed)
+        self.assertTrue(set(removed) & set(chain), f"the chain {chain} names a truncation of {value}")
+        acked_at = next(i for i, e in enumerate(events) if e["event"] == "produce-acked" and e["value"] == value)
+        self.assertIn(acked_at, chain)
+        row = panel.find_element(By.CSS_SELECTOR, f"table.why-records tr[data-value='{value}']")
+        self.assertIn("removed at", row.text)
+        # broker-2's restart loop (restarted, starts, exits: 40 times) is told once with how often it repeats,
+        # and every event of the chain is either shown or counted.
+        loop = driver.find_element(By.CSS_SELECTOR, "div.why[data-property='unavailable-after-heal']")
+        total = int(re.search(r"What led there \((\d+) event", loop.text).group(1))
+        told = len(loop.find_elements(By.CSS_SELECTOR, "ol.why-chain li[data-i]"))
+        folded = 0
+        for gap in loop.find_elements(By.CSS_SELECTOR, "ol.why-chain li.gap"):
+            m = re.search(r"the same (?:(\d+) events|event) again (\d+) more times?", gap.text) or re.search(r"(\d+) more events?$", gap.text)
+            self.assertTrue(m, gap.text)
+            folded += int(m.group(1) or 1) * int(m.group(2)) if m.lastindex == 2 else int(m.group(1))
+        self.assertTrue(any("again" in g.text for g in loop.find_elements(By.CSS_SELECTOR, "li.gap")), loop.text[:2000])
+        self.assertEqual(told + folded, total)
+        self.assertLess(told, 40)
+        panel.find_element(By.CSS_SELECTOR, "button.why-go").click()
+        violation = next(i for i, e in enumerate(events) if e["event"] == "violation" and e["property"] == "acked-write-lost")
+        self.assertEqual(self.browser.cursor(), violation)
+        # Truncations: before and after, as the history has them, with the truncation point marked.
+        truncs = [i for i, e in enumerate(events) if e["event"] == "truncated"]
+        self.assertEqual(int(body.get_attribute("data-truncations")), len(truncs))
+        for k, d in enumerate(driver.find_elements(By.CSS_SELECTOR, "details.trunc")[:4]):
+            if not d.get_attribute("open"):
+                driver.execute_script("arguments[0].open = true", d)
+            i = int(d.get_attribute("data-i"))
+            self.assertEqual(i, truncs[k])
+            for cls, at in (("trunc-before", i - 1), ("trunc-after", i)):
+                shown = driver.execute_script(SHOWN.replace("table.log-picture", "details.trunc[data-i=\"%d\"] table.%s" % (i, cls)))
+                self.assert_logs_match(events, f"truncation {i}, {cls}", shown=shown, idx=at)
+            e = events[i]
+            point = d.find_elements(By.CSS_SELECTOR, "table.trunc-after td.point")
+            self.assertEqual([p.text.split()[0] for p in point], [str(e["to_offset"])])
+
+    def test_an_acks1_loss_is_drawn_on_the_producer_lane(self):
+        url, events = make_report("lesson-acks1-loss.yaml", None, "cursor-acks1")
+        body = self.browser.open(url)
+        lost = losses(events)
+        self.assertTrue(lost)
+        self.assertEqual(int(body.get_attribute("data-losses")), len(lost))
+        marked = self.browser.driver.find_elements(By.CSS_SELECTOR, "rect.op-lost")
+        self.assertEqual(sorted(m.get_attribute("data-value") for m in marked), sorted(lost))
+        title = marked[0].find_element(By.TAG_NAME, "title").get_attribute("textContent")
+        self.assertIn("acks=1", title)
 
     def test_the_panel_shows_zookeeper_producers_and_groups_at_the_cursor(self):
         url, events = make_report("group-commit-before-process-loses.yaml", None, "cursor-group")
