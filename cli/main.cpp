@@ -216,7 +216,7 @@ int main(int argc, char** argv) {
                               "  kafkasim run scenarios/kip101-hw-truncation.yaml\n"
                               "  kafkasim run scenarios/kip101-hw-truncation.yaml --design kafka-0.11 --explain\n"
                               "  kafkasim run FILE --design 'latest,hw-requires-min-isr=false' --seed 7 --json -\n"
-                              "  kafkasim run scenarios/lesson-*.yaml --report out/lessons\n") +
+                              "  kafkasim run scenarios/lessons/lesson-*.yaml --report out/lessons\n") +
                   kExitCodes);
 
   std::vector<std::string> check_files;
@@ -331,7 +331,7 @@ int main(int argc, char** argv) {
   kafkasim::cli::ServeOptions serve;
   std::string serve_wall = "60s";
   auto* serve_cmd = app.add_subcommand("serve", "the classroom: a local web server that runs lessons and forks them from any moment");
-  serve_cmd->add_option("PATH", serve.paths, "folders of scenario files, or files (default: ./scenarios)");
+  serve_cmd->add_option("PATH", serve.paths, "folders of scenario files (each with its lessons/ sub-folder, if any), or files (default: ./scenarios)");
   serve_cmd->add_option("--port", serve.port, "TCP port (0: any free one, printed)")->capture_default_str();
   serve_cmd->add_option("--host", serve.host, "address to listen on (the default is this machine only)")->capture_default_str();
   serve_cmd->add_option("--dir", serve.dir, "folder for the runs and forks (nothing is written elsewhere)")->capture_default_str();

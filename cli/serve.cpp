@@ -414,14 +414,15 @@ int command_serve(const ServeOptions& options, std::ostream& out, std::ostream& 
   for (const auto& p : options.paths) {
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
+      // The folder's scenario files and those of its lessons/ sub-folder (the bundled guided path), in name
+      // order; the lessons are put first, by step, once parsed.
       std::vector<std::string> found;
-      for (const auto& f : fs::directory_iterator(p, ec))
-        if (f.path().extension() == ".yaml" || f.path().extension() == ".yml") found.push_back(f.path().string());
-      std::sort(found.begin(), found.end(), [](const std::string& x, const std::string& y) {
-        // The lessons first (the guided path), then the rest, each by name.
-        const bool lx = fs::path(x).filename().string().rfind("lesson-", 0) == 0, ly = fs::path(y).filename().string().rfind("lesson-", 0) == 0;
-        return lx != ly ? lx : x < y;
-      });
+      for (const fs::path& folder : {fs::path(p), fs::path(p) / "lessons"}) {
+        std::error_code walk;
+        for (const auto& f : fs::directory_iterator(folder, walk))
+          if (f.is_regular_file(walk) && (f.path().extension() == ".yaml" || f.path().extension() == ".yml")) found.push_back(f.path().string());
+      }
+      std::sort(found.begin(), found.end());
       files.insert(files.end(), found.begin(), found.end());
     } else if (fs::is_regular_file(p, ec)) {
       files.push_back(p);

@@ -21,6 +21,6 @@ echo "== build (clang, libFuzzer over the scenario parser) and a short fuzzing r
 ctest --test-dir "$top/build-fuzz" --output-on-failure
 
 echo "== bundled scenarios (their expected verdicts)"
-"$top/build/kafkasim" check "$top"/scenarios/*.yaml
-"$top/build/kafkasim" run "$top"/scenarios/*.yaml >/dev/null
+"$top/build/kafkasim" check "$top"/scenarios/*.yaml "$top"/scenarios/lessons/*.yaml
+"$top/build/kafkasim" run "$top"/scenarios/*.yaml "$top"/scenarios/lessons/*.yaml >/dev/null
 echo "all tests passed"

@@ -19,8 +19,8 @@ work = tempfile.mkdtemp(prefix="kafkasim-shots-")
 
 # (lesson, design or None, address, [(section selector, image name)])
 SHOTS = [
-    ("lesson-leader-failover.yaml", None, "", [("main > div > section:first-child", "failover-timeline.png")]),
-    ("lesson-acks1-loss.yaml", None, "", [("main > div > section:first-child", "acks1-timeline.png"),
+    ("lessons/lesson-leader-failover.yaml", None, "", [("main > div > section:first-child", "failover-timeline.png")]),
+    ("lessons/lesson-acks1-loss.yaml", None, "", [("main > div > section:first-child", "acks1-timeline.png"),
                                           ("#trunc-section", "acks1-truncation.png")]),
     ("kip101-hw-truncation.yaml", "kafka-0.10", "", [("#why-section", "kip101-why.png"),
                                                      ("#trunc-section", "kip101-truncations.png"),

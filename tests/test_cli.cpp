@@ -43,7 +43,7 @@ const std::string kGood = "name: good\nsummary: s\nduration: 2s\nsettle: 1s\nclu
 }  // namespace
 
 TEST(Cli, CheckAcceptsTheBundledScenariosAndTheSpecExample) {
-  auto r = kafkasim("check " + kSource + "/scenarios/*.yaml " + kSource + "/tests/data/kip101-example.yaml");
+  auto r = kafkasim("check " + kSource + "/scenarios/*.yaml " + kSource + "/scenarios/lessons/*.yaml " + kSource + "/tests/data/kip101-example.yaml");
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("kip101-hw-truncation"), std::string::npos);
 }
@@ -132,7 +132,7 @@ TEST(Cli, DesignsListsEveryPresetAndSwitch) {
 }
 
 TEST(Cli, BundledScenariosPassTheirExpectedVerdicts) {
-  auto r = kafkasim("run " + kSource + "/scenarios/*.yaml");
+  auto r = kafkasim("run " + kSource + "/scenarios/*.yaml " + kSource + "/scenarios/lessons/*.yaml");
   EXPECT_EQ(r.code, 0) << r.out;
 }
 

@@ -294,8 +294,8 @@ TEST(KraftScenarios, AFencedPausedLeaderAndEveryFaultOnTheQuorumBreakNothingOnEv
 
 TEST(KraftScenarios, TheLessonPairFailsOverAfterTheSessionOrTheHeartbeats) {
   const std::string h_zk = testing::TempDir() + "/lesson-zk.jsonl", h_kraft = testing::TempDir() + "/lesson-kraft.jsonl";
-  EXPECT_EQ(run(parse_scenario_file(std::string(KAFKASIM_SOURCE_DIR) + "/scenarios/lesson-failover-zookeeper.yaml"), "", h_zk).violated, kNone);
-  EXPECT_EQ(run(parse_scenario_file(std::string(KAFKASIM_SOURCE_DIR) + "/scenarios/lesson-failover-kraft.yaml"), "", h_kraft).violated, kNone);
+  EXPECT_EQ(run(parse_scenario_file(std::string(KAFKASIM_SOURCE_DIR) + "/scenarios/lessons/lesson-failover-zookeeper.yaml"), "", h_zk).violated, kNone);
+  EXPECT_EQ(run(parse_scenario_file(std::string(KAFKASIM_SOURCE_DIR) + "/scenarios/lessons/lesson-failover-kraft.yaml"), "", h_kraft).violated, kNone);
   // When the second leader of t-0 is elected, and what came just before it.
   auto second_election = [](const std::string& path, const char* cause, double& cause_t) {
     std::ifstream in(path);
@@ -317,7 +317,7 @@ TEST(KraftScenarios, TheLessonPairFailsOverAfterTheSessionOrTheHeartbeats) {
 }
 
 TEST(KraftScenarios, ZooKeeperScenariosKeepTheirVerdictsOnKraftWhereTheyCanRun) {
-  for (const char* f : {"steady-state.yaml", "lesson-leader-failover.yaml", "fault-power-loss.yaml", "fault-partition.yaml",
+  for (const char* f : {"steady-state.yaml", "lessons/lesson-leader-failover.yaml", "fault-power-loss.yaml", "fault-partition.yaml",
                         "unclean-election.yaml", "kip101-hw-truncation.yaml"})
     for (const char* d : {"kafka-3.7-kraft", "kafka-4.1"}) {
       const Outcome o = run_file(f, d);

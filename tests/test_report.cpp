@@ -292,7 +292,7 @@ TEST(MessageHistory, MessagesWaitingInAPausedBrokerThatCrashesAreLostNotLeftInFl
 TEST(MessageHistory, KRaftMessagesSayWhatTheyDecideOn) {
   // The quorum's and the brokers' requests to it: each type has a summary in words in the report's history.
   const std::string dir = testing::TempDir() + "/report-kraft-messages";
-  report_of("'" + kSource + "/scenarios/lesson-failover-kraft.yaml'", dir);
+  report_of("'" + kSource + "/scenarios/lessons/lesson-failover-kraft.yaml'", dir);
   std::map<std::string, std::string> example;  // type -> a summary of a request of that type
   for (const auto& e : read_jsonl(dir + "/history.jsonl")) {
     if (e["event"] != "message-sent") continue;
@@ -341,7 +341,7 @@ TEST(Lessons, EachLessonShowsWhatItSaysToLookForAndEachVariantRuns) {
   // (a lesson that promises what its run lacks teaches wrong), and each question's variant must run.
   int lessons = 0;
   std::set<int> steps;
-  for (const auto& entry : std::filesystem::directory_iterator(kSource + "/scenarios")) {
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(kSource + "/scenarios")) {
     if (entry.path().extension() != ".yaml") continue;
     std::ifstream in(entry.path());
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -370,7 +370,7 @@ TEST(Lessons, EachLessonShowsWhatItSaysToLookForAndEachVariantRuns) {
 }
 
 TEST(Lessons, AMistakeInALessonBlockIsReportedAtItsLineAndColumn) {
-  std::ifstream in(kSource + "/scenarios/lesson-slow-follower.yaml");
+  std::ifstream in(kSource + "/scenarios/lessons/lesson-slow-follower.yaml");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const std::string file = testing::TempDir() + "/bad-lesson.yaml";
   for (const auto& [from, to, says] : std::vector<std::tuple<std::string, std::string, std::string>>{

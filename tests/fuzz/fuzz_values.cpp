@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
     }
   }
   std::vector<std::pair<std::string, std::string>> seeds;  // (file, text)
-  for (const auto& e : std::filesystem::directory_iterator(corpus)) {
+  for (const auto& e : std::filesystem::recursive_directory_iterator(corpus)) {  // scenarios/ and scenarios/lessons/
     if (e.path().extension() != ".yaml") continue;
     std::ifstream in(e.path());
     seeds.emplace_back(e.path().filename().string(), std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
