@@ -376,11 +376,18 @@ void ReplicaManager::change_isr(Replica& r, std::vector<int> new_isr) {
   const PartitionInfo* info = broker_.catalog().find(name);
   if (info == nullptr) {
     r.pending_isr.reset();
+    release_isr_waiters(name);
     return;
   }
   LeaderIsr state{broker_.broker_id(), epoch, new_isr, r.controller_epoch};
   broker_.zk().set_data(partition_state_path(*info), encode_leader_isr(state), r.partition_epoch,
                         [this, still_mine, new_isr, name, epoch](zk::Error e, const zk::ZkResponse* resp) {
+                          // The fetches that waited for this write are answered once it is done, however it ended.
+                          struct Release {
+                            ReplicaManager* self;
+                            std::string partition;
+                            ~Release() { self->release_isr_waiters(partition); }
+                          } release{this, name};
                           Replica* r2 = still_mine();
                           if (r2 == nullptr) return;
                           r2->pending_isr.reset();
@@ -575,8 +582,10 @@ int ReplicaManager::preferred_read_replica(Replica& r, const FetchRequest& reque
 
 void ReplicaManager::on_fetch(const sim::Envelope& e, const FetchRequest& request) {
   const bool from_follower = request.replica_id >= 0;
+  std::vector<std::string> isr_writes;  // the partitions whose ISR write this fetch started (ZooKeeper mode)
   for (const auto& p : request.partitions) {
     Replica* r = find_replica(p.partition);
+    const bool writing_before = r != nullptr && r->pending_isr.has_value();
     std::int64_t readable = 0;
     FetchedPartition check = read(r, p, request, &readable);
     if (check.error == "FENCED_LEADER_EPOCH" || check.error == "UNKNOWN_LEADER_EPOCH")
@@ -588,13 +597,38 @@ void ReplicaManager::on_fetch(const sim::Envelope& e, const FetchRequest& reques
     if (from_follower && check.error.empty() && !check.diverging) {
       update_follower(*r, request.replica_id, p.fetch_offset);
       r->followers[request.replica_id].broker_epoch = request.replica_broker_epoch;
+      if (!settings_.alter_partition && !writing_before && r->pending_isr && r->pending_isr->size() > r->isr.size())
+        isr_writes.push_back(p.partition);
     }
   }
-  if (answer_fetch(reply_address(e), request, false)) return;
+  if (!isr_writes.empty()) {
+    // Partition.maybeExpandIsr writes ZooKeeper synchronously in the handler thread: the answer (with the
+    // records the joiner lacks) leaves only once every write it started has returned.
+    auto remaining = std::make_shared<std::size_t>(isr_writes.size());
+    auto reply_to = std::make_shared<sim::Envelope>(reply_address(e));
+    for (const auto& name : isr_writes)
+      isr_write_waiters_[name].push_back([this, remaining, reply_to, request] {
+        if (--*remaining == 0) answer_or_park(std::move(*reply_to), request);
+      });
+    return;
+  }
+  answer_or_park(reply_address(e), request);
+}
+
+void ReplicaManager::release_isr_waiters(const std::string& partition) {
+  auto it = isr_write_waiters_.find(partition);
+  if (it == isr_write_waiters_.end()) return;
+  std::vector<std::function<void()>> waiters = std::move(it->second);
+  isr_write_waiters_.erase(it);
+  for (auto& w : waiters) w();
+}
+
+void ReplicaManager::answer_or_park(sim::Envelope reply_to, const FetchRequest& request) {
+  if (answer_fetch(reply_to, request, false)) return;
   // Long poll: nothing to send yet; wait for data or for max_wait (DelayedFetch in the fetch purgatory,
   // watched by each of its partitions).
   const std::uint64_t id = ++next_delayed_id_;
-  ParkedFetch parked{reply_address(e), request, 0, id};
+  ParkedFetch parked{std::move(reply_to), request, 0, id};
   parked.timer = broker_.after(request.max_wait, [this, id] {
     auto it = parked_fetches_.find(id);
     if (it == parked_fetches_.end()) return;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <map>
 #include <unordered_map>
 #include <optional>
@@ -161,6 +162,10 @@ class ReplicaManager {
   // consumer's rack that holds the fetch offset (the highest LEO first), or -1 for the leader itself.
   int preferred_read_replica(Replica& r, const FetchRequest& request, std::int64_t fetch_offset);
   bool answer_fetch(const sim::Envelope& reply_to, const FetchRequest& request, bool final);
+  // Answers a fetch now if it has something to say, else parks it in the purgatory until data or max_wait.
+  void answer_or_park(sim::Envelope reply_to, const FetchRequest& request);
+  // The fetch answers waiting for this leader's own ISR write of the partition to return (below).
+  void release_isr_waiters(const std::string& partition);
   void wake_parked_fetches(const std::string& partition);
   PartitionLog& log_of(Replica& r) {
     if (r.log == nullptr) r.log = &storage_.log(r.name);
@@ -214,6 +219,10 @@ class ReplicaManager {
     return it == by_name_.end() ? nullptr : it->second;
   }
   std::map<std::uint64_t, ParkedFetch> parked_fetches_;              // by id: arrival order
+  // ZooKeeper mode before KIP-497: a fetch that lets its follower join the ISR is answered only once the
+  // leader's conditional write of the partition state returns (Partition.updateIsr runs in the request
+  // handler thread, before the response is sent). Partition -> those answers.
+  std::map<std::string, std::vector<std::function<void()>>> isr_write_waiters_;
   std::unordered_map<std::string, std::set<std::uint64_t>> parked_by_partition_;  // the purgatory's watch keys (looked up, never iterated)
   ParkedFetch unpark(std::map<std::uint64_t, ParkedFetch>::iterator it);
   std::uint64_t next_delayed_id_ = 0;

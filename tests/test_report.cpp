@@ -289,6 +289,46 @@ TEST(MessageHistory, MessagesWaitingInAPausedBrokerThatCrashesAreLostNotLeftInFl
   }
 }
 
+TEST(MessageHistory, TheFetchThatAdmitsAFollowerIsAnsweredAfterTheLeadersIsrWriteInZooKeeperMode) {
+  // Before KIP-497 Partition.maybeExpandIsr writes ZooKeeper in the request handler thread, and the fetch
+  // response leaves after it (with AlterPartition, 2.7+, the leader asks the controller and answers at once).
+  auto answered_after_join = [](const std::string& design, const std::string& dir) {
+    report_of("'" + kSource + "/scenarios/lessons/lesson-isr-shrink-rejoin.yaml' --design " + design, dir);
+    const auto events = read_jsonl(dir + "/history.jsonl");
+    std::vector<int> verdicts;  // per ISR expansion by a leader: 1 if the admitting fetch was answered at or after it
+    std::map<std::string, std::vector<std::int64_t>> isr;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      const auto& e = events[i];
+      if (e["event"] != "isr-changed") continue;
+      const std::string p = e["partition"];
+      const auto next = e["isr"].get<std::vector<std::int64_t>>();
+      const auto before = isr[p];
+      isr[p] = next;
+      if (e.value("by", "") != "leader" || next.size() <= before.size()) continue;
+      const std::int64_t joiner = next.back(), leader = e["leader"];
+      const std::string from = "broker-" + std::to_string(joiner), to = "broker-" + std::to_string(leader);
+      // The joiner's last fetch the leader received before the write returned, and its answer.
+      long request = -1;
+      for (std::size_t j = i; j-- > 0;)
+        if (events[j]["event"] == "message-received" && events[j]["type"] == "Fetch" && events[j]["from"] == from &&
+            events[j]["to"] == to && !events[j].contains("reply_to")) {
+          request = events[j]["msg"].get<long>();
+          break;
+        }
+      if (request < 0) continue;
+      for (std::size_t j = 0; j < events.size(); ++j)
+        if (events[j]["event"] == "message-sent" && events[j].value("reply_to", -1L) == request) {
+          verdicts.push_back(j > i ? 1 : 0);
+          break;
+        }
+    }
+    return verdicts;
+  };
+  const auto zk = answered_after_join("kafka-2.2", testing::TempDir() + "/report-isr-write-zk");
+  ASSERT_FALSE(zk.empty()) << "the lesson's follower rejoins the ISR";
+  for (int v : zk) EXPECT_EQ(v, 1) << "kafka-2.2: the admitting fetch was answered before the ISR write returned";
+}
+
 TEST(MessageHistory, KRaftMessagesSayWhatTheyDecideOn) {
   // The quorum's and the brokers' requests to it: each type has a summary in words in the report's history.
   const std::string dir = testing::TempDir() + "/report-kraft-messages";
