@@ -10,6 +10,8 @@
 #include <set>
 #include <utility>
 
+#include <fmt/format.h>
+
 namespace kafkasim::explore {
 
 namespace {
@@ -117,7 +119,7 @@ Analysis analyse(const Scenario& scenario, const sim::History& history, const st
   std::map<std::string, std::vector<std::int64_t>> isr;          // partition -> ISR as last published
   // A mark's moment names the broker it is about (the joiner, the elected replica; else the event's broker
   // or leader) and the partition's other replicas, which a chained fault can take down.
-  auto mark = [&](const char* name, int subject = -1) {
+  auto mark = [&](const std::string& name, int subject = -1) {
     ++out.marks[name];
     if (current == nullptr || out.moments.count(name)) return;
     if (subject < 0) subject = static_cast<int>(current->int_or("broker", current->int_or("leader", -1)));
@@ -265,6 +267,30 @@ Analysis analyse(const Scenario& scenario, const sim::History& history, const st
       epoch_start[p] = e.int_or("leo", 0);
       hw[key] = e.int_or("hw", 0);
       if (!ints(e, "isr").empty()) isr[p] = ints(e, "isr");
+      // KAFKA-7128's approach, graded so that the search can close in on it: a leader that takes office with
+      // an ISR of two or more and an HW below what was committed (a follower learns the HW one fetch late),
+      // and a replica outside its ISR whose log end is how far from the window [that HW, the committed HW)
+      // in which its next fetch would let it join while lacking committed records.
+      const std::int64_t leader_hw = e.int_or("hw", 0), committed = highest_hw[p];
+      if (leader_hw < committed && isr[p].size() >= 2) {
+        mark("situation:leader-elected-with-stale-hw");
+        std::int64_t nearest = -1;
+        int nearest_replica = -1;
+        for (const auto& [k, log] : logs) {
+          if (k.second != p || k.first == b || contains(isr[p], k.first)) continue;
+          const auto leo = static_cast<std::int64_t>(log.size());
+          const std::int64_t off = leo < leader_hw ? leader_hw - leo : leo >= committed ? leo - committed + 1 : 0;
+          if (nearest < 0 || off < nearest) {
+            nearest = off;
+            nearest_replica = k.first;
+          }
+        }
+        if (nearest == 0) mark("situation:stale-hw-leader-would-admit-a-replica-lacking-committed-records", nearest_replica);
+        else if (nearest > 0)
+          mark(fmt::format("situation:stale-hw-leader-lagging-replica-off-by-{}",
+                           nearest == 1 ? "1" : nearest <= 3 ? "2-3" : nearest <= 15 ? "4-15" : "16+"),
+               nearest_replica);
+      }
       for (const auto& r : removed_by_hw[key]) hw_truncated_then_led.push_back(r);
       if (!removed_by_hw[key].empty()) mark("situation:hw-truncated-then-led");
       removed_by_hw[key].clear();
@@ -435,6 +461,7 @@ std::vector<std::string> situation_marks() {
           "situation:refollows-same-leader-without-truncation", "situation:follower-fetches-across-missed-epochs",
           "situation:elected-behind-a-replica",        "situation:isr-join-below-epoch-start",
           "situation:isr-join-lacking-committed-records", "situation:stale-isr-joiner-elected",        "situation:elected-without-committed-records",
+          "situation:leader-elected-with-stale-hw",    "situation:stale-hw-leader-would-admit-a-replica-lacking-committed-records",
           "situation:hw-advanced-below-min-isr",
           "situation:power-loss-of-last-isr-member",   "situation:last-isr-member-leads-after-power-loss",
           "situation:controller-session-expired",      "situation:zombie-controller-write"};
